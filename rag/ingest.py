@@ -1,0 +1,143 @@
+"""Ingest files and folders into the store, reporting what happened to each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from rag.articles import Article
+from rag.loaders import LoadError, discover, load_file
+from rag.store import Store, ToIndex
+
+Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
+
+# Articles are embedded together, so batches are large enough to keep the model busy.
+_BATCH_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one file or record."""
+
+    path: str
+    status: Status
+    article_id: str | None = None
+    title: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    """The summary of one ingest run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    recovered: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.status == "failed" for o in self.outcomes)
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(o.status for o in self.outcomes)
+        return {s: counts.get(s, 0) for s in ("added", "updated", "unchanged", "duplicate", "failed")}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "counts": self.counts(),
+            "recovered": self.recovered,
+            "skipped": self.skipped,
+            "outcomes": [asdict(o) for o in self.outcomes],
+        }
+
+
+class _Batch:
+    """Articles waiting to be embedded, and what to do with their paths once indexed."""
+
+    def __init__(self) -> None:
+        self.articles: dict[str, Article] = {}
+        self.chars = 0
+
+    def add(self, article: Article) -> None:
+        self.articles[article.id] = article
+        self.chars += len(article.text)
+
+
+def ingest(
+    store: Store,
+    paths: list[Path],
+    on_file: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Report:
+    """Load every article under `paths` and index the new and changed ones.
+
+    Identity is the hash of the normalized text: a file seen before embeds nothing, the
+    same text under a second path is stored once and reported as a duplicate, and a
+    changed file replaces its old article. Bad files are reported, never fatal.
+    """
+    report = Report()
+    report.recovered = store.recover()
+    found = discover(paths)
+    report.skipped = [str(p) for p in found.skipped]
+    report.outcomes.extend(Outcome(p, "failed", detail="no such file or directory") for p in found.missing)
+    if on_start:
+        on_start(len(found.files))
+    batch = _Batch()
+    replaced: dict[str, str] = {}  # new article id -> the id its path held before
+
+    def flush() -> None:
+        nonlocal batch
+        if batch.articles:
+            store.index_articles([ToIndex(a.id, a.text, a.title) for a in batch.articles.values()])
+        for old_id in replaced.values():
+            _forget_if_orphaned(store, old_id)
+        replaced.clear()
+        batch = _Batch()
+
+    for file in found.files:
+        try:
+            articles, errors = load_file(file.resolve(), store.settings.max_file_bytes)
+        except LoadError as exc:
+            articles, errors = [], [exc]
+        report.outcomes.extend(Outcome(e.where, "failed", detail=e.reason) for e in errors)
+        for article in articles:
+            report.outcomes.append(_place(store, batch, replaced, article))
+        if batch.chars >= _BATCH_CHARS:
+            flush()
+        if on_file:
+            on_file(str(file))
+    flush()
+    return report
+
+
+def _place(store: Store, batch: _Batch, replaced: dict[str, str], article: Article) -> Outcome:
+    """Decide what one loaded article needs, and record its path."""
+    catalog = store.catalog
+    before = catalog.article_of_path(article.path)
+    known = catalog.state_of(article.id) == "ready" or article.id in batch.articles
+    out = Outcome(article.path, "added", article.id, article.title)
+    if known:
+        others = [p for p in catalog.paths_of(article.id) if p != article.path]
+        if before == article.id:
+            return Outcome(article.path, "unchanged", article.id, article.title)
+        catalog.link_path(article.path, article.id)
+        if before is not None:
+            _forget_if_orphaned(store, before)
+        if others:
+            return Outcome(article.path, "duplicate", article.id, article.title, detail=f"same text as {others[0]}")
+        return Outcome(article.path, "updated" if before else "added", article.id, article.title)
+    catalog.add_pending(article)
+    batch.add(article)
+    if before is not None and before != article.id:
+        replaced[article.id] = before
+        out = Outcome(article.path, "updated", article.id, article.title, detail=f"replaces {before}")
+    return out
+
+
+def _forget_if_orphaned(store: Store, article_id: str) -> None:
+    if not store.catalog.paths_of(article_id):
+        store.remove(article_id)

@@ -1,0 +1,88 @@
+"""Language resources that ship inside llama-index-core: tiktoken, Punkt sentences, stopwords.
+
+Pointing tiktoken and NLTK at llama-index-core's bundled files keeps everything offline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import llama_index.core
+
+
+def _static_dir(name: str) -> str:
+    return str(Path(llama_index.core.__file__).parent / "_static" / name)
+
+
+# tiktoken would otherwise fetch its BPE file from the internet on first use.
+os.environ.setdefault("TIKTOKEN_CACHE_DIR", _static_dir("tiktoken_cache"))
+
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A slice `[start, end)` of an article's text."""
+
+    start: int
+    end: int
+
+
+@cache
+def _encoding():  # type: ignore[no-untyped-def]
+    import tiktoken
+
+    return tiktoken.get_encoding("cl100k_base")
+
+
+def _nltk() -> None:
+    import nltk
+
+    nltk_dir = _static_dir("nltk_cache")
+    if nltk_dir not in nltk.data.path:
+        nltk.data.path.append(nltk_dir)
+
+
+@cache
+def _punkt():  # type: ignore[no-untyped-def]
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    _nltk()
+    return PunktTokenizer("english")
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """NLTK's English stopwords."""
+    from nltk.corpus import stopwords as corpus
+
+    _nltk()
+    return frozenset(corpus.words("english"))
+
+
+def count_tokens(text: str) -> int:
+    """Tokens in `text` under tiktoken's cl100k_base encoding."""
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of `text[start:end]` as spans of `text`.
+
+    Each line is split by Punkt, and a line break always ends a sentence, so headlines
+    and section headings without a full stop stand alone.
+    """
+    spans: list[Span] = []
+    punkt = _punkt()
+    for line in _LINE.finditer(text, start, len(text) if end is None else end):
+        base, chunk = line.start(), line.group()
+        for s, e in punkt.span_tokenize(chunk):
+            # Punkt keeps a line's leading whitespace in its first sentence.
+            s += len(chunk[s:e]) - len(chunk[s:e].lstrip())
+            e -= len(chunk[s:e]) - len(chunk[s:e].rstrip())
+            if e > s:
+                spans.append(Span(base + s, base + e))
+    return spans

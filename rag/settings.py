@@ -1,0 +1,96 @@
+"""One typed settings object, read from `rag.toml` (or `$RAG_CONFIG`) and `RAG_*` variables.
+
+Precedence, highest first: keyword arguments, environment variables, the TOML file,
+the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_LLM_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def config_path() -> Path:
+    """The TOML file settings are read from: `$RAG_CONFIG`, else `./rag.toml`."""
+    return Path(os.environ.get("RAG_CONFIG", "rag.toml"))
+
+
+class Settings(BaseSettings):
+    """Every knob of the product. Field names map to `RAG_<NAME>` variables and TOML keys."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid", validate_default=True)
+
+    # Storage
+    index_dir: Path = Field(Path("index"), description="Where the catalog and local ChromaDB live.")
+    collection: str = Field("articles", description="ChromaDB collection name.")
+    chroma_host: str | None = Field(
+        None, description="ChromaDB server host; set it to use a server instead of index_dir."
+    )
+    chroma_port: int = Field(8000, description="ChromaDB server port.")
+
+    # Ingestion
+    chunk_tokens: int = Field(160, ge=16, le=2048, description="Passage size in tiktoken tokens.")
+    chunk_overlap: int = Field(32, ge=0, description="Tokens of whole sentences repeated between passages.")
+    max_file_bytes: int = Field(5_000_000, ge=1, description="Larger files are rejected.")
+    embed_batch_size: int = Field(64, ge=1, description="Passages per embedding call.")
+
+    # Embedding backend
+    embed_backend: Literal["local", "ollama", "openai_like", "openai"] = "local"
+    embed_model: str = Field(DEFAULT_EMBED_MODEL, description="Embedding model name.")
+    embed_base_url: str | None = None
+    embed_api_key: str | None = None
+    embed_threads: int = Field(0, ge=0, description="Torch threads for local embeddings; 0 = all cores.")
+
+    # Language model backend
+    llm_backend: Literal["llamacpp", "ollama", "openai_like", "openai"] = "llamacpp"
+    llm_model: str = Field(DEFAULT_LLM_MODEL, description="Model name, or GGUF path for llamacpp.")
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_tokens ({self.chunk_tokens})"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.index_dir / "catalog.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.index_dir / "chroma"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; a bad value raises `pydantic.ValidationError` naming the field."""
+    return Settings(**overrides)  # type: ignore[arg-type]

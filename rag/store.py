@@ -1,0 +1,282 @@
+"""The index: the catalog (texts, passages, BM25) and ChromaDB vectors, kept in step.
+
+Order of every write, so a kill at any point leaves nothing half-visible:
+1. the article's text goes into the catalog as `pending` (invisible);
+2. its vectors go into ChromaDB (a dense hit is shown only if the catalog has the passage);
+3. one catalog transaction adds its passages and keyword rows and marks it `ready`.
+Removal runs the other way round. `recover()` finishes whatever a crash interrupted.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from rag.catalog import Catalog, PassageRow, passage_key
+from rag.chunking import Passage, chunk_text
+from rag.embeddings import embedding_name, make_embedding
+from rag.settings import Settings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class IndexError_(Exception):
+    """The index cannot be used as configured; the message says what to do."""
+
+
+class ModelMismatch(IndexError_):
+    """The index was built with another embedding model."""
+
+
+@dataclass(frozen=True)
+class ToIndex:
+    """An article's stored text, ready to be chunked and embedded."""
+
+    id: str
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage and its score under one retriever."""
+
+    passage: PassageRow
+    score: float
+
+
+class Store:
+    """Open (or create) the index the settings describe."""
+
+    def __init__(
+        self, settings: Settings, embed_model: BaseEmbedding | None = None, check_model: bool = True
+    ) -> None:
+        self.settings = settings
+        self.catalog = Catalog(settings.catalog_path)
+        self._embed = embed_model
+        if check_model:
+            self._check_model()
+        self._seen_generation = -1
+        self._collection: Any = None
+        self._vectors: ChromaVectorStore | None = None
+        self._lock_path = settings.index_dir / "write.lock"
+        self._writing = False
+
+    # -- models and connections -------------------------------------------------------
+    @property
+    def embed_model(self) -> BaseEmbedding:
+        if self._embed is None:
+            self._embed = make_embedding(self.settings)
+        return self._embed
+
+    def _check_model(self) -> None:
+        wanted = embedding_name(self.settings)
+        built = self.catalog.get_meta("embed_model")
+        if built is None:
+            with self.catalog.transaction():
+                self.catalog.set_meta("embed_model", wanted)
+        elif built != wanted:
+            dim = self.catalog.get_meta("embed_dim")
+            raise ModelMismatch(
+                f"the index in {self.settings.index_dir} was built with embedding model {built!r}"
+                f"{f' (dimension {dim})' if dim else ''}, but the settings ask for {wanted!r}. "
+                "Run `rag reindex` to rebuild every index with the new model, or change the settings back."
+            )
+
+    def _client(self) -> Any:
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.settings.chroma_host:
+            return chromadb.HttpClient(
+                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+            )
+        self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+
+    @property
+    def vectors(self) -> ChromaVectorStore:
+        """The ChromaDB collection behind LlamaIndex's vector-store interface, kept fresh.
+
+        ChromaDB's local client caches its vector index per process, so when another
+        process (say `rag ingest` beside the chat server) changed the catalog, the
+        client is reopened to see the new vectors.
+        """
+        if self._writing:
+            assert self._vectors is not None
+            return self._vectors
+        generation = self.catalog.generation()
+        if self._vectors is None or (generation != self._seen_generation and not self.settings.chroma_host):
+            with self._locked(fcntl.LOCK_SH):
+                self._open_vectors()
+            self._seen_generation = generation
+        assert self._vectors is not None
+        return self._vectors
+
+    def _open_vectors(self) -> None:
+        if self._vectors is not None and not self.settings.chroma_host:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._collection = self._client().get_or_create_collection(
+            self.settings.collection,
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
+        )
+        self._vectors = ChromaVectorStore(chroma_collection=self._collection)
+
+    @contextmanager
+    def _locked(self, mode: int) -> Iterator[None]:
+        """Serialize writers across processes; readers take it shared to reopen safely."""
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a+") as fh:
+            fcntl.flock(fh, mode)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock, on a vector store that has seen every earlier write."""
+        with self._locked(fcntl.LOCK_EX):
+            if self._vectors is None or self.catalog.generation() != self._seen_generation:
+                self._open_vectors()
+            self._writing = True
+            try:
+                yield
+            finally:
+                self._writing = False
+                self._seen_generation = self.catalog.generation()
+
+    # -- writes -----------------------------------------------------------------------
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        """Embed passages longest first, so each batch holds similar lengths (less padding)."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = self.embed_model.get_text_embedding_batch([texts[i] for i in order])
+        out: list[list[float]] = [[] for _ in texts]
+        for i, vec in zip(order, vectors, strict=True):
+            out[i] = vec
+        return out
+
+    def index_articles(self, articles: Sequence[ToIndex]) -> dict[str, list[Passage]]:
+        """Chunk, embed and publish articles already recorded as pending."""
+        chunked = {
+            a.id: chunk_text(a.text, self.settings.chunk_tokens, self.settings.chunk_overlap) for a in articles
+        }
+        nodes: list[TextNode] = []
+        for a in articles:
+            for p in chunked[a.id]:
+                node = TextNode(
+                    id_=passage_key(a.id, p.index),
+                    text=p.text,
+                    metadata={"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end},
+                )
+                # ChromaVectorStore deletes by ref_doc_id; without it removal leaves orphans.
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.id)
+                nodes.append(node)
+        for node, vec in zip(nodes, self.embed_passages([n.text for n in nodes]), strict=True):
+            node.embedding = vec
+        with self.writing():
+            self._record_dimension(nodes)
+            for a in articles:
+                # A crash may have left some of this article's vectors behind.
+                self.vectors.delete(ref_doc_id=a.id)
+            if nodes:
+                self.vectors.add(nodes)
+            self.catalog.publish((a.id, chunked[a.id]) for a in articles)
+        return chunked
+
+    def _record_dimension(self, nodes: list[TextNode]) -> None:
+        if not nodes or nodes[0].embedding is None:
+            return
+        dim = str(len(nodes[0].embedding))
+        known = self.catalog.get_meta("embed_dim")
+        if known is None:
+            with self.catalog.transaction():
+                self.catalog.set_meta("embed_dim", dim)
+        elif known != dim:
+            raise ModelMismatch(
+                f"embedding model {embedding_name(self.settings)!r} returns {dim} dimensions, "
+                f"but the index holds {known}; run `rag reindex`"
+            )
+
+    def remove(self, article_id: str) -> None:
+        """Remove an article and every passage of it from both indexes."""
+        with self.writing():
+            self.catalog.begin_delete(article_id)
+            self.vectors.delete(ref_doc_id=article_id)
+            self.catalog.finish_delete(article_id)
+
+    def recover(self, progress: Callable[[int], None] | None = None) -> int:
+        """Finish work a crash interrupted: removals, then pending articles. Returns the count."""
+        deleting = self.catalog.ids_in_state("deleting")
+        for article_id in deleting:
+            self.remove(article_id)
+        pending = self.catalog.ids_in_state("pending")
+        for i in range(0, len(pending), 32):
+            batch = [
+                ToIndex(a, self.catalog.article_text(a), self.catalog.article_title(a)) for a in pending[i : i + 32]
+            ]
+            self.index_articles(batch)
+            if progress:
+                progress(len(batch))
+        return len(deleting) + len(pending)
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild both indexes from the stored articles, with the current settings' model and chunking."""
+        with self._locked(fcntl.LOCK_EX):
+            client = self._client()
+            try:
+                client.delete_collection(self.settings.collection)
+            except Exception:  # noqa: BLE001 - absent collection; chromadb's error type varies
+                pass
+            self._vectors = None
+            self.catalog.mark_all_pending(embedding_name(self.settings))
+            self._open_vectors()
+            self._seen_generation = self.catalog.generation()
+        return self.recover(progress)
+
+    # -- reads ------------------------------------------------------------------------
+    def dense_search(self, query: str, k: int, article_ids: Sequence[str] | None = None) -> list[Hit]:
+        """Passages nearest the query's embedding, visible ones only, best first."""
+        filters = None
+        if article_ids:
+            filters = MetadataFilters(
+                filters=[MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN)]
+            )
+        result = self.vectors.query(
+            VectorStoreQuery(
+                query_embedding=self.embed_model.get_query_embedding(query), similarity_top_k=k, filters=filters
+            )
+        )
+        ids = result.ids or []
+        sims = result.similarities or [0.0] * len(ids)
+        rows = self.catalog.passages(list(ids))
+        return [Hit(rows[i], float(s)) for i, s in zip(ids, sims, strict=False) if i in rows]
+
+    def keyword_search(self, query: str, k: int) -> list[Hit]:
+        """BM25 hits, best first."""
+        scored = self.catalog.keyword_search(query, k)
+        rows = self.catalog.passages([key for key, _ in scored])
+        return [Hit(rows[key], s) for key, s in scored if key in rows]
+
+    def vector_count(self) -> int:
+        return int(self.vectors._collection.count())
+
+    def close(self) -> None:
+        self.catalog.close()

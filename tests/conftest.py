@@ -1,0 +1,53 @@
+"""Shared fixtures. Everything is real: ChromaDB on disk, the bundled embedding model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+from rag.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+BBC = ROOT.parent / "shared" / "corpora" / "bbc"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Settings must never come from a developer's own rag.toml.
+    os.environ["RAG_CONFIG"] = str(ROOT / "tests" / "no-such-rag.toml")
+
+
+@pytest.fixture(scope="session")
+def embed_model():  # type: ignore[no-untyped-def]
+    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    from rag.embeddings import make_embedding
+
+    return make_embedding(Settings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def store(settings: Settings, embed_model) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from rag.store import Store
+
+    s = Store(settings, embed_model=embed_model)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def bbc() -> Path:
+    if not BBC.is_dir():
+        pytest.skip(f"BBC corpus not found at {BBC}")
+    return BBC

@@ -1,0 +1,95 @@
+"""Passages are sentence-aware, token-sized, and exact slices of their article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.chunking import chunk_text
+from rag.loaders import discover, load_file
+from rag.nlp import count_tokens, sentence_spans
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def check_passages(text: str, size: int, overlap: int) -> None:
+    passages = chunk_text(text, size, overlap)
+    assert [p.index for p in passages] == list(range(len(passages)))
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert p.text == p.text.strip()
+    # Nothing is lost: every non-space character lies in some passage.
+    covered = [False] * len(text)
+    for p in passages:
+        covered[p.start : p.end] = [True] * (p.end - p.start)
+    assert all(c or text[i].isspace() for i, c in enumerate(covered))
+    # Passages move forward.
+    assert all(a.start < b.start and a.end < b.end for a, b in zip(passages, passages[1:], strict=False))
+
+
+def test_seed_passages_keep_offsets_and_size() -> None:
+    for path in sorted(SEEDS.iterdir()):
+        (article,), _ = load_file(path, 10**6)
+        passages = chunk_text(article.text, 120, 24)
+        assert len(passages) > 3
+        check_passages(article.text, 120, 24)
+        for p in passages:
+            assert count_tokens(p.text) <= 120 + 8  # joins between sentences add a token or so
+
+
+def test_passages_end_on_sentence_boundaries() -> None:
+    text = "Rubio spoke in Paris. Peskov replied from Moscow. " * 30 + "Talks resume in London."
+    ends = {s.end for s in sentence_spans(text)}
+    for p in chunk_text(text, 40, 10):
+        assert p.end in ends
+
+
+def test_headings_are_sentences_of_their_own() -> None:
+    text = "Background: The Long Road\nThe United States has played a role."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Background: The Long Road",
+        "The United States has played a role.",
+    ]
+
+
+def test_overlap_repeats_whole_sentences() -> None:
+    text = " ".join(f"Sentence number {i} says something new." for i in range(40))
+    passages = chunk_text(text, 60, 20)
+    for a, b in zip(passages, passages[1:], strict=False):
+        assert b.start < a.end  # they overlap
+        assert text[b.start : a.end].endswith(".")
+
+
+def test_sentence_longer_than_the_passage_is_cut_at_words() -> None:
+    text = "word " * 500 + "end."
+    passages = chunk_text(text.strip(), 50, 10)
+    assert len(passages) > 5
+    assert all(count_tokens(p.text) <= 55 for p in passages)
+    check_passages(text.strip(), 50, 10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("abc XYZ.,!?\n\"'£é—"), min_size=1, max_size=80), min_size=1, max_size=30
+    ),
+    st.integers(16, 80),
+)
+def test_any_text_keeps_the_offset_invariant(parts: list[str], size: int) -> None:
+    text = " ".join(parts).strip()
+    if text:
+        check_passages(text, size, size // 4)
+
+
+def test_every_bbc_passage_is_an_exact_slice(bbc: Path) -> None:
+    files = discover([bbc]).files
+    assert len(files) == 2225
+    n = 0
+    for path in files:
+        for article in load_file(path, 10**7)[0]:
+            for p in chunk_text(article.text, 160, 32):
+                assert article.text[p.start : p.end] == p.text, (path, p.index)
+                n += 1
+    assert n > 2225

@@ -1,0 +1,123 @@
+"""A killed ingest hides its half-done work; another process's writes are seen live."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rag.ingest import ingest
+from rag.settings import Settings
+from rag.store import Store
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def rag(index_dir: Path, *args: str, **kwargs) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", *args], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+    )
+
+
+def ready_count(catalog: Path) -> int:
+    if not catalog.exists():
+        return 0
+    with sqlite3.connect(catalog, timeout=30) as db:
+        try:
+            return int(db.execute("SELECT count(*) FROM articles WHERE state = 'ready'").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
+
+
+def assert_consistent(store: Store) -> None:
+    """Every visible article is whole in both indexes; nothing else is visible."""
+    visible = {r.id: r.n_passages for r in store.catalog.articles()}
+    rows = store.catalog._db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
+    assert {r[0]: r[1] for r in rows} == {k: v for k, v in visible.items() if v}
+    assert store.catalog.count("passages_fts") == store.catalog.count("passages")
+    collection = store.vectors._collection
+    for article_id, n in visible.items():
+        got = collection.get(where={"article_id": article_id}, include=[])["ids"]
+        assert sorted(got) == [f"{article_id}-{i:04d}" for i in range(n)]
+
+
+def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in sorted((bbc / "business").glob("*.txt"))[:400]:
+        shutil.copy(path, corpus / path.name)
+    index_dir = tmp_path / "index"
+    proc = rag(index_dir, "ingest", str(corpus), "--json")
+    deadline = time.monotonic() + 600
+    while ready_count(index_dir / "catalog.sqlite3") == 0:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(1.5)  # into the next batch: embedding or writing vectors
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    settings = Settings(index_dir=index_dir)
+    store = Store(settings, embed_model=embed_model)
+    visible = len(store.catalog.articles())
+    assert 0 < visible < 400, "the kill should land mid-way"
+    assert store.catalog.ids_in_state("pending"), "the killed batch is left pending"
+    assert_consistent(store)
+    probe = store.dense_search("company profits and shares", 50)
+    assert {h.passage.article_id for h in probe} <= {r.id for r in store.catalog.articles()}
+    store.close()
+
+    rerun = rag(index_dir, "ingest", str(corpus), "--json")
+    out, errs = rerun.communicate(timeout=900)
+    assert rerun.returncode == 0, errs
+    store = Store(settings, embed_model=embed_model)
+    assert len(store.catalog.articles()) == 400 - _duplicates(out)
+    assert not store.catalog.ids_in_state("pending")
+    assert_consistent(store)
+    assert store.vector_count() == store.catalog.count("passages")
+    store.close()
+
+
+def _duplicates(report_json: str) -> int:
+    import json
+
+    return int(json.loads(report_json)["counts"]["duplicate"])
+
+
+def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    index_dir = tmp_path / "index"
+    server = Store(Settings(index_dir=index_dir), embed_model=embed_model)  # stands in for the chat server
+    ingest(server, [SEEDS])
+    question = "Why did Chelsea sack Adrian Mutu?"
+    assert all("Mutu" not in h.passage.text for h in server.dense_search(question, 5))
+
+    corpus = tmp_path / "sport"
+    shutil.copytree(bbc / "sport", corpus)
+    writer = rag(index_dir, "ingest", str(corpus), "--json")
+    searches = 0
+    while writer.poll() is None:  # the server keeps answering while the ingest runs
+        server.dense_search(question, 5)
+        server.keyword_search(question, 5)
+        searches += 1
+        time.sleep(0.3)
+    assert writer.returncode == 0, writer.communicate()[1]
+    assert searches > 3
+    hits = server.dense_search(question, 5)
+    assert any("Mutu" in h.passage.text for h in hits), "new articles are seen without a restart"
+
+    # The server can write too (an upload), and a fresh process sees both writers' work.
+    extra = tmp_path / "upload.txt"
+    extra.write_text("Local council approves new cycle lanes\n\nThe council voted for twelve new lanes.")
+    assert ingest(server, [extra]).ok
+    listing = rag(index_dir, "list", "--json")
+    titles, _ = listing.communicate(timeout=120)
+    assert "Local council approves new cycle lanes" in titles and "Chelsea sack Mutu" in titles
+    assert_consistent(server)
+    server.close()
