@@ -18,12 +18,23 @@ from rag.store import Store
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-def rag(index_dir: Path, *args: str, **kwargs) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+def rag(index_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """Run the CLI in another process; its output goes to files, so no pipe can fill up."""
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
-    return subprocess.Popen(
+    log = index_dir.parent / f"rag-{time.monotonic_ns()}"
+    proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", *args], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs,
+        stdout=open(f"{log}.out", "w"), stderr=open(f"{log}.err", "w"),  # noqa: SIM115
     )
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def output(proc: subprocess.Popen[str], timeout: float = 900) -> tuple[str, str]:
+    """Wait for `proc`; return its stdout and stderr."""
+    proc.wait(timeout=timeout)
+    log = proc.log  # type: ignore[attr-defined]
+    return Path(f"{log}.out").read_text(), Path(f"{log}.err").read_text()
 
 
 def ready_count(catalog: Path) -> int:
@@ -57,7 +68,7 @@ def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embe
     proc = rag(index_dir, "ingest", str(corpus), "--json")
     deadline = time.monotonic() + 600
     while ready_count(index_dir / "catalog.sqlite3") == 0:
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, output(proc)
         assert time.monotonic() < deadline
         time.sleep(0.2)
     time.sleep(1.5)  # into the next batch: embedding or writing vectors
@@ -75,7 +86,7 @@ def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embe
     store.close()
 
     rerun = rag(index_dir, "ingest", str(corpus), "--json")
-    out, errs = rerun.communicate(timeout=900)
+    out, errs = output(rerun)
     assert rerun.returncode == 0, errs
     store = Store(settings, embed_model=embed_model)
     assert len(store.catalog.articles()) == 400 - _duplicates(out)
@@ -107,7 +118,7 @@ def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, e
         server.keyword_search(question, 5)
         searches += 1
         time.sleep(0.3)
-    assert writer.returncode == 0, writer.communicate()[1]
+    assert writer.returncode == 0, output(writer)[1]
     assert searches > 3
     hits = server.dense_search(question, 5)
     assert any("Mutu" in h.passage.text for h in hits), "new articles are seen without a restart"
@@ -117,7 +128,7 @@ def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, e
     extra.write_text("Local council approves new cycle lanes\n\nThe council voted for twelve new lanes.")
     assert ingest(server, [extra]).ok
     listing = rag(index_dir, "list", "--json")
-    titles, _ = listing.communicate(timeout=120)
+    titles, _ = output(listing, 120)
     assert "Local council approves new cycle lanes" in titles and "Chelsea sack Mutu" in titles
     assert_consistent(server)
     server.close()
