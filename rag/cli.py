@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from rag.store import Store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-out = Console()
+# Piped output gets wide lines, so `rag list | grep` sees whole titles.
+out = Console(width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]

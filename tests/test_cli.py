@@ -1,0 +1,77 @@
+"""The `rag` command line, run as a user runs it: in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def rag(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "RAG_INDEX_DIR": str(tmp_path / "index"), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], env=environ, text=True, capture_output=True, timeout=600
+    )
+
+
+def test_ingest_list_remove_round_trip(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    done = rag(tmp_path, "ingest", str(SEEDS), str(bad), "--json")
+    assert done.returncode == 1, "a failed file makes the exit code non-zero"
+    report = json.loads(done.stdout)
+    assert report["counts"]["added"] == 2 and report["counts"]["failed"] == 1
+    failure = next(o for o in report["outcomes"] if o["status"] == "failed")
+    assert failure["path"] == str(bad.resolve()) and "binary" in failure["detail"]
+
+    again = rag(tmp_path, "ingest", str(SEEDS))
+    assert again.returncode == 0
+    assert "2 unchanged" in again.stdout
+
+    listed = json.loads(rag(tmp_path, "list", "--json").stdout)
+    assert len(listed) == 2
+    assert {"id", "title", "source", "published", "path", "passages", "added"} <= set(listed[0])
+    seed_path = next(a["path"] for a in listed if a["title"].startswith("A Diplomatic"))
+
+    human = rag(tmp_path, "list")
+    assert "A Diplomatic Standoff" in human.stdout and "2 article(s)" in human.stdout
+
+    removed = rag(tmp_path, "remove", seed_path)
+    assert removed.returncode == 0 and "A Diplomatic Standoff" in removed.stdout
+    other_id = next(a["id"] for a in listed if not a["title"].startswith("A Diplomatic"))
+    assert rag(tmp_path, "remove", other_id[:8]).returncode == 0
+    assert json.loads(rag(tmp_path, "list", "--json").stdout) == []
+
+    missing = rag(tmp_path, "remove", "no-such-article")
+    assert missing.returncode == 1 and "no article" in missing.stderr
+
+
+def test_model_mismatch_is_one_line_pointing_to_reindex(tmp_path: Path) -> None:
+    assert rag(tmp_path, "ingest", str(SEEDS / "002_8a7896ecd5b149e8.txt")).returncode == 0
+    other = tmp_path / "other-model"
+    done = rag(tmp_path, "list", RAG_EMBED_MODEL=str(other))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "all-MiniLM-L6-v2" in done.stderr and "other-model" in done.stderr and "rag reindex" in done.stderr
+
+
+def test_bad_setting_names_the_field(tmp_path: Path) -> None:
+    done = rag(tmp_path, "list", RAG_CHUNK_TOKENS="lots")
+    assert done.returncode == 2
+    assert "chunk_tokens" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_settings_file_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "custom.toml"
+    config.write_text(f'index_dir = "{tmp_path / "from-toml"}"\nchunk_tokens = 64\nchunk_overlap = 8\n')
+    env = {k: v for k, v in os.environ.items() if k != "RAG_INDEX_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ingest", str(SEEDS), "--json"],
+        env={**env, "RAG_CONFIG": str(config)}, text=True, capture_output=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "from-toml" / "catalog.sqlite3").exists()
