@@ -151,9 +151,7 @@ class Catalog:
         return None if row is None else str(row[0])
 
     def paths_of(self, article_id: str) -> list[str]:
-        rows = self._db.execute(
-            "SELECT path FROM sources WHERE article_id = ? ORDER BY added_at, path", (article_id,)
-        )
+        rows = self._db.execute("SELECT path FROM sources WHERE article_id = ? ORDER BY added_at, path", (article_id,))
         return [str(r[0]) for r in rows]
 
     def add_pending(self, article: Article) -> None:
@@ -162,8 +160,16 @@ class Catalog:
             db.execute(
                 "INSERT OR IGNORE INTO articles(id, text, title, source, url, published, author, state,"
                 " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                (article.id, article.text, article.title, article.source, article.url,
-                 article.published, article.author, _now()),
+                (
+                    article.id,
+                    article.text,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.published,
+                    article.author,
+                    _now(),
+                ),
             )
             self._link(db, article.path, article.id)
 
@@ -258,8 +264,15 @@ class Catalog:
         ).fetchall()
         return [
             ArticleRow(
-                id=r["id"], title=r["title"], source=r["source"], url=r["url"], published=r["published"],
-                author=r["author"], state=r["state"], added_at=r["added_at"], n_passages=r["n_passages"],
+                id=r["id"],
+                title=r["title"],
+                source=r["source"],
+                url=r["url"],
+                published=r["published"],
+                author=r["author"],
+                state=r["state"],
+                added_at=r["added_at"],
+                n_passages=r["n_passages"],
                 paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
             )
             for r in rows
@@ -293,9 +306,16 @@ class Catalog:
             )
             for r in rows:
                 found[r["key"]] = PassageRow(
-                    key=r["key"], article_id=r["article_id"], index=r["idx"], start=r["start"],
-                    end=r["end"], text=r["text"], title=r["title"], source=r["source"],
-                    published=r["published"], path=r["path"],
+                    key=r["key"],
+                    article_id=r["article_id"],
+                    index=r["idx"],
+                    start=r["start"],
+                    end=r["end"],
+                    text=r["text"],
+                    title=r["title"],
+                    source=r["source"],
+                    published=r["published"],
+                    path=r["path"],
                 )
         return found
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag.settings import Settings, load_settings
+from rag.settings import Settings, config_path, load_settings
 
 if TYPE_CHECKING:
     from rag.store import Store
@@ -40,20 +41,22 @@ def settings() -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         raise fail(f"bad settings: {problems}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(f"bad settings file {config_path()}: {exc}") from None
 
 
 @contextmanager
 def open_store(check_model: bool = True) -> Iterator[Store]:
     """The store, with its known failures turned into one-line errors."""
-    from rag.store import IndexError_, Store
+    from rag.store import Store, StoreError
 
     try:
         store = Store(settings(), check_model=check_model)
-    except IndexError_ as exc:
+    except StoreError as exc:
         raise fail(str(exc)) from None
     try:
         yield store
-    except IndexError_ as exc:
+    except StoreError as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()
@@ -120,9 +123,14 @@ def list_articles(as_json: JsonOpt = False) -> None:
         rows = store.catalog.articles()
     records = [
         {
-            "id": r.id, "title": r.title, "source": r.source, "published": r.published,
-            "path": r.paths[0] if r.paths else None, "paths": r.paths,
-            "passages": r.n_passages, "added": r.added_at,
+            "id": r.id,
+            "title": r.title,
+            "source": r.source,
+            "published": r.published,
+            "path": r.paths[0] if r.paths else None,
+            "paths": r.paths,
+            "passages": r.n_passages,
+            "added": r.added_at,
         }
         for r in rows
     ]
@@ -133,8 +141,13 @@ def list_articles(as_json: JsonOpt = False) -> None:
     for r in records:
         path = str(r["path"]) + (f" (+{len(r['paths']) - 1})" if len(r["paths"]) > 1 else "")  # type: ignore[arg-type]
         table.add_row(
-            str(r["id"]), str(r["title"]), r["source"] or "", r["published"] or "",  # type: ignore[arg-type]
-            str(r["passages"]), str(r["added"]), path,
+            str(r["id"]),
+            str(r["title"]),
+            r["source"] or "",
+            r["published"] or "",  # type: ignore[arg-type]
+            str(r["passages"]),
+            str(r["added"]),
+            path,
         )
     out.print(table)
     out.print(f"{len(records)} article(s)", style="dim")
@@ -165,6 +178,61 @@ def reindex() -> None:
         task = progress.add_task("reindexing", total=total, current="")
         n = store.reindex(lambda k: progress.update(task, advance=k))
     out.print(f"reindexed {n} article(s) with {store.settings.embed_backend}:{store.settings.embed_model}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: JsonOpt = False,
+    k: Annotated[int | None, typer.Option("--k", help="Sources to retrieve (default: top_k).")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use for this question.")] = None,
+) -> None:
+    """Answer a question from the articles, every sentence cited and verified."""
+    from rag.answer import Answer, Token, stream_answer
+    from rag.llms import BackendError, make_llm
+
+    cfg = settings()
+    if backend:
+        cfg = _with(cfg, llm_backend=backend)
+    with open_store() as store:
+        try:
+            llm = make_llm(cfg)
+            result = None
+            for event in stream_answer(store, llm, cfg, question, k):
+                if isinstance(event, Token) and not as_json and err.is_terminal:
+                    err.print(event.text, end="", style="dim", highlight=False)
+                elif isinstance(event, Answer):
+                    result = event
+        except BackendError as exc:
+            raise fail(str(exc)) from None
+    assert result is not None
+    if err.is_terminal and not as_json:
+        err.print()
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_answer(result)
+
+
+def _with(cfg: Settings, **changes: object) -> Settings:
+    try:
+        return Settings(**{**cfg.model_dump(), **changes})
+    except ValidationError as exc:
+        raise fail(f"bad option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
+
+
+def _print_answer(result: object) -> None:
+    from rag.answer import Answer
+
+    assert isinstance(result, Answer)
+    out.print(result.answer, style="yellow" if result.refused else None, highlight=False)
+    listed = result.related if result.refused else result.citations
+    if listed:
+        out.print("\nRelated reading:" if result.refused else "\nSources:", style="bold")
+    for c in listed:
+        quote = c.quote if len(c.quote) < 400 else c.quote[:397] + "..."
+        out.print(f"[{c.n}] {c.title}" + (f" ({c.source})" if c.source else ""), highlight=False)
+        out.print(f'    "{quote}"', style="dim", highlight=False)
 
 
 def main() -> None:

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(160, ge=16, le=2048, description="Passage size in tiktoken tokens.")
     chunk_overlap: int = Field(32, ge=0, description="Tokens of whole sentences repeated between passages.")
     max_file_bytes: int = Field(5_000_000, ge=1, description="Larger files are rejected.")
-    embed_batch_size: int = Field(64, ge=1, description="Passages per embedding call.")
+    embed_batch_size: int = Field(
+        16, ge=1, description="Passages per model call; small batches of similar length run fastest on CPU."
+    )
 
     # Embedding backend
     embed_backend: Literal["local", "ollama", "openai_like", "openai"] = "local"
@@ -58,6 +60,22 @@ class Settings(BaseSettings):
     llm_model: str = Field(DEFAULT_LLM_MODEL, description="Model name, or GGUF path for llamacpp.")
     llm_base_url: str | None = None
     llm_api_key: str | None = None
+    llm_context: int = Field(4096, ge=512, description="Context window for llamacpp, in tokens.")
+    llm_threads: int = Field(0, ge=0, description="llamacpp threads; 0 = all cores.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a server backend.")
+
+    # Answers
+    top_k: int = Field(4, ge=1, le=50, description="Sources retrieved per question.")
+    min_relevance: float = Field(
+        0.2, ge=-1, le=1, description="Least cosine similarity of a source to the question to count as relevant."
+    )
+    support_threshold: float = Field(
+        0.6, ge=0, le=1, description="Least share of a sentence's content words its quote must hold."
+    )
+    unsupported: Literal["drop", "flag"] = Field(
+        "drop", description="Hide unsupported sentences, or show them flagged."
+    )
+    max_answer_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model may write.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

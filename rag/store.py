@@ -9,6 +9,7 @@ Removal runs the other way round. `recover()` finishes whatever a crash interrup
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -36,11 +37,11 @@ from rag.settings import Settings
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-class IndexError_(Exception):
+class StoreError(Exception):
     """The index cannot be used as configured; the message says what to do."""
 
 
-class ModelMismatch(IndexError_):
+class ModelMismatch(StoreError):
     """The index was built with another embedding model."""
 
 
@@ -64,9 +65,7 @@ class Hit:
 class Store:
     """Open (or create) the index the settings describe."""
 
-    def __init__(
-        self, settings: Settings, embed_model: BaseEmbedding | None = None, check_model: bool = True
-    ) -> None:
+    def __init__(self, settings: Settings, embed_model: BaseEmbedding | None = None, check_model: bool = True) -> None:
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path)
         self._embed = embed_model
@@ -132,11 +131,17 @@ class Store:
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()
-        self._collection = self._client().get_or_create_collection(
-            self.settings.collection,
-            embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
-        )
+        try:
+            self._collection = self._client().get_or_create_collection(
+                self.settings.collection,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
+            )
+        except Exception as exc:  # chromadb raises ValueError, httpx or its own errors here
+            if not self.settings.chroma_host:
+                raise
+            url = f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
+            raise StoreError(f"cannot reach the ChromaDB server at {url} (chroma_host, chroma_port): {exc}") from None
         self._vectors = ChromaVectorStore(chroma_collection=self._collection)
 
     @contextmanager
@@ -175,9 +180,7 @@ class Store:
 
     def index_articles(self, articles: Sequence[ToIndex]) -> dict[str, list[Passage]]:
         """Chunk, embed and publish articles already recorded as pending."""
-        chunked = {
-            a.id: chunk_text(a.text, self.settings.chunk_tokens, self.settings.chunk_overlap) for a in articles
-        }
+        chunked = {a.id: chunk_text(a.text, self.settings.chunk_tokens, self.settings.chunk_overlap) for a in articles}
         nodes: list[TextNode] = []
         for a in articles:
             for p in chunked[a.id]:
@@ -241,10 +244,9 @@ class Store:
         """Rebuild both indexes from the stored articles, with the current settings' model and chunking."""
         with self._locked(fcntl.LOCK_EX):
             client = self._client()
-            try:
+            # An absent collection raises, with a type that varies across chromadb versions.
+            with contextlib.suppress(Exception):
                 client.delete_collection(self.settings.collection)
-            except Exception:  # noqa: BLE001 - absent collection; chromadb's error type varies
-                pass
             self._vectors = None
             self.catalog.mark_all_pending(embedding_name(self.settings))
             self._open_vectors()

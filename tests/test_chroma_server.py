@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +33,8 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
@@ -54,7 +55,9 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
 
 
 def test_ingest_query_and_remove_through_a_chroma_server(
-    chroma_server: int, tmp_path: Path, embed_model  # type: ignore[no-untyped-def]
+    chroma_server: int,
+    tmp_path: Path,
+    embed_model,  # type: ignore[no-untyped-def]
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=chroma_server)
     store = Store(settings, embed_model=embed_model)

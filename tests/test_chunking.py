@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -26,7 +27,7 @@ def check_passages(text: str, size: int, overlap: int) -> None:
         covered[p.start : p.end] = [True] * (p.end - p.start)
     assert all(c or text[i].isspace() for i, c in enumerate(covered))
     # Passages move forward.
-    assert all(a.start < b.start and a.end < b.end for a, b in zip(passages, passages[1:], strict=False))
+    assert all(a.start < b.start and a.end < b.end for a, b in pairwise(passages))
 
 
 def test_seed_passages_keep_offsets_and_size() -> None:
@@ -57,7 +58,7 @@ def test_headings_are_sentences_of_their_own() -> None:
 def test_overlap_repeats_whole_sentences() -> None:
     text = " ".join(f"Sentence number {i} says something new." for i in range(40))
     passages = chunk_text(text, 60, 20)
-    for a, b in zip(passages, passages[1:], strict=False):
+    for a, b in pairwise(passages):
         assert b.start < a.end  # they overlap
         assert text[b.start : a.end].endswith(".")
 

@@ -71,7 +71,26 @@ def test_settings_file_is_read(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "RAG_INDEX_DIR"}
     done = subprocess.run(
         [sys.executable, "-m", "rag.cli", "ingest", str(SEEDS), "--json"],
-        env={**env, "RAG_CONFIG": str(config)}, text=True, capture_output=True, timeout=600,
+        env={**env, "RAG_CONFIG": str(config)},
+        text=True,
+        capture_output=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "from-toml" / "catalog.sqlite3").exists()
+
+
+def test_unreachable_chroma_server_is_one_line(tmp_path: Path) -> None:
+    seed = str(SEEDS / "002_8a7896ecd5b149e8.txt")
+    done = rag(tmp_path, "ingest", seed, RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT="9")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "http://127.0.0.1:9" in done.stderr
+
+
+def test_broken_settings_file_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "rag.toml"
+    config.write_text("chunk_tokens = = 3\n")
+    done = rag(tmp_path, "list", RAG_CONFIG=str(config))
+    assert done.returncode == 2
+    assert str(config) in done.stderr and "Traceback" not in done.stderr

@@ -23,8 +23,11 @@ def rag(index_dir: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
     log = index_dir.parent / f"rag-{time.monotonic_ns()}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", *args], env=env, text=True,
-        stdout=open(f"{log}.out", "w"), stderr=open(f"{log}.err", "w"),  # noqa: SIM115
+        [sys.executable, "-m", "rag.cli", *args],
+        env=env,
+        text=True,
+        stdout=open(f"{log}.out", "w"),  # noqa: SIM115 - the child owns it
+        stderr=open(f"{log}.err", "w"),  # noqa: SIM115
     )
     proc.log = log  # type: ignore[attr-defined]
     return proc

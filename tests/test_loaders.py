@@ -38,7 +38,11 @@ def test_front_matter_gives_metadata_and_is_not_text(tmp_path: Path) -> None:
     )
     a = load_one(path)
     assert (a.title, a.source, a.url, a.published, a.author) == (
-        "Talks stall", "Example News", "https://example.com/a", "2025-04-18", "A. Writer",
+        "Talks stall",
+        "Example News",
+        "https://example.com/a",
+        "2025-04-18",
+        "A. Writer",
     )
     assert a.text == "Rubio spoke in Paris."
     assert a.id == article_id("Rubio spoke in Paris.")
@@ -147,7 +151,7 @@ def test_unreadable_path_is_reported(tmp_path: Path) -> None:
 
 def test_non_utf8_text_is_decoded_by_detection(tmp_path: Path) -> None:
     text = "Le président a déclaré que les négociations étaient « compliquées » à Genève."
-    a = load_one(write(tmp_path / "fr.txt", (text + "\n") .encode("cp1252")))
+    a = load_one(write(tmp_path / "fr.txt", (text + "\n").encode("cp1252")))
     assert a.text == text
 
 

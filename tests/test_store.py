@@ -109,9 +109,7 @@ def test_removed_article_is_not_retrievable(store: Store, tmp_path: Path) -> Non
     assert store.vector_count() == store.catalog.count("passages")
 
 
-def test_other_embedding_model_is_a_clear_error_until_reindex(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
+def test_other_embedding_model_is_a_clear_error_until_reindex(settings: Settings, store: Store, tmp_path: Path) -> None:
     ingest(store, [copy_seeds(tmp_path / "seeds")])
     store.close()
     other = settings.model_copy(update={"embed_model": str(tmp_path / "other-model")})
@@ -122,7 +120,10 @@ def test_other_embedding_model_is_a_clear_error_until_reindex(
 
 
 def test_reindex_rebuilds_from_stored_text_with_new_chunking(
-    settings: Settings, store: Store, embed_model, tmp_path: Path  # type: ignore[no-untyped-def]
+    settings: Settings,
+    store: Store,
+    embed_model,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     seeds = copy_seeds(tmp_path / "seeds")
     ingest(store, [seeds])

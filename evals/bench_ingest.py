@@ -1,0 +1,131 @@
+"""Ingest benchmark: our pipeline vs raw encoding vs plain LlamaIndex, in one run.
+
+    python -m evals.bench_ingest [--corpus ../shared/corpora/bbc] [--limit N]
+
+Prints articles/s and passages/s for `rag ingest` into a fresh index, the raw encode
+throughput of the very same passages through the embedding model alone, and plain
+LlamaIndex `VectorStoreIndex.from_documents` (same model, same ChromaDB, same chunk
+sizes) on the same articles, with the ratios between them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _articles(paths: list[Path], limit: int | None):  # type: ignore[no-untyped-def]
+    from rag.loaders import LoadError, discover, load_file
+
+    files = discover(paths).files
+    if limit:
+        files = files[:limit]
+    articles = []
+    for f in files:
+        with contextlib.suppress(LoadError):  # the benchmark counts what loads
+            articles.extend(load_file(f.resolve(), 10**7)[0])
+    return files, articles
+
+
+def bench_ours(files: list[Path], workdir: Path) -> tuple[float, int, int]:
+    from rag.ingest import ingest
+    from rag.settings import Settings
+    from rag.store import Store
+
+    store = Store(Settings(index_dir=workdir / "ours"))
+    store.embed_model.get_text_embedding("warm up")
+    start = time.perf_counter()
+    report = ingest(store, files)
+    elapsed = time.perf_counter() - start
+    n_articles = len(store.catalog.articles())
+    n_passages = store.catalog.count("passages")
+    assert report.ok and store.vector_count() == n_passages
+    store.close()
+    return elapsed, n_articles, n_passages
+
+
+def bench_raw(articles, settings) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    from sentence_transformers import SentenceTransformer
+
+    from rag.chunking import chunk_text
+    from rag.embeddings import local_model_path
+
+    texts = [p.text for a in articles for p in chunk_text(a.text, settings.chunk_tokens, settings.chunk_overlap)]
+    model = SentenceTransformer(str(local_model_path(settings.embed_model)), device="cpu")
+    model.encode(["warm up"])
+    start = time.perf_counter()
+    model.encode(texts, batch_size=settings.embed_batch_size, normalize_embeddings=True)
+    return time.perf_counter() - start, len(texts)
+
+
+def bench_plain_llamaindex(articles, settings, workdir: Path) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    import chromadb
+    from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from rag.embeddings import local_model_path
+
+    client = chromadb.PersistentClient(path=str(workdir / "plain"))
+    collection = client.get_or_create_collection("plain", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    embed = HuggingFaceEmbedding(model_name=str(local_model_path(settings.embed_model)), device="cpu")
+    embed.get_text_embedding("warm up")
+    docs = [Document(text=a.text, metadata={"title": a.title}) for a in articles]
+    splitter = SentenceSplitter(chunk_size=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+    start = time.perf_counter()
+    VectorStoreIndex.from_documents(docs, storage_context=storage, embed_model=embed, transformations=[splitter])
+    return time.perf_counter() - start, int(collection.count())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N corpus files")
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from rag.settings import Settings
+
+    console = Console()
+    settings = Settings()
+    files, articles = _articles([ROOT / "seeds", args.corpus], args.limit)
+    console.print(
+        f"{len(files)} files, {len(articles)} articles; chunk {settings.chunk_tokens}/{settings.chunk_overlap} "
+        f"tokens; {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        with console.status("rag ingest into a fresh index…"):
+            ours_s, n_articles, n_passages = bench_ours(files, workdir)
+        with console.status("raw encode of the same passages…"):
+            raw_s, raw_n = bench_raw(articles, settings)
+        with console.status("plain LlamaIndex VectorStoreIndex.from_documents…"):
+            plain_s, plain_n = bench_plain_llamaindex(articles, settings, workdir)
+
+    table = Table("pipeline", "seconds", "articles/s", "passages/s")
+    table.add_row("rag ingest", f"{ours_s:.1f}", f"{n_articles / ours_s:.1f}", f"{n_passages / ours_s:.1f}")
+    table.add_row("raw encode (model only)", f"{raw_s:.1f}", "", f"{raw_n / raw_s:.1f}")
+    table.add_row("plain LlamaIndex", f"{plain_s:.1f}", f"{len(articles) / plain_s:.1f}", f"{plain_n / plain_s:.1f}")
+    console.print(table)
+    console.print(
+        f"rag ingest / raw encode (passages/s): {(n_passages / ours_s) / (raw_n / raw_s):.2f} (target >= 0.90)"
+    )
+    console.print(f"rag ingest / plain LlamaIndex (articles/s): {plain_s / ours_s:.2f}x (target >= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

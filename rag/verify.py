@@ -1,0 +1,116 @@
+"""Check each answer sentence against the passage it cites, and find the quote that backs it.
+
+A sentence is supported by a source when
+- every number in it occurs in the source, and every name (a capitalised word not opening
+  the sentence) occurs in the source: a model that writes "Canberra" from memory fails here;
+- and its content words are covered by one sentence of the source, or two neighbouring
+  ones: the support score is the share of the claim's content words (stemmed) found there.
+The best such source sentence(s) become the citation's quote, with offsets in the article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from rag.guard import is_instruction
+from rag.nlp import Span, sentence_spans, stopwords
+from rag.retrieve import Source
+
+DEFAULT_THRESHOLD = 0.6
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Words that open a claim or are capitalised by habit, not names.
+_NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "in", "on", "at", "this", "that", "but", "and"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of the model's answer, without its markers."""
+
+    text: str
+    markers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well one source backs one claim, and the quote that does it."""
+
+    score: float
+    quote: Span
+    missing: tuple[str, ...] = ()
+
+
+def split_claims(answer: str) -> list[Claim]:
+    """The answer's sentences, each with the `[n]` markers it carries."""
+    claims = []
+    for span in sentence_spans(answer):
+        raw = answer[span.start : span.end]
+        markers = tuple(int(n) for group in _MARKER.findall(raw) for n in re.split(r"\s*,\s*", group))
+        text = _MARKER.sub("", raw).strip()
+        if re.search(r"\w", text):
+            claims.append(Claim(text, markers))
+    return claims
+
+
+@cache
+def _porter():  # type: ignore[no-untyped-def]
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+@cache
+def _stem(word: str) -> str:
+    return str(_porter().stem(word))
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed, lower-cased words that carry meaning (no stopwords)."""
+    stop = stopwords()
+    return {_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop}
+
+
+def _names(text: str) -> set[str]:
+    words = _WORD.findall(text)
+    return {w for i, w in enumerate(words) if w[0].isupper() and i > 0 and w.lower() not in _NOT_NAMES}
+
+
+def _normal(text: str) -> str:
+    return text.replace("’", "'").lower()
+
+
+def support(claim: str, article_text: str, source: Source) -> Support:
+    """Score how well `source` (a stretch of `article_text`) backs `claim`."""
+    haystack = _normal(source.text)
+    missing = tuple(
+        sorted(
+            {n for n in _NUMBER.findall(claim) if n not in haystack}
+            | {n for n in _names(claim) if _normal(n) not in haystack}
+        )
+    )
+    words = content_words(claim)
+    sentences = [
+        s
+        for s in sentence_spans(article_text, source.start, source.end)
+        if not is_instruction(article_text[s.start : s.end])
+    ]
+    if not sentences:
+        return Support(0.0, Span(source.start, source.start), missing)
+    best = Support(0.0, sentences[0], missing)
+    if not words:
+        return best
+    bags = [content_words(article_text[s.start : s.end]) for s in sentences]
+    windows = [(i, i) for i in range(len(sentences))] + [(i, i + 1) for i in range(len(sentences) - 1)]
+    for a, b in windows:
+        covered = len(words & set().union(*bags[a : b + 1])) / len(words)
+        # A two-sentence quote must beat a one-sentence one clearly to be preferred.
+        if a != b:
+            covered -= 0.05
+        if covered > best.score:
+            best = Support(covered, Span(sentences[a].start, sentences[b].end), missing)
+    if missing:
+        return Support(0.0, best.quote, missing)
+    return Support(min(best.score, 1.0), best.quote, missing)
