@@ -23,6 +23,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/rag ingest seeds
 	$(BIN)/rag list
+	$(BIN)/rag ask "What did Marco Rubio say in Paris?"
 
 test: install
 	$(BIN)/ruff check rag ui tests evals

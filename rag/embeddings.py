@@ -60,7 +60,11 @@ def _local(settings: Settings) -> BaseEmbedding:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import torch
+    import transformers
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    # Its "Loading weights" bar would clutter every command's stderr.
+    transformers.utils.logging.disable_progress_bar()
 
     if settings.embed_threads:
         torch.set_num_threads(settings.embed_threads)
