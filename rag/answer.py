@@ -19,7 +19,7 @@ from rag.prompt import REFUSAL, build_messages, excerpt
 from rag.retrieve import Filters, Source, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import split_claims, support
+from rag.verify import informative, repeats, split_claims, support
 
 
 @dataclass
@@ -82,11 +82,17 @@ def answer(
     store: Store, llm: LLM, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
 ) -> Answer:
     """Answer `question` (blocking)."""
+    return final(stream_answer(store, llm, settings, question, k, filters))
+
+
+def final(events: Iterator[Token | Answer]) -> Answer:
+    """Drain a stream of tokens and return the answer it ends with."""
     result = None
-    for event in stream_answer(store, llm, settings, question, k, filters):
+    for event in events:
         if isinstance(event, Answer):
             result = event
-    assert result is not None
+    if result is None:
+        raise RuntimeError("the answer stream ended without an answer")
     return result
 
 
@@ -132,9 +138,15 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
     cited: dict[int, Citation] = {}  # index into `sources` -> citation
     sentences: list[Sentence] = []
     parts: list[str] = []
+    seen: list[str] = []
     for claim in split_claims(raw):
         if claim.text.strip().rstrip(".").lower() == REFUSAL.rstrip(".").lower():
             continue
+        if not informative(claim.text, question):
+            continue  # an echo of the question backs nothing, however well it matches
+        if any(repeats(claim.text, earlier) for earlier in seen):
+            continue  # small models loop; one statement of a fact is enough
+        seen.append(claim.text)
         marked = [m - 1 for m in claim.markers if 1 <= m <= len(sources)]
         # The cited sources first; if none of them backs the claim, whichever source does.
         candidates = marked + [i for i in range(len(sources)) if i not in marked]
@@ -195,6 +207,9 @@ def _refusal(
 ) -> Answer:
     related = []
     for n, s in enumerate(sources[:3], start=1):
+        # The sentence closest to the question is the quote; the passage is its context.
+        text = store.catalog.article_text(s.article_id)
+        quote = support(question, text, s).quote
         related.append(
             Citation(
                 n=n,
@@ -204,9 +219,9 @@ def _refusal(
                 text=s.text,
                 start=s.start,
                 end=s.end,
-                quote=s.text,
-                quote_start=s.start,
-                quote_end=s.end,
+                quote=text[quote.start : quote.end],
+                quote_start=quote.start,
+                quote_end=quote.end,
                 score=round(s.dense, 3),
                 source=s.source,
                 published=s.published,

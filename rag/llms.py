@@ -7,6 +7,7 @@ message names the backend and its URL, so the CLI and UI can show one clear line
 
 from __future__ import annotations
 
+import atexit
 import importlib.resources
 import os
 from collections.abc import Callable, Iterator
@@ -100,9 +101,12 @@ def _load_llama(path: str, n_ctx: int, threads: int) -> Any:
     from llama_cpp import Llama
 
     try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), seed=SEED, verbose=False)
+        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), seed=SEED, verbose=False)
     except (ValueError, RuntimeError) as exc:
         raise BackendError(f"llamacpp: cannot load {path}: {exc}") from None
+    # Freed before interpreter teardown: Llama.__del__ at exit finds llama.cpp already unloaded.
+    atexit.register(llama.close)
+    return llama
 
 
 @register("llamacpp")

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     unsupported: Literal["drop", "flag"] = Field(
         "drop", description="Hide unsupported sentences, or show them flagged."
     )
+    condense: Literal["rules", "llm"] = Field(
+        "rules", description="How follow-ups become standalone questions: by rules, or by the model (checked)."
+    )
     max_answer_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model may write.")
 
     @model_validator(mode="after")

@@ -21,6 +21,8 @@ from rag.retrieve import Source
 DEFAULT_THRESHOLD = 0.6
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+_PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
+_FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words that open a claim or are capitalised by habit, not names.
 _NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "in", "on", "at", "this", "that", "but", "and"}
@@ -46,10 +48,13 @@ class Support:
 def split_claims(answer: str) -> list[Claim]:
     """The answer's sentences, each with the `[n]` markers it carries."""
     claims = []
-    for span in sentence_spans(answer):
+    spans = sentence_spans(answer)
+    for i, span in enumerate(spans):
         raw = answer[span.start : span.end]
+        if i == len(spans) - 1 and i > 0 and not _FINISHED.search(raw):
+            break  # cut off by the token limit mid-sentence: half a claim is not a claim
         markers = tuple(int(n) for group in _MARKER.findall(raw) for n in re.split(r"\s*,\s*", group))
-        text = _MARKER.sub("", raw).strip()
+        text = _PREAMBLE.sub("", _MARKER.sub("", raw)).strip()
         if re.search(r"\w", text):
             claims.append(Claim(text, markers))
     return claims
@@ -71,6 +76,16 @@ def content_words(text: str) -> set[str]:
     """Stemmed, lower-cased words that carry meaning (no stopwords)."""
     stop = stopwords()
     return {_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop}
+
+
+def informative(claim: str, question: str) -> bool:
+    """Whether a claim says something the question did not ("Steve Witkoff." does not)."""
+    return bool(content_words(claim) - content_words(question))
+
+
+def repeats(claim: str, earlier: str) -> bool:
+    """Whether `claim` says nothing `earlier` did not already say."""
+    return content_words(claim) <= content_words(earlier)
 
 
 def _names(text: str) -> set[str]:

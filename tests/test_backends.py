@@ -47,9 +47,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf()), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(default_gguf()),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--model_alias",
+                "smollm2",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 120
@@ -70,8 +84,14 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_openai_like_backend_against_a_real_server(index_dir: Path, llama_server: str) -> None:
     done = rag(
-        index_dir, "ask", "Who is the Kremlin spokesperson?", "--json", "--backend", "openai_like",
-        RAG_LLM_BASE_URL=llama_server, RAG_LLM_MODEL="smollm2",
+        index_dir,
+        "ask",
+        "Who is the Kremlin spokesperson?",
+        "--json",
+        "--backend",
+        "openai_like",
+        RAG_LLM_BASE_URL=llama_server,
+        RAG_LLM_MODEL="smollm2",
     )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -79,8 +99,19 @@ def test_openai_like_backend_against_a_real_server(index_dir: Path, llama_server
     assert set(result) >= {"question", "answer", "refused", "sentences", "citations", "timings", "backend"}
     assert not result["refused"] and "Peskov" in result["answer"]
     for c in result["citations"]:
-        assert set(c) >= {"n", "article_id", "title", "path", "text", "start", "end", "quote", "quote_start",
-                          "quote_end", "score"}
+        assert set(c) >= {
+            "n",
+            "article_id",
+            "title",
+            "path",
+            "text",
+            "start",
+            "end",
+            "quote",
+            "quote_start",
+            "quote_end",
+            "score",
+        }
 
 
 @pytest.mark.parametrize(
