@@ -152,7 +152,7 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
         candidates = marked + [i for i in range(len(sources)) if i not in marked]
         best_i, best = None, None
         for i in candidates:
-            s = support(claim.text, texts[sources[i].article_id], sources[i])
+            s = support(claim.text, texts[sources[i].article_id], sources[i], question)
             if best is None or s.score > best.score:
                 best_i, best = i, s
             if i in marked and s.score >= settings.support_threshold:

@@ -27,6 +27,9 @@ _POSSESSIVE = re.compile(r"\b(his)\b", re.IGNORECASE)
 _VAGUE = re.compile(r"\b(they|them|their|it|its|this|that|these|those|her|there)\b", re.IGNORECASE)
 # A run of capitalised words (with joiners like "de" or "al-") is a name: "Marco Rubio".
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:de|da|van|von|al|bin)\s+)?[A-Z][\w'’-]+)*")
+_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\b", re.IGNORECASE)
+# "Which Italian leader did Trump meet?": the nationality is not who "he" is.
+_DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish)|French|Dutch|Greek|Thai|Swiss)$")
 _OPENERS = {"What", "Who", "When", "Where", "Why", "How", "Which", "Did", "Does", "Do", "Is", "Are", "Was", "Were"}
 HISTORY_TURNS = 3
 CONDENSE_PROMPT = (
@@ -76,10 +79,19 @@ def condense_by_rules(history: list[Turn], follow_up: str) -> str:
 
 
 def _subject(question: str, answer: str) -> str | None:
-    """Who a pronoun most likely means: a full name ("Dmitry Peskov") before a lone one ("Kremlin")."""
-    found = names(question) + names(answer)
-    full = [n for n in found if " " in n]
-    return (full or found or [None])[0]
+    """Who a pronoun most likely means.
+
+    After "Who is the Kremlin spokesperson?" it is the person the answer names, a full name
+    first ("Dmitry Peskov"); after any other question it is the first name the question
+    gives ("Who did Rubio call?" -> "Rubio").
+    """
+    if _WHO_IS.match(question):
+        found = names(answer)
+        full = [n for n in found if " " in n]
+        if full or found:
+            return (full or found)[0]
+    asked = [n for n in names(question) if not _DEMONYM.match(n)]
+    return asked[0] if asked else None
 
 
 def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool:

@@ -235,6 +235,80 @@ def _print_answer(result: object) -> None:
         out.print(f'    "{quote}"', style="dim", highlight=False)
 
 
+@app.command("eval")
+def eval_suite(
+    suite: Annotated[str, typer.Option("--suite", help="Suite name in evals/suites/, or a .jsonl path.")] = "seeds",
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for result.json, summary.md, report.html.")
+    ] = None,
+    compare: Annotated[Path | None, typer.Option("--compare", help="Baseline file; exit 1 on a regression.")] = None,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Record this run as the baseline (the --compare file).")
+    ] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model again instead of reusing replies.")
+    ] = False,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a setting for this run: KEY=VALUE (repeatable).")
+    ] = None,
+    cache_dir: Annotated[Path, typer.Option("--cache-dir", help="Suite indexes and cached replies.")] = Path(
+        "evals/.cache"
+    ),
+) -> None:
+    """Score retrieval, answers and citations on an eval suite; compare with the baseline."""
+    import datetime as dt
+
+    from rag.eval import baseline
+    from rag.eval.report import markdown, write
+    from rag.eval.runner import run_suite
+    from rag.eval.suite import SuiteError, load_suite
+    from rag.llms import BackendError
+    from rag.store import StoreError
+
+    cfg = settings()
+    changes = {}
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise fail(f"--set wants KEY=VALUE, got {item!r}")
+        changes[key.strip()] = value.strip()
+    if changes:
+        cfg = _with(cfg, **changes)
+    try:
+        chosen = load_suite(suite)
+    except SuiteError as exc:
+        raise fail(str(exc)) from None
+    with _progress(False) as progress:
+        task = progress.add_task(f"eval {chosen.name}", total=None, current="")
+
+        def report(what: str, total: int | None) -> None:
+            if total is not None:
+                progress.update(task, description=f"{what} ({chosen.name})", total=total, completed=0)
+            else:
+                progress.update(task, advance=1, current=Path(what).name[-40:])
+
+        try:
+            result = run_suite(chosen, cfg, cache_dir, use_cache=not no_cache, progress=report)
+        except (BackendError, StoreError, RuntimeError) as exc:
+            raise fail(str(exc)) from None
+    comparison = baseline.compare(result, baseline.read(compare)) if compare else None
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = out_dir or Path("evals") / "runs" / f"{chosen.name}-{stamp}"
+    files = write(result, folder, comparison)
+    out.print(markdown(result, comparison), highlight=False)
+    out.print(f"wrote {', '.join(str(f) for f in files)}", style="dim", highlight=False)
+    if update_baseline:
+        target = compare or Path("evals") / "baseline.json"
+        baseline.update(target, result)
+        out.print(f"baseline for {chosen.name} written to {target}", highlight=False)
+        return
+    if comparison is not None:
+        if comparison.missing:
+            raise fail(f"{compare} has no baseline for suite {chosen.name!r}; run with --update-baseline", 1)
+        if not comparison.ok:
+            raise fail(f"regression in {', '.join(comparison.regressions)} (tolerances in {compare})", 1)
+
+
 def main() -> None:
     """Entry point that keeps tracebacks for real bugs only."""
     app()

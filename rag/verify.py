@@ -19,6 +19,7 @@ from rag.nlp import Span, sentence_spans, stopwords
 from rag.retrieve import Source
 
 DEFAULT_THRESHOLD = 0.6
+FRAGMENT_WORDS = 3
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
@@ -97,8 +98,13 @@ def _normal(text: str) -> str:
     return text.replace("’", "'").lower()
 
 
-def support(claim: str, article_text: str, source: Source) -> Support:
-    """Score how well `source` (a stretch of `article_text`) backs `claim`."""
+def support(claim: str, article_text: str, source: Source, question: str = "") -> Support:
+    """Score how well `source` (a stretch of `article_text`) backs `claim`.
+
+    A fragment ("The United States.") is an answer only together with the question it
+    answers, so for a claim of at most `FRAGMENT_WORDS` content words the quote must also
+    cover half the question's content words: the score is capped at twice that share.
+    """
     haystack = _normal(source.text)
     missing = tuple(
         sorted(
@@ -118,9 +124,13 @@ def support(claim: str, article_text: str, source: Source) -> Support:
     if not words:
         return best
     bags = [content_words(article_text[s.start : s.end]) for s in sentences]
+    context = content_words(question) - words if question and len(words) <= FRAGMENT_WORDS else set()
     windows = [(i, i) for i in range(len(sentences))] + [(i, i + 1) for i in range(len(sentences) - 1)]
     for a, b in windows:
-        covered = len(words & set().union(*bags[a : b + 1])) / len(words)
+        bag = set().union(*bags[a : b + 1])
+        covered = len(words & bag) / len(words)
+        if context:
+            covered = min(covered, 2 * len(context & bag) / len(context))
         # A two-sentence quote must beat a one-sentence one clearly to be preferred.
         if a != b:
             covered -= 0.05

@@ -1,0 +1,81 @@
+"""The committed baseline: per-suite metrics and passes, with the tolerance of each metric.
+
+`compare` reports every metric's change and the questions that flipped; a metric that
+drops by more than its tolerance is a regression.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.eval.metrics import RATES
+from rag.eval.runner import RunResult
+
+# One question of 49 is about 0.02; a tolerance absorbs noise, not a real change.
+DEFAULT_TOLERANCES = {
+    "hit_at_k": 0.03,
+    "mrr": 0.03,
+    "fact_recall": 0.05,
+    "citation_precision": 0.05,
+    "citation_gold_precision": 0.05,
+    "citation_recall": 0.05,
+    "refusal_unanswerable": 0.05,
+    "answered_answerable": 0.05,
+}
+
+
+@dataclass
+class Comparison:
+    """How a run differs from the baseline."""
+
+    deltas: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)  # metric: (baseline, now)
+    regressions: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)  # question ids that now pass
+    broken: list[str] = field(default_factory=list)  # question ids that no longer pass
+    missing: bool = False  # the baseline has no entry for this suite
+
+    @property
+    def ok(self) -> bool:
+        return not self.regressions
+
+
+def read(path: Path) -> dict[str, Any]:
+    """The baseline file, or an empty one if it does not exist yet."""
+    if not path.is_file():
+        return {"tolerances": dict(DEFAULT_TOLERANCES), "suites": {}}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def compare(result: RunResult, baseline: dict[str, Any]) -> Comparison:
+    """Compare a run with the baseline entry of its suite."""
+    entry = baseline.get("suites", {}).get(result.suite)
+    if entry is None:
+        return Comparison(missing=True)
+    tolerances = {**DEFAULT_TOLERANCES, **baseline.get("tolerances", {})}
+    comparison = Comparison()
+    for name in RATES:
+        before, now = entry["metrics"].get(name), result.metrics.get(name)
+        comparison.deltas[name] = (before, now)
+        if before is not None and (now is None or now < before - tolerances[name] - 1e-9):
+            comparison.regressions.append(name)
+    passed_before = entry.get("passed", {})
+    for q in result.questions:
+        if q.id in passed_before and passed_before[q.id] != q.passed:
+            (comparison.fixed if q.passed else comparison.broken).append(q.id)
+    return comparison
+
+
+def update(path: Path, result: RunResult) -> None:
+    """Record `result` as its suite's baseline, keeping the other suites and the tolerances."""
+    baseline = read(path)
+    baseline.setdefault("tolerances", dict(DEFAULT_TOLERANCES))
+    baseline.setdefault("suites", {})[result.suite] = {
+        "git_commit": result.manifest.get("git_commit"),
+        "timestamp": result.manifest.get("timestamp"),
+        "metrics": {name: result.metrics.get(name) for name in RATES},
+        "passed": {q.id: q.passed for q in result.questions},
+    }
+    path.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n", encoding="utf-8")

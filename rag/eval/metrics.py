@@ -1,0 +1,132 @@
+"""Scores of one answered case, and their aggregates over a suite (defined in evals/README.md)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.answer import Answer
+from rag.eval.suite import Case
+from rag.retrieve import Source
+
+# Metrics where higher is better, in the order reports show them.
+RATES = (
+    "hit_at_k",
+    "mrr",
+    "fact_recall",
+    "citation_precision",
+    "citation_gold_precision",
+    "citation_recall",
+    "refusal_unanswerable",
+    "answered_answerable",
+)
+
+
+@dataclass
+class Scored:
+    """One case's answer and its scores."""
+
+    id: str
+    kind: str
+    question: str
+    standalone: str
+    answerable: bool
+    has_evidence: bool
+    answer: str
+    raw: str  # what the model wrote, before verification
+    refused: bool
+    rank: int | None  # 1-based rank of the first retrieved source holding gold evidence
+    fact_recall: float | None
+    citations: int
+    citations_ok: int
+    citations_gold: int  # cited passages holding gold evidence
+    sentences: int
+    sentences_supported: int
+    passed: bool
+    cached: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    quotes: list[str] = field(default_factory=list)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower().split())
+
+
+def score_case(case: Case, answer: Answer, sources: list[Source], threshold: float, cached: bool) -> Scored:
+    """Score one answer against the case's gold facts and evidence."""
+    gold = [e.text for e in case.evidence]
+    rank = next((i for i, s in enumerate(sources, start=1) if any(g in s.text for g in gold)), None)
+    text = "" if answer.refused else _norm(answer.answer)
+    recall = None
+    if case.answerable and case.facts:
+        recall = sum(any(_norm(alias) in text for alias in fact) for fact in case.facts) / len(case.facts)
+    cites = [] if answer.refused else answer.citations
+    ok = sum(1 for c in cites if any(g in c.text for g in gold) or c.score >= threshold)
+    supported = sum(1 for s in answer.sentences if s.supported and s.citations)
+    # An answerable case passes with every fact stated; an unanswerable one only by refusing.
+    passed = (not answer.refused and recall in (None, 1.0)) if case.answerable else answer.refused
+    return Scored(
+        id=case.id,
+        kind=case.kind,
+        question=case.question,
+        standalone=answer.question,
+        answerable=case.answerable,
+        has_evidence=bool(gold),
+        answer=answer.answer,
+        raw=answer.raw,
+        refused=answer.refused,
+        rank=rank,
+        fact_recall=recall,
+        citations=len(cites),
+        citations_ok=ok,
+        citations_gold=sum(1 for c in cites if any(g in c.text for g in gold)),
+        sentences=len(answer.sentences),
+        sentences_supported=supported,
+        passed=passed,
+        cached=cached,
+        timings={k: round(v, 4) for k, v in answer.timings.items()},
+        quotes=[c.quote for c in cites],
+    )
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 4)
+
+
+def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
+    """Suite-level metrics; latency only over answers the model actually generated (not cached)."""
+    retrieval = [s for s in scored if s.answerable and s.has_evidence]
+    answerable = [s for s in scored if s.answerable]
+    unanswerable = [s for s in scored if not s.answerable]
+    metrics: dict[str, Any] = {
+        "hit_at_k": _mean([1.0 if s.rank is not None and s.rank <= k else 0.0 for s in retrieval]),
+        "mrr": _mean([1.0 / s.rank if s.rank else 0.0 for s in retrieval]),
+        "fact_recall": _mean([s.fact_recall for s in answerable if s.fact_recall is not None]),
+        "citation_precision": _ratio(sum(s.citations_ok for s in scored), sum(s.citations for s in scored)),
+        "citation_gold_precision": _ratio(
+            sum(s.citations_gold for s in retrieval), sum(s.citations for s in retrieval)
+        ),
+        "citation_recall": _ratio(sum(s.sentences_supported for s in scored), sum(s.sentences for s in scored)),
+        "refusal_unanswerable": _mean([1.0 if s.refused else 0.0 for s in unanswerable]),
+        "answered_answerable": _mean([0.0 if s.refused else 1.0 for s in answerable]),
+        "passed": sum(s.passed for s in scored),
+        "questions": len(scored),
+    }
+    live = [s for s in scored if not s.cached]
+    for name in ("retrieve_s", "first_token_s", "total_s"):
+        values = [s.timings[name] for s in live if s.timings.get(name)]
+        metrics[f"{name}_p50"] = _percentile(values, 0.5)
+        metrics[f"{name}_p95"] = _percentile(values, 0.95)
+    return metrics

@@ -1,0 +1,119 @@
+"""Eval suites: questions with gold facts and gold evidence, and the corpus they are asked of.
+
+A suite is `evals/suites/NAME.jsonl`, one question per line, and an entry in
+`evals/suites/suites.toml` naming its corpus (folders, relative to the project root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.settings import Settings
+
+SUITES_DIR = Path("evals") / "suites"
+
+
+class SuiteError(Exception):
+    """A suite file is missing or malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span that answers the question: `text` occurs verbatim in `article`."""
+
+    article: str  # path relative to one of the corpus folders
+    text: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One eval question."""
+
+    id: str
+    question: str
+    kind: str
+    answerable: bool
+    facts: tuple[tuple[str, ...], ...] = ()  # each fact: accepted aliases
+    evidence: tuple[Evidence, ...] = ()
+    articles: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()  # earlier turns, asked first in the same conversation
+
+
+@dataclass
+class Suite:
+    """A named list of cases and the corpus folders they are asked of."""
+
+    name: str
+    path: Path
+    corpus: list[Path]
+    cases: list[Case] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """A hash of the suite file, recorded in every run's manifest."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+
+    def index_dir(self, settings: Settings, cache: Path) -> Path:
+        """Where this suite's index lives: one per corpus, chunking and embedding model."""
+        key = json.dumps(
+            [
+                [str(p) for p in self.corpus],
+                settings.chunk_tokens,
+                settings.chunk_overlap,
+                settings.embed_backend,
+                settings.embed_model,
+            ]
+        )
+        return cache / f"index-{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+
+def load_suite(name: str, root: Path = Path(".")) -> Suite:
+    """The suite `name` (a name in `evals/suites/` or a path to a .jsonl file)."""
+    path = Path(name) if name.endswith(".jsonl") else root / SUITES_DIR / f"{name}.jsonl"
+    if not path.is_file():
+        raise SuiteError(f"no suite file {path}")
+    corpus = _corpus(path, root)
+    suite = Suite(path.stem, path, corpus)
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            suite.cases.append(
+                Case(
+                    id=record["id"],
+                    question=record["question"],
+                    kind=record["kind"],
+                    answerable=bool(record["answerable"]),
+                    facts=tuple(tuple(f) for f in record.get("facts", [])),
+                    evidence=tuple(Evidence(e["article"], e["text"]) for e in record.get("evidence", [])),
+                    articles=tuple(record.get("articles", [])),
+                    history=tuple(record.get("history", [])),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SuiteError(f"{path}:{n}: bad case: {exc!r}") from None
+    ids = [c.id for c in suite.cases]
+    if len(set(ids)) != len(ids):
+        raise SuiteError(f"{path}: duplicate case ids")
+    return suite
+
+
+def _corpus(path: Path, root: Path) -> list[Path]:
+    config = path.parent / "suites.toml"
+    try:
+        entry = tomllib.loads(config.read_text(encoding="utf-8"))[path.stem]
+        return [(root / p).resolve() for p in entry["corpus"]]
+    except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
+        raise SuiteError(f"{config}: no corpus for suite {path.stem!r} ({exc!r})") from None
+
+
+def article_file(suite: Suite, article: str) -> Path:
+    """The corpus file an evidence entry points at."""
+    for folder in suite.corpus:
+        if (folder / article).is_file():
+            return folder / article
+    raise SuiteError(f"{suite.path}: article {article!r} is in none of {[str(p) for p in suite.corpus]}")
