@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test lint bench clean
+.PHONY: install browser run test eval lint bench clean
 
 # Re-runs only when pyproject.toml changes, so a second `make test` is fast.
 $(STAMP): pyproject.toml
@@ -25,9 +25,17 @@ run: install
 	$(BIN)/rag list
 	$(BIN)/rag ask "What did Marco Rubio say in Paris?"
 
-test: install
+test: install browser
 	$(BIN)/ruff check rag ui tests evals
 	$(BIN)/python -m pytest -q
+	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
+
+# Debian's Chromium for the browser tests; installed once, skipped when present.
+browser:
+	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+eval: install
+	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 
 lint: install
 	$(BIN)/ruff check rag ui tests evals

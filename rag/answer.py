@@ -19,7 +19,7 @@ from rag.prompt import REFUSAL, build_messages, excerpt
 from rag.retrieve import Filters, Source, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import informative, repeats, split_claims, support
+from rag.verify import Support, informative, leading_clauses, repeats, split_claims, support
 
 
 @dataclass
@@ -147,17 +147,15 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
         if any(repeats(claim.text, earlier) for earlier in seen):
             continue  # small models loop; one statement of a fact is enough
         seen.append(claim.text)
-        marked = [m - 1 for m in claim.markers if 1 <= m <= len(sources)]
-        # The cited sources first; if none of them backs the claim, whichever source does.
-        candidates = marked + [i for i in range(len(sources)) if i not in marked]
-        best_i, best = None, None
-        for i in candidates:
-            s = support(claim.text, texts[sources[i].article_id], sources[i], question)
-            if best is None or s.score > best.score:
-                best_i, best = i, s
-            if i in marked and s.score >= settings.support_threshold:
-                break
-        assert best is not None and best_i is not None
+        stated = claim.text
+        best_i, best = _best_source(stated, claim.markers, question, sources, texts, settings.support_threshold)
+        if best.score < settings.support_threshold:
+            # "X said Y, which is Z.": keep the leading clause when it alone is supported.
+            for clause in leading_clauses(claim.text):
+                i, s = _best_source(clause, claim.markers, question, sources, texts, settings.support_threshold)
+                if s.score >= settings.support_threshold and informative(clause, question):
+                    stated, best_i, best = clause, i, s
+                    break
         ok = best.score >= settings.support_threshold
         numbers: list[int] = []
         if ok:
@@ -180,9 +178,9 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
                     published=source.published,
                 )
             numbers = [cited[best_i].n]
-        sentences.append(Sentence(claim.text, numbers, ok, round(best.score, 3)))
+        sentences.append(Sentence(stated, numbers, ok, round(best.score, 3)))
         if ok:
-            parts.append(_mark(claim.text, f"[{numbers[0]}]"))
+            parts.append(_mark(stated, f"[{numbers[0]}]"))
         elif settings.unsupported == "flag":
             parts.append(_mark(claim.text, "[unsupported]"))
     return Answer(
@@ -193,6 +191,28 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
         citations=sorted(cited.values(), key=lambda c: c.n),
         raw=raw,
     )
+
+
+def _best_source(
+    claim: str,
+    markers: tuple[int, ...],
+    question: str,
+    sources: list[Source],
+    texts: dict[str, str],
+    threshold: float,
+) -> tuple[int, Support]:
+    """The source that backs `claim` best: the ones it cites first, then any other."""
+    marked = [m - 1 for m in markers if 1 <= m <= len(sources)]
+    candidates = marked + [i for i in range(len(sources)) if i not in marked]
+    best_i, best = candidates[0], None
+    for i in candidates:
+        s = support(claim, texts[sources[i].article_id], sources[i], question)
+        if best is None or s.score > best.score:
+            best_i, best = i, s
+        if i in marked and s.score >= threshold:
+            break
+    assert best is not None
+    return best_i, best
 
 
 def _mark(sentence: str, label: str) -> str:

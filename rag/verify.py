@@ -24,6 +24,7 @@ _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
+_CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Words that open a claim or are capitalised by habit, not names.
 _NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "in", "on", "at", "this", "that", "but", "and"}
@@ -82,6 +83,12 @@ def content_words(text: str) -> set[str]:
 def informative(claim: str, question: str) -> bool:
     """Whether a claim says something the question did not ("Steve Witkoff." does not)."""
     return bool(content_words(claim) - content_words(question))
+
+
+def leading_clauses(claim: str) -> list[str]:
+    """The claim cut at each clause boundary, longest first, each closed with a full stop."""
+    cuts = [m.start() for m in _CLAUSE.finditer(claim)]
+    return [claim[:cut].rstrip(" ,;:—-") + "." for cut in reversed(cuts) if cut > 0]
 
 
 def repeats(claim: str, earlier: str) -> bool:

@@ -106,7 +106,7 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
-    """Suite-level metrics; latency only over answers the model actually generated (not cached)."""
+    """Suite-level metrics; answer latency only over replies the model generated (not replayed)."""
     retrieval = [s for s in scored if s.answerable and s.has_evidence]
     answerable = [s for s in scored if s.answerable]
     unanswerable = [s for s in scored if not s.answerable]
@@ -124,9 +124,10 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
         "passed": sum(s.passed for s in scored),
         "questions": len(scored),
     }
-    live = [s for s in scored if not s.cached]
-    for name in ("retrieve_s", "first_token_s", "total_s"):
-        values = [s.timings[name] for s in live if s.timings.get(name)]
+    # Retrieval always runs; generation timings count only where the model really generated.
+    generated = [s for s in scored if not s.cached and s.raw]
+    for name, pool in (("retrieve_s", scored), ("first_token_s", generated), ("total_s", generated)):
+        values = [s.timings[name] for s in pool if s.timings.get(name)]
         metrics[f"{name}_p50"] = _percentile(values, 0.5)
         metrics[f"{name}_p95"] = _percentile(values, 0.95)
     return metrics

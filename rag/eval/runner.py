@@ -65,10 +65,11 @@ def run_suite(
             chat = Chat(store, model, cfg)
             for earlier in case.history:
                 chat.ask(earlier)
-            misses = cached.misses if cached else 0
+            hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
             answer = chat.ask(case.question)
             sources = retrieve(store, answer.question, cfg.top_k)
-            was_cached = cached is not None and cached.misses == misses
+            # Cached: the reply was replayed, so its timings say nothing about latency.
+            was_cached = cached is not None and cached.hits > hits and cached.misses == misses
             scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
             say(case.id, None)
         if cached:

@@ -1,0 +1,144 @@
+"""The eval suites' data, the metrics, and `rag eval` end to end with the real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Answer, Citation, Sentence
+from rag.eval.metrics import RATES, aggregate, score_case
+from rag.eval.suite import Case, Evidence, article_file, load_suite
+from rag.loaders import load_file
+from tests.conftest import ROOT, SEEDS
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.mark.parametrize("name", ["seeds", "bbc"])
+def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
+    suite = load_suite(name, ROOT)
+    if not all(folder.is_dir() for folder in suite.corpus):
+        pytest.skip(f"corpus of {name} not here: {suite.corpus}")
+    for case in suite.cases:
+        for evidence in case.evidence:
+            articles, errors = load_file(article_file(suite, evidence.article), 10**7)
+            assert not errors
+            assert evidence.text in articles[0].text, (case.id, evidence)
+        assert set(case.articles) == {e.article for e in case.evidence}, case.id
+
+
+def test_suites_cover_what_the_product_must_handle() -> None:
+    seeds, bbc = load_suite("seeds", ROOT), load_suite("bbc", ROOT)
+    assert len(seeds.cases) >= 40 and len(bbc.cases) >= 20
+    kinds = [c.kind for c in seeds.cases]
+    assert sum(not c.answerable for c in seeds.cases if c.kind == "unanswerable") >= 8
+    assert {"fact", "quote", "number", "date", "both", "false_premise", "follow_up"} <= set(kinds)
+    assert all(len(c.articles) == 2 for c in seeds.cases if c.kind == "both")
+    assert all(c.history for c in seeds.cases if c.kind == "follow_up")
+    assert all(c.facts and c.evidence for c in seeds.cases + bbc.cases if c.answerable)
+
+
+def _citation(text: str, score: float) -> Citation:
+    return Citation(1, "a", "t", None, text, 0, len(text), text, 0, len(text), score)
+
+
+def test_metrics_follow_their_definitions() -> None:
+    case = Case("q", "Who?", "fact", True, facts=(("Peskov",), ("Kremlin",)), evidence=(Evidence("a", "Peskov"),))
+    answered = Answer(
+        "Who?",
+        "Dmitry Peskov spoke [1].",
+        refused=False,
+        sentences=[Sentence("Dmitry Peskov spoke.", [1], True, 1.0), Sentence("He won.", [], False, 0.1)],
+        citations=[_citation("Dmitry Peskov spoke.", 1.0)],
+    )
+    scored = score_case(case, answered, [], threshold=0.6, cached=False)
+    assert scored.fact_recall == 0.5 and not scored.passed  # one of two facts
+    assert (scored.citations, scored.citations_ok, scored.citations_gold) == (1, 1, 1)
+    assert (scored.sentences, scored.sentences_supported) == (2, 1)
+    unanswerable = Case("u", "Capital of Australia?", "unanswerable", False)
+    refused = Answer("Capital of Australia?", "The articles don't say.", refused=True)
+    assert score_case(unanswerable, refused, [], 0.6, cached=True).passed
+    metrics = aggregate(
+        [scored, score_case(unanswerable, refused, [], 0.6, cached=True)],
+        k=4,
+    )
+    assert metrics["hit_at_k"] == 0.0 and metrics["mrr"] == 0.0  # nothing retrieved
+    assert metrics["citation_recall"] == 0.5
+    assert metrics["refusal_unanswerable"] == 1.0 and metrics["answered_answerable"] == 1.0
+    assert metrics["total_s_p50"] is None  # no live timings recorded
+    assert set(RATES) <= set(metrics)
+
+
+def rag(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(cwd / "unused-index")}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A three-question suite over the seeds, in a folder laid out like the project."""
+    root = tmp_path_factory.mktemp("evalproject")
+    folder = root / "evals" / "suites"
+    folder.mkdir(parents=True)
+    (folder / "suites.toml").write_text(f'[tiny]\ncorpus = ["{SEEDS}"]\n')
+    cases = [c for c in (ROOT / "evals" / "suites" / "seeds.jsonl").read_text().splitlines() if c.strip()]
+    wanted = {"s01", "s37", "s45"}  # a fact, an unanswerable question, a follow-up
+    (folder / "tiny.jsonl").write_text("\n".join(c for c in cases if json.loads(c)["id"] in wanted) + "\n")
+    return root
+
+
+def test_rag_eval_writes_reports_and_gates_on_the_baseline(tiny_suite: Path) -> None:
+    first = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run1", "--update-baseline")
+    assert first.returncode == 0, first.stderr
+    result = json.loads((tiny_suite / "run1" / "result.json").read_text())
+    assert [q["id"] for q in result["questions"]] == ["s01", "s37", "s45"]
+    assert result["manifest"]["suite_sha256"] and result["manifest"]["settings"]["top_k"] == 4
+    assert any(name.startswith("llm:SmolLM2") for name in result["manifest"]["models"])
+    assert not any(q["cached"] for q in result["questions"])
+    assert (tiny_suite / "run1" / "summary.md").read_text().startswith("# Eval `tiny`")
+    baseline_path = tiny_suite / "evals" / "baseline.json"
+    baseline = json.loads(baseline_path.read_text())
+    assert baseline["suites"]["tiny"]["metrics"] == {k: result["metrics"][k] for k in RATES}
+
+    # Nothing changed: every model reply comes from the cache, and the gate passes.
+    again = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run2", "--compare", "evals/baseline.json")
+    assert again.returncode == 0, again.stderr
+    replayed = json.loads((tiny_suite / "run2" / "result.json").read_text())["questions"]
+    assert [q["cached"] for q in replayed] == [bool(q["raw"]) for q in result["questions"]]
+    assert any(q["cached"] for q in replayed)
+
+    # A baseline better than today's run is a regression: exit 1 naming the metric; the flip is listed.
+    baseline["suites"]["tiny"]["metrics"]["refusal_unanswerable"] = 2.0
+    baseline["suites"]["tiny"]["passed"]["s37"] = not baseline["suites"]["tiny"]["passed"]["s37"]
+    baseline_path.write_text(json.dumps(baseline))
+    worse = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run3", "--compare", "evals/baseline.json")
+    assert worse.returncode == 1
+    assert "regression in refusal_unanswerable" in worse.stderr
+    assert "s37" in worse.stdout
+
+
+def test_html_report_opens_in_a_browser_with_its_chart(tiny_suite: Path) -> None:
+    report = tiny_suite / "run1" / "report.html"
+    if not report.is_file():
+        pytest.skip("needs the run of test_rag_eval_writes_reports_and_gates_on_the_baseline")
+    from tests.browser import chromium
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(report.as_uri())
+        assert page.locator("svg rect.bar").count() == len(RATES)
+        widths = [
+            float(w) for w in page.locator("svg rect.bar").evaluate_all("els => els.map(e => e.getAttribute('width'))")
+        ]
+        assert any(w > 0 for w in widths)
+        assert page.locator("#questions tr").count() == 1 + 3
+        assert page.locator("#metrics").inner_text().count("hit_at_k") == 1
+        page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
