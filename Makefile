@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Ingesting is idempotent: unchanged articles are skipped, changed ones replaced.
 run: install
 	$(BIN)/rag ingest seeds
-	$(BIN)/rag list
-	$(BIN)/rag ask "What did Marco Rubio say in Paris?"
+	$(BIN)/rag serve
 
 test: install browser
 	$(BIN)/ruff check rag ui tests evals
@@ -43,6 +43,7 @@ lint: install
 
 bench: install
 	$(BIN)/python -m evals.bench_ingest
+	$(BIN)/python -m evals.bench_answer
 
 clean:
 	rm -rf $(VENV) index/catalog.sqlite3* index/chroma index/write.lock

@@ -235,6 +235,51 @@ def _print_answer(result: object) -> None:
         out.print(f'    "{quote}"', style="dim", highlight=False)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default: ui_host).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default: ui_port).")] = None,
+) -> None:
+    """Serve the chat page (Gradio) on 127.0.0.1:7860 by default."""
+    from rag.store import StoreError
+    from ui.app import serve as run_server
+
+    cfg = settings()
+    cfg = _with(cfg, **{k: v for k, v in (("ui_host", host), ("ui_port", port)) if v is not None})
+    try:
+        run_server(cfg)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def brief(
+    topic: Annotated[str, typer.Argument(help="What the briefing is about.")],
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
+    ] = None,
+) -> None:
+    """Ask a few questions about TOPIC and print a cited Markdown briefing."""
+    from rag.brief import brief_topic, briefing
+    from rag.chat import Chat
+    from rag.llms import BackendError, make_llm
+
+    cfg = settings()
+    with open_store() as store:
+        try:
+            chat = Chat(store, make_llm(cfg), cfg)
+            with err.status(f"asking about {topic}…"):
+                turns = brief_topic(chat, topic)
+        except BackendError as exc:
+            raise fail(str(exc)) from None
+    text = briefing(turns, title=f"Briefing: {topic}")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", highlight=False)
+    else:
+        print(text, end="")
+
+
 @app.command("eval")
 def eval_suite(
     suite: Annotated[str, typer.Option("--suite", help="Suite name in evals/suites/, or a .jsonl path.")] = "seeds",

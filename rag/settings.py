@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     )
     max_answer_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model may write.")
 
+    # Web UI
+    ui_host: str = Field("127.0.0.1", description="Address the UI listens on.")
+    ui_port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on.")
+    ui_share: bool = Field(False, description="Ask Gradio for a public share link (off: nothing leaves the machine).")
+    ui_username: str | None = Field(None, description="With ui_password: the login the page asks for.")
+    ui_password: str | None = None
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -1,0 +1,70 @@
+"""Briefings: a conversation's verified answers, with numbered citations and quotes, as Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from rag.answer import Answer
+from rag.chat import Chat, Turn
+
+# What a reader of a briefing on a topic wants answered first.
+TOPIC_QUESTIONS = (
+    "What happened regarding {topic}?",
+    "Who is involved in {topic}?",
+    "What did officials say about {topic}?",
+    "What happens next regarding {topic}?",
+)
+
+
+def topic_questions(topic: str) -> list[str]:
+    """The questions `rag brief TOPIC` asks."""
+    return [q.format(topic=topic.strip()) for q in TOPIC_QUESTIONS]
+
+
+def brief_topic(chat: Chat, topic: str) -> list[Turn]:
+    """Ask the topic questions in one conversation; the turns a briefing is made of."""
+    for question in topic_questions(topic):
+        chat.ask(question)
+    return list(chat.history)
+
+
+def _quote(text: str) -> str:
+    return " ".join(text.split()).replace("\n", " ")
+
+
+def _section(n: int, turn: Turn) -> list[str]:
+    answer: Answer = turn.answer
+    lines = [f"## {n}. {turn.message}", ""]
+    if turn.question != turn.message:
+        lines += [f"*Asked as:* {turn.question}", ""]
+    if answer.refused:
+        lines += [f"**{answer.answer}**", ""]
+        if answer.related:
+            lines += ["Related reading (not an answer):", ""]
+            lines += [f"- {c.title}: “{_quote(c.quote)}”" for c in answer.related]
+            lines.append("")
+        return lines
+    lines += [answer.answer, ""]
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.source, c.published) if x)
+        lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else ""))
+        lines.append(f"   > {_quote(c.quote)}")
+        lines.append(f"   <sub>{c.path or c.article_id}, characters {c.quote_start}–{c.quote_end}</sub>")
+    lines.append("")
+    return lines
+
+
+def briefing(turns: Iterable[Turn], title: str = "Briefing") -> str:
+    """A Markdown briefing: each question, its verified answer, and the numbered sources quoted."""
+    turns = list(turns)
+    lines = [
+        f"# {title}",
+        "",
+        f"*{dt.date.today().isoformat()} · {len(turns)} question(s) · every sentence below was checked "
+        "against the quoted passage; citations are numbered per answer.*",
+        "",
+    ]
+    for n, turn in enumerate(turns, start=1):
+        lines += _section(n, turn)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,172 @@
+"""The chat page, served for real by `rag serve`: Chromium through Playwright, gradio_client, load.
+
+Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.browser import chromium
+from tests.conftest import ROOT, SEEDS
+
+ARTIFACTS = ROOT / "test-artifacts"
+NEW_ARTICLE = (
+    "Zorblax signs lithium deal with Norway\n\n"
+    "The mining company Zorblax has signed a lithium supply deal with the Norwegian government worth 40 million euros. "
+    "Chief executive Ingrid Halvorsen said the first shipments would leave Tromso in March."
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` on a free port over a fresh index of the seeds."""
+    root = tmp_path_factory.mktemp("ui")
+    env = {**os.environ, "RAG_INDEX_DIR": str(root / "index"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    rag = [sys.executable, "-m", "rag.cli"]
+    subprocess.run([*rag, "ingest", str(SEEDS)], env=env, check=True, capture_output=True, timeout=300)
+    port = free_port()
+    log = (root / "server.log").open("w")
+    proc = subprocess.Popen([*rag, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"server did not start: {(root / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    before = page.locator("#chat .answer, #chat .refusal, #chat .error").count()
+    page.locator("#ask textarea").fill(question)
+    page.locator("#send").click()
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat .answer, #chat .refusal, #chat .error').length > {before}",
+        timeout=180_000,
+    )
+
+
+def test_browser_ask_open_source_upload_and_export(server: str, tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.goto(server)
+        page.wait_for_selector("#ask textarea", timeout=60_000)
+        assert "llamacpp:SmolLM2" in page.locator("#settings-line").inner_text()
+
+        ask(page, "Who is the Kremlin spokesperson?")
+        answer = page.locator("#chat .answer").last
+        assert "Peskov" in answer.inner_text()
+        cite = answer.locator("a.cite").first
+        target = cite.get_attribute("href")
+        assert target and target.startswith("#src-")
+        cite.click()
+        source = page.locator(target)
+        page.wait_for_function(f"document.querySelector('{target}').classList.contains('active')", timeout=5_000)
+        assert "Peskov" in source.locator("mark").inner_text()  # the quote, highlighted in its passage
+        page.screenshot(path=str(ARTIFACTS / "ui-chat.png"))
+
+        # Upload a new article and a broken one: the new one is added, the broken one reported.
+        page.get_by_role("tab", name="Articles").click()
+        good, bad = tmp_path / "zorblax.txt", tmp_path / "broken.txt"
+        good.write_text(NEW_ARTICLE)
+        bad.write_bytes(b"\x00\x01\x02binary\x00" * 50)
+        page.locator("#upload input[type=file]").set_input_files([str(good), str(bad)])
+        page.wait_for_timeout(1_000)
+        page.locator("#ingest").click()
+        page.wait_for_function("document.querySelector('#article-result').innerText.includes('added')", timeout=120_000)
+        result = page.locator("#article-result").inner_text()
+        assert "zorblax.txt" in result and "broken.txt" in result and "failed" in result
+        assert "Zorblax signs lithium deal" in page.locator("#articles").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "ui-articles.png"))
+
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "Who is the chief executive of Zorblax?")
+        assert "Zorblax signs lithium deal" in page.locator("#sources").inner_text()
+
+        page.locator("#export").click()
+        link = page.locator("#briefing a").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as download:
+            link.click()
+        text = Path(download.value.path()).read_text()
+        assert text.startswith("# Briefing")
+        assert "Who is the Kremlin spokesperson?" in text and "Peskov" in text and "> " in text
+        page.screenshot(path=str(ARTIFACTS / "ui-page.png"), full_page=True)
+
+
+def test_api_flows_through_gradio_client(server: str, tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    client = Client(server, verbose=False)
+    chat, sources, box = client.predict("What did Peskov say about the moratorium?", [], [], api_name="/ask")
+    assert box == ""
+    last = chat[-1]["content"]
+    text = last if isinstance(last, str) else str(last)
+    assert "answer" in text or "refusal" in text
+    assert "Peskov" in sources or "moratorium" in sources
+
+    # A follow-up in the same session uses the conversation.
+    chat, sources, _ = client.predict("And who can issue a new order?", chat, [], api_name="/ask")
+    assert "Q2: And who can issue a new order?" in sources
+
+    article = tmp_path / "api-article.txt"
+    article.write_text(NEW_ARTICLE.replace("Zorblax", "Quentrix"))
+    report, *_ = client.predict([handle_file(str(article))], api_name="/upload")
+    assert "added" in report and "api-article.txt" in report
+
+    briefing = Path(client.predict(api_name="/export")).read_text()
+    assert "What did Peskov say about the moratorium?" in briefing
+
+
+def test_eight_concurrent_sessions_each_ask_three_questions(server: str) -> None:
+    from gradio_client import Client
+
+    questions = [
+        "Who is the Kremlin spokesperson?",
+        "Where will the next round of talks be held?",
+        "What is the capital of Australia?",
+    ]
+
+    def session(n: int) -> list[str]:
+        client = Client(server, verbose=False)
+        history: list = []
+        for q in questions[n % 3 :] + questions[: n % 3]:
+            history, *_ = client.predict(q, history, [], api_name="/ask")
+        return [str(m["content"]) for m in history if m["role"] == "assistant"]
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(session, range(8), timeout=600))
+    assert len(replies) == 8 and all(len(r) == 3 for r in replies)
+    flat = [m for r in replies for m in r]
+    assert not any('class="error"' in m for m in flat)
+    assert all('class="answer"' in m or 'class="refusal"' in m for m in flat)
+    assert time.monotonic() - start < 600

@@ -1,0 +1,261 @@
+"""The Gradio page: chat with streamed, verified, cited answers; articles; briefing export.
+
+Everything that touches the index or the model runs in one queue (`concurrency_id
+"store"`): llama.cpp serves one generation at a time, so sessions wait their turn
+instead of corrupting each other. Another process may ingest meanwhile (`rag ingest`);
+the store notices and reads the new articles without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag.answer import Answer, Token
+from rag.brief import briefing
+from rag.chat import Chat, Turn
+from rag.ingest import ingest
+from rag.llms import LLM, BackendError, make_llm
+from rag.retrieve import Filters
+from rag.settings import Settings
+from rag.store import Store, StoreError
+from ui.render import CSS, answer_html, sources_html
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+# Clicking [n] scrolls the sources panel to that source and marks it, wherever Gradio puts links.
+HEAD = """<script>
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a.cite');
+  if (!a) return;
+  e.preventDefault();
+  const el = document.getElementById(a.getAttribute('href').slice(1));
+  if (!el) return;
+  document.querySelectorAll('.source.active').forEach((s) => s.classList.remove('active'));
+  el.classList.add('active');
+  el.scrollIntoView({behavior: 'smooth', block: 'center'});
+}, true);
+</script>"""
+STYLE = CSS + ".source.active { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }\n"
+
+
+class App:
+    """The state shared by every session: the store, the model, the settings."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self._llm: LLM | None = None
+
+    @property
+    def llm(self) -> LLM:
+        # Created on first use, so a misconfigured backend is an error in the page, not a dead server.
+        if self._llm is None:
+            self._llm = make_llm(self.settings)
+        return self._llm
+
+    def settings_line(self) -> str:
+        s = self.settings
+        shown = "hidden" if s.unsupported == "drop" else "shown flagged"
+        return (
+            f"**Model** {s.llm_backend}:{s.llm_model} · **Embeddings** {s.embed_backend}:{s.embed_model} · "
+            f"**k** {s.top_k} · **Unsupported sentences** {shown}"
+        )
+
+    # -- articles -------------------------------------------------------------------------
+
+    def article_rows(self) -> list[list[Any]]:
+        return [
+            [r.id, r.title, r.source or "", r.published or "", r.n_passages, r.paths[0] if r.paths else ""]
+            for r in self.store.catalog.articles()
+        ]
+
+    def article_choices(self) -> list[tuple[str, str]]:
+        return [(f"{r.title} ({r.id[:8]})", r.id) for r in self.store.catalog.articles()]
+
+    def refreshed(self) -> tuple[Any, Any, Any]:
+        """The articles table, the remove list and the restrict list, as they are now."""
+        choices = self.article_choices()
+        return self.article_rows(), gr.update(choices=choices, value=None), gr.update(choices=choices)
+
+    def upload(
+        self,
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects progress through this default
+    ) -> tuple[Any, ...]:
+        """Ingest uploaded files; a per-file result table. Bad files are reported, nothing is lost."""
+        if not files:
+            return ("Choose files to upload first.", *self.refreshed())
+        folder = self.settings.index_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = []
+        for f in files:
+            # Uploads keep their own name under index/uploads, so an edited re-upload replaces the old one.
+            target = folder / Path(f).name
+            shutil.copyfile(f, target)
+            kept.append(target)
+        progress(0, desc="ingesting", total=len(kept))
+        done = []
+        report = ingest(self.store, kept, on_file=lambda p: (done.append(p), progress(len(done) / len(kept))))
+        lines = ["| file | result | detail |", "|---|---|---|"]
+        for o in report.outcomes:
+            detail = o.detail or (o.title or "")
+            lines.append(f"| {Path(o.path.split(':')[0]).name} | {o.status} | {detail.replace('|', '/')} |")
+        counts = ", ".join(f"{n} {k}" for k, n in report.counts().items() if n)
+        return (f"**{counts}**\n\n" + "\n".join(lines), *self.refreshed())
+
+    def remove(self, article_id: str | None) -> tuple[Any, ...]:
+        if not article_id:
+            return ("Choose an article to remove.", *self.refreshed())
+        title = self.store.catalog.article_title(article_id)
+        self.store.remove(article_id)
+        return (f"Removed **{html.escape(title)}**.", *self.refreshed())
+
+    # -- chat -----------------------------------------------------------------------------
+
+    def respond(
+        self, message: str, history: list[dict[str, Any]], turns: list[Turn], selected: list[str] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stream the draft, then replace it with the verified answer and update the sources."""
+        message = (message or "").strip()
+        if not message:
+            yield history, turns, gr.skip(), ""
+            return
+        history = [*history, {"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": "…"}]
+        yield history, turns, gr.skip(), ""
+        filters = Filters(article_ids=tuple(selected)) if selected else None
+        draft = ""
+        result: Answer | None = None
+        try:
+            chat = Chat(self.store, self.llm, self.settings, filters=filters, history=list(turns))
+            for event in chat.stream(message):
+                if isinstance(event, Token):
+                    draft += event.text
+                    history[-1]["content"] = f'<div class="draft">{html.escape(draft)} <i>(checking…)</i></div>'
+                    yield history, turns, gr.skip(), ""
+                else:
+                    result = event
+        except (BackendError, StoreError) as exc:
+            history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
+            yield history, turns, gr.skip(), ""
+            return
+        assert result is not None
+        turns = chat.history
+        history[-1]["content"] = answer_html(result, len(turns))
+        yield history, turns, all_sources(turns), ""
+
+    def export(self, turns: list[Turn]) -> str:
+        """Write the conversation as a Markdown briefing and offer it for download."""
+        if not turns:
+            raise gr.Error("Ask something first: the briefing is made of this conversation's answers.")
+        folder = Path(tempfile.mkdtemp(prefix="briefing-"))
+        path = folder / f"briefing-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
+        path.write_text(briefing(turns), encoding="utf-8")
+        return str(path)
+
+
+def all_sources(turns: list[Turn]) -> str:
+    """Sources of every answer, newest first, so each [n] in the chat has its target."""
+    blocks = []
+    for n in range(len(turns), 0, -1):
+        turn = turns[n - 1]
+        blocks.append(f'<div class="turn"><p class="asked">Q{n}: {html.escape(turn.message)}</p>')
+        blocks.append(sources_html(turn.answer, n) + "</div>")
+    return "".join(blocks) or sources_html(None, 0)
+
+
+def build(app: App) -> gr.Blocks:
+    """The page's layout and wiring."""
+    with gr.Blocks(title="News articles: cited answers") as page:
+        gr.Markdown("# Ask the articles\nEvery sentence of an answer is checked against the passage it cites.")
+        gr.Markdown(app.settings_line(), elem_id="settings-line")
+        turns = gr.State([])
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(elem_id="chat", height=480, label="Conversation", sanitize_html=False)
+                message = gr.Textbox(placeholder="Ask about the articles…", show_label=False, elem_id="ask")
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="send")
+                    new_chat = gr.Button("New chat", elem_id="new-chat")
+                    export = gr.Button("Export briefing", elem_id="export")
+                brief_file = gr.File(label="Briefing (Markdown)", elem_id="briefing", interactive=False)
+            with gr.Column(scale=2):
+                sources = gr.HTML(all_sources([]), elem_id="sources")
+        with gr.Tab("Articles"):
+            table = gr.Dataframe(
+                app.article_rows(),
+                headers=["id", "title", "source", "published", "passages", "path"],
+                interactive=False,
+                elem_id="articles",
+            )
+            restrict = gr.CheckboxGroup(
+                app.article_choices(), label="Ask only about these articles (none chosen = all)", elem_id="restrict"
+            )
+            uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Upload articles", elem_id="upload")
+            ingest_button = gr.Button("Ingest uploaded files", elem_id="ingest")
+            with gr.Row():
+                to_remove = gr.Dropdown(app.article_choices(), label="Article to remove", elem_id="remove-choice")
+                remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
+            result = gr.Markdown(elem_id="article-result")
+
+        ask_args: dict[str, Any] = {
+            "fn": app.respond,
+            "inputs": [message, chatbot, turns, restrict],
+            "outputs": [chatbot, turns, sources, message],
+            "concurrency_id": "store",
+            "concurrency_limit": 1,
+        }
+        send.click(**ask_args, api_name="ask")
+        message.submit(**ask_args, api_name=False)
+        new_chat.click(
+            lambda: ([], [], all_sources([]), None),
+            outputs=[chatbot, turns, sources, brief_file],
+            api_name="new_chat",
+        )
+        export.click(app.export, inputs=[turns], outputs=[brief_file], api_name="export")
+        lists = [table, to_remove, restrict]
+        ingest_button.click(
+            app.upload,
+            inputs=[uploads],
+            outputs=[result, *lists],
+            concurrency_id="store",
+            concurrency_limit=1,
+            api_name="upload",
+        )
+        remove_button.click(
+            app.remove,
+            inputs=[to_remove],
+            outputs=[result, *lists],
+            concurrency_id="store",
+            concurrency_limit=1,
+            api_name="remove",
+        )
+        # Articles ingested by another process show up on reload.
+        page.load(app.refreshed, outputs=lists, api_name=False)
+    return page
+
+
+def serve(settings: Settings) -> None:
+    """Serve the page on `ui_host:ui_port` until interrupted."""
+    store = Store(settings)
+    page = build(App(settings, store))
+    auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
+    try:
+        page.queue(default_concurrency_limit=4).launch(
+            server_name=settings.ui_host,
+            server_port=settings.ui_port,
+            share=settings.ui_share,
+            auth=auth,
+            css=STYLE,
+            head=HEAD,
+            footer_links=["api"],
+            show_error=True,
+        )
+    finally:
+        store.close()
