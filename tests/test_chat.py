@@ -80,3 +80,32 @@ def test_chat_answers_a_follow_up_from_the_conversation(seeded, llm) -> None:  #
     chat.reset()
     assert chat.history == []
     assert chat.standalone("And what did he criticise?") == "And what did he criticise?"
+
+
+def test_rag_brief_writes_a_cited_markdown_briefing(seeded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    from rag.brief import topic_questions
+
+    _, settings = seeded
+    out = tmp_path / "brief.md"
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "brief", "the Ukraine peace talks", "-o", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert text.startswith("# Briefing: the Ukraine peace talks")
+    for question in topic_questions("the Ukraine peace talks"):
+        assert f". {question}" in text
+    # Every answer either cites quoted sources or says plainly that the articles don't say.
+    sections = text.split("\n## ")[1:]
+    assert len(sections) == 4
+    for section in sections:
+        assert "\n   > " in section or "The articles don't say" in section

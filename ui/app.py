@@ -220,22 +220,10 @@ def build(app: App) -> gr.Blocks:
         )
         export.click(app.export, inputs=[turns], outputs=[brief_file], api_name="export")
         lists = [table, to_remove, restrict]
-        ingest_button.click(
-            app.upload,
-            inputs=[uploads],
-            outputs=[result, *lists],
-            concurrency_id="store",
-            concurrency_limit=1,
-            api_name="upload",
-        )
-        remove_button.click(
-            app.remove,
-            inputs=[to_remove],
-            outputs=[result, *lists],
-            concurrency_id="store",
-            concurrency_limit=1,
-            api_name="remove",
-        )
+        # Ingest and remove change the article lists, and wait in the store's queue like questions.
+        changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
+        ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes)
+        remove_button.click(app.remove, inputs=[to_remove], api_name="remove", **changes)
         # Articles ingested by another process show up on reload.
         page.load(app.refreshed, outputs=lists, api_name=False)
     return page
