@@ -1,10 +1,14 @@
-"""Question in, verified and cited answer out.
+"""Question in, verified and cited answer out: evidence first, the model second.
 
-The model is not trusted: each sentence it writes is checked against the source it cites
-(or, when it cites none or the wrong one, against the source that best supports it).
-Unsupported sentences are dropped (or kept and flagged, a setting). When nothing is
-supported, or retrieval found nothing relevant, the answer is a refusal that lists the
-closest passages as related reading.
+1. Retrieve sources; rank their sentences for the question (`rag.evidence`).
+2. Decide whether the evidence answers the question; if not, refuse before generating,
+   with the closest sentences as related reading.
+3. The model writes from the few best evidence sentences only, numbered.
+4. Each sentence it writes is checked against the one evidence sentence it cites (or, when
+   it cites none or the wrong one, the one that backs it best) and must answer the question
+   (`rag.verify`); unsupported sentences are dropped (or kept and flagged, a setting).
+5. When the evidence answers but nothing the model wrote survives, the answer is the best
+   evidence sentence, verbatim and cited: `mode` "extractive" rather than "generated".
 """
 
 from __future__ import annotations
@@ -12,14 +16,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from rag.evidence import Evidence, select_evidence
+from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
-from rag.prompt import REFUSAL, build_messages, excerpt
-from rag.retrieve import Filters, Source, retrieve
+from rag.prompt import REFUSAL, build_messages
+from rag.question import Analysis, analyse
+from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import Support, informative, leading_clauses, repeats, split_claims, support
+from rag.verify import Support, answers, informative, leading_clauses, repeats, split_claims, support
+
+EXTRACTIVE_POOL = 3  # the extractive answer is the best of these that states the expected answer
+RELATED = 3
+Mode = Literal["generated", "extractive", "refused"]
 
 
 @dataclass
@@ -49,6 +60,7 @@ class Sentence:
     citations: list[int]
     supported: bool
     score: float
+    note: str = ""  # why it was not kept: "missing: Thursday", "states no date", "not about Merkel"
 
 
 @dataclass
@@ -58,6 +70,8 @@ class Answer:
     question: str
     answer: str
     refused: bool
+    mode: Mode = "generated"
+    answerability: float = 0.0  # the evidence's probability of answering the question
     sentences: list[Sentence] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)
@@ -103,39 +117,57 @@ def stream_answer(
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": f"{settings.embed_backend}:{settings.embed_model}"}
     sources = retrieve(store, question, k or settings.top_k, filters)
+    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
+    analysis = analyse(question)
+    relevant = [s for s in sources if s.dense >= settings.min_relevance]
+    evidence = select_evidence(store, analysis, relevant, texts)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
-    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
-    excerpts = [
-        (s, text)
-        for s in sources
-        if s.dense >= settings.min_relevance and (text := excerpt(texts[s.article_id], s, question))
-    ]
-    relevant = [s for s, _ in excerpts]
-    if not relevant:
+    if not evidence.answerable:
         timings["total_s"] = time.perf_counter() - started
-        yield _refusal(store, question, sources, timings, backend, "")
+        yield _refusal(question, evidence, timings, backend, "")
         return
+    shown = evidence.top(settings.evidence_sentences)
     raw = ""
-    for piece in llm.stream(build_messages(question, excerpts), Generation(max_tokens=settings.max_answer_tokens)):
+    for piece in llm.stream(build_messages(question, shown), Generation(max_tokens=settings.max_answer_tokens)):
         if not raw:
             timings["first_token_s"] = time.perf_counter() - started
         raw += piece
         yield Token(piece)
-    result = _verify(question, raw, relevant, texts, settings)
-    timings["total_s"] = time.perf_counter() - started
+    result = _verify(analysis, raw, shown, texts, settings)
     if not any(s.supported for s in result.sentences):
-        refusal = _refusal(store, question, sources, timings, backend, raw)
-        refusal.sentences = result.sentences
-        yield refusal
-        return
+        result = _extractive(analysis, evidence, texts, result.sentences, raw)
+    result.answerability = evidence.probability
+    timings["total_s"] = time.perf_counter() - started
     result.timings, result.backend = timings, backend
     yield result
 
 
-def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str], settings: Settings) -> Answer:
-    """Judge every claim; number the sources the surviving claims cite, in order of use."""
-    cited: dict[int, Citation] = {}  # index into `sources` -> citation
+def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
+    source = sentence.source
+    return Citation(
+        n=n,
+        article_id=source.article_id,
+        title=source.title,
+        path=source.path,
+        text=source.text,
+        start=source.start,
+        end=source.end,
+        quote=sentence.text,
+        quote_start=sentence.start,
+        quote_end=sentence.end,
+        score=round(score, 3),
+        source=source.source,
+        published=source.published,
+    )
+
+
+def _verify(
+    analysis: Analysis, raw: str, shown: list[EvidenceSentence], texts: dict[str, str], settings: Settings
+) -> Answer:
+    """Judge every claim against the evidence sentences; number those the kept claims cite, in order of use."""
+    question = analysis.text
+    cited: dict[int, Citation] = {}  # index into `shown` -> citation
     sentences: list[Sentence] = []
     parts: list[str] = []
     seen: list[str] = []
@@ -148,37 +180,26 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
             continue  # small models loop; one statement of a fact is enough
         seen.append(claim.text)
         stated = claim.text
-        best_i, best = _best_source(stated, claim.markers, question, sources, texts, settings.support_threshold)
+        best_i, best = _best_sentence(stated, claim.markers, question, shown, texts, settings.support_threshold)
         if best.score < settings.support_threshold:
             # "X said Y, which is Z.": keep the leading clause when it alone is supported.
             for clause in leading_clauses(claim.text):
-                i, s = _best_source(clause, claim.markers, question, sources, texts, settings.support_threshold)
+                i, s = _best_sentence(clause, claim.markers, question, shown, texts, settings.support_threshold)
                 if s.score >= settings.support_threshold and informative(clause, question):
                     stated, best_i, best = clause, i, s
                     break
         ok = best.score >= settings.support_threshold
+        note = "" if ok else ("missing: " + ", ".join(best.missing) if best.missing else "unsupported")
+        if ok:
+            reason = answers(stated, shown[best_i].text, shown[best_i].previous, analysis)
+            if reason:
+                ok, note = False, reason
         numbers: list[int] = []
         if ok:
             if best_i not in cited:
-                source = sources[best_i]
-                text = texts[source.article_id]
-                cited[best_i] = Citation(
-                    n=len(cited) + 1,
-                    article_id=source.article_id,
-                    title=source.title,
-                    path=source.path,
-                    text=source.text,
-                    start=source.start,
-                    end=source.end,
-                    quote=text[best.quote.start : best.quote.end],
-                    quote_start=best.quote.start,
-                    quote_end=best.quote.end,
-                    score=round(best.score, 3),
-                    source=source.source,
-                    published=source.published,
-                )
+                cited[best_i] = _citation(len(cited) + 1, shown[best_i], best.score)
             numbers = [cited[best_i].n]
-        sentences.append(Sentence(stated, numbers, ok, round(best.score, 3)))
+        sentences.append(Sentence(stated, numbers, ok, round(best.score, 3), note))
         if ok:
             parts.append(_mark(stated, f"[{numbers[0]}]"))
         elif settings.unsupported == "flag":
@@ -187,32 +208,52 @@ def _verify(question: str, raw: str, sources: list[Source], texts: dict[str, str
         question=question,
         answer=" ".join(parts),
         refused=False,
+        mode="generated",
         sentences=sentences,
         citations=sorted(cited.values(), key=lambda c: c.n),
         raw=raw,
     )
 
 
-def _best_source(
+def _best_sentence(
     claim: str,
     markers: tuple[int, ...],
     question: str,
-    sources: list[Source],
+    shown: list[EvidenceSentence],
     texts: dict[str, str],
     threshold: float,
 ) -> tuple[int, Support]:
-    """The source that backs `claim` best: the ones it cites first, then any other."""
-    marked = [m - 1 for m in markers if 1 <= m <= len(sources)]
-    candidates = marked + [i for i in range(len(sources)) if i not in marked]
+    """The evidence sentence that backs `claim` best: the ones it cites first, then any other."""
+    marked = [m - 1 for m in markers if 1 <= m <= len(shown)]
+    candidates = marked + [i for i in range(len(shown)) if i not in marked]
     best_i, best = candidates[0], None
     for i in candidates:
-        s = support(claim, texts[sources[i].article_id], sources[i], question)
+        e = shown[i]
+        s = support(claim, e.text, e.previous, texts[e.source.article_id], question)
         if best is None or s.score > best.score:
             best_i, best = i, s
         if i in marked and s.score >= threshold:
             break
     assert best is not None
     return best_i, best
+
+
+def _extractive(
+    analysis: Analysis, evidence: Evidence, texts: dict[str, str], tried: list[Sentence], raw: str
+) -> Answer:
+    """The best evidence sentence that answers the question, verbatim and cited."""
+    pool = evidence.top(EXTRACTIVE_POOL)
+    chosen = next((s for s in pool if answers(s.text, s.text, s.previous, analysis) is None), pool[0])
+    citation = _citation(1, chosen, 1.0)
+    return Answer(
+        question=analysis.text,
+        answer=_mark(" ".join(chosen.text.split()), "[1]"),
+        refused=False,
+        mode="extractive",
+        sentences=[*tried, Sentence(chosen.text, [1], True, 1.0, "quoted from the article")],
+        citations=[citation],
+        raw=raw,
+    )
 
 
 def _mark(sentence: str, label: str) -> str:
@@ -222,31 +263,26 @@ def _mark(sentence: str, label: str) -> str:
     return f"{body[:end]} {label}{body[end:]}"
 
 
-def _refusal(
-    store: Store, question: str, sources: list[Source], timings: dict[str, float], backend: dict[str, str], raw: str
-) -> Answer:
-    related = []
-    for n, s in enumerate(sources[:3], start=1):
-        # The sentence closest to the question is the quote; the passage is its context.
-        text = store.catalog.article_text(s.article_id)
-        quote = support(question, text, s).quote
-        related.append(
-            Citation(
-                n=n,
-                article_id=s.article_id,
-                title=s.title,
-                path=s.path,
-                text=s.text,
-                start=s.start,
-                end=s.end,
-                quote=text[quote.start : quote.end],
-                quote_start=quote.start,
-                quote_end=quote.end,
-                score=round(s.dense, 3),
-                source=s.source,
-                published=s.published,
-            )
-        )
+def _refusal(question: str, evidence: Evidence, timings: dict[str, float], backend: dict[str, str], raw: str) -> Answer:
+    """ "The articles don't say.", with the closest sentences (one per source) as related reading."""
+    related: list[Citation] = []
+    used: set[tuple[str, int]] = set()
+    for sentence in evidence.sentences:
+        key = (sentence.source.article_id, sentence.source.start)
+        if key in used:
+            continue
+        used.add(key)
+        related.append(_citation(len(related) + 1, sentence, sentence.dense))
+        if len(related) == RELATED:
+            break
     return Answer(
-        question=question, answer=REFUSAL, refused=True, related=related, timings=timings, backend=backend, raw=raw
+        question=question,
+        answer=REFUSAL,
+        refused=True,
+        mode="refused",
+        answerability=evidence.probability,
+        related=related,
+        timings=timings,
+        backend=backend,
+        raw=raw,
     )

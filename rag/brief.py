@@ -30,7 +30,7 @@ def brief_topic(chat: Chat, topic: str) -> list[Turn]:
 
 
 def _quote(text: str) -> str:
-    return " ".join(text.split()).replace("\n", " ")
+    return " ".join(text.split())
 
 
 def _section(n: int, turn: Turn) -> list[str]:
@@ -45,7 +45,10 @@ def _section(n: int, turn: Turn) -> list[str]:
             lines += [f"- {c.title}: “{_quote(c.quote)}”" for c in answer.related]
             lines.append("")
         return lines
-    lines += [answer.answer, ""]
+    if answer.mode == "extractive":
+        lines += ["*Quoted from the articles:*", "", f"> {answer.answer}", ""]
+    else:
+        lines += [answer.answer, ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else ""))

@@ -334,6 +334,16 @@ class Catalog:
         )
         return [(str(r[0]), float(r[1])) for r in rows]
 
+    def document_frequency(self, word: str) -> int:
+        """Passages whose text or title holds `word` (stemmed as the keyword index stems it)."""
+        term = word.replace('"', "")
+        if not term.strip():
+            return 0
+        row = self._db.execute(
+            "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (f'"{term}"',)
+        ).fetchone()
+        return int(row[0])
+
     def count(self, table: str) -> int:
         if table not in {"articles", "passages", "sources", "passages_fts"}:
             raise ValueError(table)

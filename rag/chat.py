@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from rag.answer import Answer, Token, final, stream_answer
 from rag.llms import LLM, Generation
+from rag.nlp import content_words
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import content_words
 
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b[,:]?\s*", re.IGNORECASE)
 _PERSONAL = re.compile(r"\b(he|she|him)\b", re.IGNORECASE)
@@ -99,11 +99,11 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
     rewrite = rewrite.strip()
     if not rewrite.endswith("?") or rewrite.count("?") != 1 or len(rewrite) > 3 * len(follow_up) + 80:
         return False
+    if _PERSONAL.search(rewrite) or _POSSESSIVE.search(rewrite):
+        return False  # the pronoun it was asked to resolve is still there
     known = content_words(follow_up)
     for turn in history:
         known |= content_words(turn.question) | content_words(turn.answer.answer)
-    if _PERSONAL.search(rewrite) or _POSSESSIVE.search(rewrite):
-        return False  # the pronoun it was asked to resolve is still there
     new = content_words(rewrite)
     return bool(new) and new <= known and bool(new & content_words(follow_up))
 

@@ -216,7 +216,7 @@ def ask(
 
 def _with(cfg: Settings, **changes: object) -> Settings:
     try:
-        return Settings(**{**cfg.model_dump(), **changes})
+        return cfg.replace(**changes)
     except ValidationError as exc:
         raise fail(f"bad option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from None
 
@@ -225,6 +225,8 @@ def _print_answer(result: object) -> None:
     from rag.answer import Answer
 
     assert isinstance(result, Answer)
+    if result.mode == "extractive":
+        out.print("Quoted from the articles (the model's own answer did not pass the check):", style="dim")
     out.print(result.answer, style="yellow" if result.refused else None, highlight=False)
     listed = result.related if result.refused else result.citations
     if listed:
@@ -299,6 +301,12 @@ def eval_suite(
     cache_dir: Annotated[Path, typer.Option("--cache-dir", help="Suite indexes and cached replies.")] = Path(
         "evals/.cache"
     ),
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only this split: dev (tune here) or test (report only).")
+    ] = None,
+    pipeline: Annotated[
+        str, typer.Option("--pipeline", help="ours, or plain (LlamaIndex as_query_engine, same models) to compare.")
+    ] = "ours",
 ) -> None:
     """Score retrieval, answers and citations on an eval suite; compare with the baseline."""
     import datetime as dt
@@ -306,7 +314,7 @@ def eval_suite(
     from rag.eval import baseline
     from rag.eval.report import markdown, write
     from rag.eval.runner import run_suite
-    from rag.eval.suite import SuiteError, load_suite
+    from rag.eval.suite import SPLITS, SuiteError, load_suite
     from rag.llms import BackendError
     from rag.store import StoreError
 
@@ -319,6 +327,14 @@ def eval_suite(
         changes[key.strip()] = value.strip()
     if changes:
         cfg = _with(cfg, **changes)
+    if split is not None and split not in SPLITS:
+        raise fail(f"--split: unknown split {split!r} (use {' or '.join(SPLITS)})")
+    if pipeline not in ("ours", "plain"):
+        raise fail(f"--pipeline: unknown pipeline {pipeline!r} (use ours or plain)")
+    if pipeline == "plain" and (update_baseline or compare):
+        raise fail("--compare and --update-baseline are for our pipeline: leave out --pipeline plain")
+    if split is not None and update_baseline:
+        raise fail("--update-baseline records the whole suite: leave out --split")
     try:
         chosen = load_suite(suite)
     except SuiteError as exc:
@@ -333,7 +349,9 @@ def eval_suite(
                 progress.update(task, advance=1, current=Path(what).name[-40:])
 
         try:
-            result = run_suite(chosen, cfg, cache_dir, use_cache=not no_cache, progress=report)
+            result = run_suite(
+                chosen, cfg, cache_dir, use_cache=not no_cache, progress=report, split=split, pipeline=pipeline
+            )
         except (BackendError, StoreError, RuntimeError) as exc:
             raise fail(str(exc)) from None
     comparison = baseline.compare(result, baseline.read(compare)) if compare else None

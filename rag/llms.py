@@ -109,10 +109,14 @@ def _load_llama(path: str, n_ctx: int, threads: int) -> Any:
     return llama
 
 
+def gguf_path(settings: Settings) -> Path:
+    """The GGUF file the llamacpp backend loads: the bundled one, or `llm_model` as a path."""
+    return default_gguf() if settings.llm_model == DEFAULT_LLM_MODEL else Path(settings.llm_model).expanduser()
+
+
 @register("llamacpp")
 def _llamacpp(settings: Settings) -> LLM:
-    path = default_gguf() if settings.llm_model == DEFAULT_LLM_MODEL else Path(settings.llm_model).expanduser()
-    return LlamaCpp(path, settings.llm_context, settings.llm_threads)
+    return LlamaCpp(gguf_path(settings), settings.llm_context, settings.llm_threads)
 
 
 class OpenAIChat:

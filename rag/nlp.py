@@ -22,6 +22,7 @@ def _static_dir(name: str) -> str:
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", _static_dir("tiktoken_cache"))
 
 _LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             if e > s:
                 spans.append(Span(base + s, base + e))
     return spans
+
+
+@cache
+def _porter():  # type: ignore[no-untyped-def]
+    from nltk.stem.porter import PorterStemmer
+
+    return PorterStemmer()
+
+
+@cache
+def _stem(word: str) -> str:
+    return str(_porter().stem(word))
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed, lower-cased words that carry meaning (no stopwords)."""
+    stop = stopwords()
+    return {_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop}

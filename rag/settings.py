@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     condense: Literal["rules", "llm"] = Field(
         "rules", description="How follow-ups become standalone questions: by rules, or by the model (checked)."
     )
-    max_answer_tokens: int = Field(160, ge=16, le=4096, description="Longest answer the model may write.")
+    max_answer_tokens: int = Field(64, ge=16, le=4096, description="Longest answer the model may write.")
+    evidence_sentences: int = Field(
+        3, ge=1, le=20, description="Evidence sentences the model is shown (the best-ranked of the sources')."
+    )
 
     # Web UI
     ui_host: str = Field("127.0.0.1", description="Address the UI listens on.")
@@ -109,6 +112,10 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
         )
+
+    def replace(self, **changes: object) -> Settings:
+        """These settings with `changes`, validated like any others (`ValidationError` names the field)."""
+        return Settings(**{**self.model_dump(), **changes})  # type: ignore[arg-type]
 
     @property
     def catalog_path(self) -> Path:

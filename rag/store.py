@@ -277,6 +277,17 @@ class Store:
         rows = self.catalog.passages([key for key, _ in scored])
         return [Hit(rows[key], s) for key, s in scored if key in rows]
 
+    def embed_texts(self, texts: Sequence[str]) -> list[list[float]]:
+        """Vectors of short texts (sentences) with the index's own embedding model."""
+        return list(self.embed_model.get_text_embedding_batch(list(texts))) if texts else []
+
+    def embed_query(self, query: str) -> list[float]:
+        return list(self.embed_model.get_query_embedding(query))
+
+    def document_frequencies(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many passages hold each word, and how many passages there are (for IDF)."""
+        return {w: self.catalog.document_frequency(w) for w in words}, self.catalog.count("passages")
+
     def vector_count(self) -> int:
         return int(self.vectors._collection.count())
 

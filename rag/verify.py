@@ -1,33 +1,34 @@
-"""Check each answer sentence against the passage it cites, and find the quote that backs it.
+"""Check each answer sentence against the one source sentence it cites, and whether it answers.
 
-A sentence is supported by a source when
-- every number in it occurs in the source, and every name (a capitalised word not opening
-  the sentence) occurs in the source: a model that writes "Canberra" from memory fails here;
-- and its content words are covered by one sentence of the source, or two neighbouring
-  ones: the support score is the share of the claim's content words (stemmed) found there.
-The best such source sentence(s) become the citation's quote, with offsets in the article.
+A claim is supported by a source sentence when
+- every number and every date word (weekday, month, year) in it occurs in that sentence:
+  words spread over two neighbouring sentences ("sunny with highs of 18" on Tuesday, "rain"
+  on Thursday) do not make "sunny on Thursday";
+- every name in it occurs in that sentence, or in the sentence before it (which "He said"
+  refers to), or is the fuller form in the article of a name the sentence uses ("Marco
+  Rubio" for "Rubio"): a model that writes "Canberra" from memory fails here;
+- and at least `support_threshold` of its content words (stemmed, no stopwords) are there.
+A supported claim answers the question when it states the expected type of answer (a
+name for "who", a date for "when", a number for "how many") and its sentence is about the
+question's focus (names the person or thing asked about), so a faithful copy of an
+excerpt that does not address the question is no answer.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from rag.guard import is_instruction
-from rag.nlp import Span, sentence_spans, stopwords
-from rag.retrieve import Source
+from rag.nlp import content_words, sentence_spans
+from rag.question import DATE, Analysis, holds_type, names
 
 DEFAULT_THRESHOLD = 0.6
 FRAGMENT_WORDS = 3
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# Words that open a claim or are capitalised by habit, not names.
-_NOT_NAMES = {"the", "a", "an", "he", "she", "it", "they", "we", "i", "in", "on", "at", "this", "that", "but", "and"}
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,9 @@ class Claim:
 
 @dataclass(frozen=True)
 class Support:
-    """How well one source backs one claim, and the quote that does it."""
+    """How well one source sentence backs one claim; `missing` names what it lacks."""
 
     score: float
-    quote: Span
     missing: tuple[str, ...] = ()
 
 
@@ -62,24 +62,6 @@ def split_claims(answer: str) -> list[Claim]:
     return claims
 
 
-@cache
-def _porter():  # type: ignore[no-untyped-def]
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer()
-
-
-@cache
-def _stem(word: str) -> str:
-    return str(_porter().stem(word))
-
-
-def content_words(text: str) -> set[str]:
-    """Stemmed, lower-cased words that carry meaning (no stopwords)."""
-    stop = stopwords()
-    return {_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop}
-
-
 def informative(claim: str, question: str) -> bool:
     """Whether a claim says something the question did not ("Steve Witkoff." does not)."""
     return bool(content_words(claim) - content_words(question))
@@ -96,53 +78,53 @@ def repeats(claim: str, earlier: str) -> bool:
     return content_words(claim) <= content_words(earlier)
 
 
-def _names(text: str) -> set[str]:
-    words = _WORD.findall(text)
-    return {w for i, w in enumerate(words) if w[0].isupper() and i > 0 and w.lower() not in _NOT_NAMES}
-
-
 def _normal(text: str) -> str:
-    return text.replace("’", "'").lower()
+    return text.replace("’", "'").replace("‘", "'").lower()
 
 
-def support(claim: str, article_text: str, source: Source, question: str = "") -> Support:
-    """Score how well `source` (a stretch of `article_text`) backs `claim`.
+def support(claim: str, sentence: str, previous: str = "", article: str = "", question: str = "") -> Support:
+    """How well one source `sentence` backs `claim` (see the module docstring).
 
     A fragment ("The United States.") is an answer only together with the question it
-    answers, so for a claim of at most `FRAGMENT_WORDS` content words the quote must also
-    cover half the question's content words: the score is capped at twice that share.
+    answers, so for a claim of at most `FRAGMENT_WORDS` content words the score is capped at
+    the share of the question's other content words the sentence holds: "The Ukrainian
+    president." does not answer "Who is the Kremlin spokesperson?" from a sentence that
+    mentions "Kremlin narratives" but no spokesperson.
     """
-    haystack = _normal(source.text)
-    missing = tuple(
-        sorted(
-            {n for n in _NUMBER.findall(claim) if n not in haystack}
-            | {n for n in _names(claim) if _normal(n) not in haystack}
-        )
-    )
+    here, before, whole = _normal(sentence), _normal(previous), _normal(article)
+    missing = {n for n in _NUMBER.findall(claim) if n not in here}
+    missing |= {m.group() for m in DATE.finditer(claim) if _normal(m.group()) not in here}
+    for name in names(claim):
+        if DATE.fullmatch(name):
+            continue
+        parts = [_normal(w) for w in name.split()]
+        in_sentence = all(p in here for p in parts)
+        in_previous = all(p in before for p in parts)
+        fuller = parts[-1] in here and _normal(name) in whole
+        if not (in_sentence or in_previous or fuller):
+            missing.add(name)
     words = content_words(claim)
-    sentences = [
-        s
-        for s in sentence_spans(article_text, source.start, source.end)
-        if not is_instruction(article_text[s.start : s.end])
-    ]
-    if not sentences:
-        return Support(0.0, Span(source.start, source.start), missing)
-    best = Support(0.0, sentences[0], missing)
     if not words:
-        return best
-    bags = [content_words(article_text[s.start : s.end]) for s in sentences]
-    context = content_words(question) - words if question and len(words) <= FRAGMENT_WORDS else set()
-    windows = [(i, i) for i in range(len(sentences))] + [(i, i + 1) for i in range(len(sentences) - 1)]
-    for a, b in windows:
-        bag = set().union(*bags[a : b + 1])
-        covered = len(words & bag) / len(words)
+        return Support(0.0, tuple(sorted(missing)))
+    bag = content_words(sentence) | {w for n in names(previous) for w in content_words(n)}
+    score = len(words & bag) / len(words)
+    if question and len(words) <= FRAGMENT_WORDS:
+        context = content_words(question) - words
         if context:
-            covered = min(covered, 2 * len(context & bag) / len(context))
-        # A two-sentence quote must beat a one-sentence one clearly to be preferred.
-        if a != b:
-            covered -= 0.05
-        if covered > best.score:
-            best = Support(covered, Span(sentences[a].start, sentences[b].end), missing)
+            score = min(score, len(context & content_words(sentence)) / len(context))
     if missing:
-        return Support(0.0, best.quote, missing)
-    return Support(min(best.score, 1.0), best.quote, missing)
+        return Support(0.0, tuple(sorted(missing)))
+    return Support(round(min(score, 1.0), 4))
+
+
+def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:
+    """Why a supported claim does not answer the question, or None when it does."""
+    if not holds_type(claim, analysis):
+        return f"states no {analysis.answer_type}"
+    if analysis.names:
+        about = _normal(sentence + " " + previous + " " + claim)
+        if not any(_normal(n.split()[-1]) in about for n in analysis.names):
+            return "not about " + " or ".join(analysis.names)
+    elif analysis.words and not analysis.words & (content_words(sentence) | content_words(previous)):
+        return "not about the question"
+    return None

@@ -70,19 +70,19 @@ class App:
 
     # -- articles -------------------------------------------------------------------------
 
-    def article_rows(self) -> list[list[Any]]:
-        return [
+    def article_lists(self) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+        """The articles as table rows and as (label, id) choices, from one read of the catalog."""
+        articles = self.store.catalog.articles()
+        rows = [
             [r.id, r.title, r.source or "", r.published or "", r.n_passages, r.paths[0] if r.paths else ""]
-            for r in self.store.catalog.articles()
+            for r in articles
         ]
-
-    def article_choices(self) -> list[tuple[str, str]]:
-        return [(f"{r.title} ({r.id[:8]})", r.id) for r in self.store.catalog.articles()]
+        return rows, [(f"{r.title} ({r.id[:8]})", r.id) for r in articles]
 
     def refreshed(self) -> tuple[Any, Any, Any]:
         """The articles table, the remove list and the restrict list, as they are now."""
-        choices = self.article_choices()
-        return self.article_rows(), gr.update(choices=choices, value=None), gr.update(choices=choices)
+        rows, choices = self.article_lists()
+        return rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
 
     def upload(
         self,
@@ -172,6 +172,7 @@ def all_sources(turns: list[Turn]) -> str:
 
 def build(app: App) -> gr.Blocks:
     """The page's layout and wiring."""
+    rows, choices = app.article_lists()
     with gr.Blocks(title="News articles: cited answers") as page:
         gr.Markdown("# Ask the articles\nEvery sentence of an answer is checked against the passage it cites.")
         gr.Markdown(app.settings_line(), elem_id="settings-line")
@@ -189,18 +190,18 @@ def build(app: App) -> gr.Blocks:
                 sources = gr.HTML(all_sources([]), elem_id="sources")
         with gr.Tab("Articles"):
             table = gr.Dataframe(
-                app.article_rows(),
+                rows,
                 headers=["id", "title", "source", "published", "passages", "path"],
                 interactive=False,
                 elem_id="articles",
             )
             restrict = gr.CheckboxGroup(
-                app.article_choices(), label="Ask only about these articles (none chosen = all)", elem_id="restrict"
+                choices, label="Ask only about these articles (none chosen = all)", elem_id="restrict"
             )
             uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Upload articles", elem_id="upload")
             ingest_button = gr.Button("Ingest uploaded files", elem_id="ingest")
             with gr.Row():
-                to_remove = gr.Dropdown(app.article_choices(), label="Article to remove", elem_id="remove-choice")
+                to_remove = gr.Dropdown(choices, label="Article to remove", elem_id="remove-choice")
                 remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
             result = gr.Markdown(elem_id="article-result")
 

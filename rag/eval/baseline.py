@@ -56,11 +56,17 @@ def compare(result: RunResult, baseline: dict[str, Any]) -> Comparison:
         return Comparison(missing=True)
     tolerances = {**DEFAULT_TOLERANCES, **baseline.get("tolerances", {})}
     comparison = Comparison()
-    for name in RATES:
-        before, now = entry["metrics"].get(name), result.metrics.get(name)
-        comparison.deltas[name] = (before, now)
-        if before is not None and (now is None or now < before - tolerances[name] - 1e-9):
-            comparison.regressions.append(name)
+    # The whole suite, then each split on its own: a drop confined to the test split still counts.
+    scopes = [("", entry["metrics"], result.metrics)]
+    scopes += [(f"{split}:", entry.get("splits", {}).get(split), now) for split, now in result.splits.items()]
+    for prefix, old, new in scopes:
+        if old is None:
+            continue
+        for name in RATES:
+            before, now = old.get(name), new.get(name)
+            comparison.deltas[prefix + name] = (before, now)
+            if before is not None and (now is None or now < before - tolerances[name] - 1e-9):
+                comparison.regressions.append(prefix + name)
     passed_before = entry.get("passed", {})
     for q in result.questions:
         if q.id in passed_before and passed_before[q.id] != q.passed:
@@ -76,6 +82,7 @@ def update(path: Path, result: RunResult) -> None:
         "git_commit": result.manifest.get("git_commit"),
         "timestamp": result.manifest.get("timestamp"),
         "metrics": {name: result.metrics.get(name) for name in RATES},
+        "splits": {split: {name: m.get(name) for name in RATES} for split, m in result.splits.items()},
         "passed": {q.id: q.passed for q in result.questions},
     }
     path.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n", encoding="utf-8")

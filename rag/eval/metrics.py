@@ -29,6 +29,7 @@ class Scored:
 
     id: str
     kind: str
+    split: str
     question: str
     standalone: str
     answerable: bool
@@ -45,6 +46,7 @@ class Scored:
     sentences_supported: int
     passed: bool
     cached: bool
+    mode: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     quotes: list[str] = field(default_factory=list)
 
@@ -62,13 +64,15 @@ def score_case(case: Case, answer: Answer, sources: list[Source], threshold: flo
     if case.answerable and case.facts:
         recall = sum(any(_norm(alias) in text for alias in fact) for fact in case.facts) / len(case.facts)
     cites = [] if answer.refused else answer.citations
-    ok = sum(1 for c in cites if any(g in c.text for g in gold) or c.score >= threshold)
+    holds_gold = [any(g in c.text for g in gold) for c in cites]
+    ok = sum(1 for c, gold_here in zip(cites, holds_gold, strict=True) if gold_here or c.score >= threshold)
     supported = sum(1 for s in answer.sentences if s.supported and s.citations)
     # An answerable case passes with every fact stated; an unanswerable one only by refusing.
     passed = (not answer.refused and recall in (None, 1.0)) if case.answerable else answer.refused
     return Scored(
         id=case.id,
         kind=case.kind,
+        split=case.split,
         question=case.question,
         standalone=answer.question,
         answerable=case.answerable,
@@ -80,11 +84,12 @@ def score_case(case: Case, answer: Answer, sources: list[Source], threshold: flo
         fact_recall=recall,
         citations=len(cites),
         citations_ok=ok,
-        citations_gold=sum(1 for c in cites if any(g in c.text for g in gold)),
+        citations_gold=sum(holds_gold),
         sentences=len(answer.sentences),
         sentences_supported=supported,
         passed=passed,
         cached=cached,
+        mode=answer.mode,
         timings={k: round(v, 4) for k, v in answer.timings.items()},
         quotes=[c.quote for c in cites],
     )
@@ -98,7 +103,7 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
@@ -128,6 +133,6 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
     generated = [s for s in scored if not s.cached and s.raw]
     for name, pool in (("retrieve_s", scored), ("first_token_s", generated), ("total_s", generated)):
         values = [s.timings[name] for s in pool if s.timings.get(name)]
-        metrics[f"{name}_p50"] = _percentile(values, 0.5)
-        metrics[f"{name}_p95"] = _percentile(values, 0.95)
+        metrics[f"{name}_p50"] = percentile(values, 0.5)
+        metrics[f"{name}_p95"] = percentile(values, 0.95)
     return metrics

@@ -59,6 +59,16 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
         "|---|---|---|---|",
     ]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in metric_rows(result, comparison)]
+    if result.splits:
+        names = list(result.splits)
+        lines += ["", "| metric (by split) | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        rows = ["passed", *RATES]
+        for name in rows:
+            cells = []
+            for split in names:
+                value = result.splits[split].get(name)
+                cells.append(f"{value}/{result.splits[split]['questions']}" if name == "passed" else _fmt(value))
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
     if comparison and (comparison.fixed or comparison.broken):

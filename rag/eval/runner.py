@@ -11,14 +11,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.answer import final
 from rag.chat import Chat
 from rag.eval.cache import CachedLLM
 from rag.eval.metrics import Scored, aggregate, score_case
-from rag.eval.suite import Suite
+from rag.eval.plain import PlainEngine
+from rag.eval.suite import SPLITS, Suite
 from rag.ingest import ingest
-from rag.llms import default_gguf, make_llm
-from rag.retrieve import retrieve
-from rag.settings import DEFAULT_LLM_MODEL, Settings
+from rag.llms import gguf_path, make_llm
+from rag.retrieve import Source, retrieve
+from rag.settings import Settings
 from rag.store import Store
 
 Progress = Callable[[str, int | None], None]  # (what is happening, total or None to advance by one)
@@ -32,36 +34,50 @@ class RunResult:
     manifest: dict[str, Any]
     metrics: dict[str, Any]
     questions: list[Scored] = field(default_factory=list)
+    splits: dict[str, dict[str, Any]] = field(default_factory=dict)  # the same metrics for dev and for test
 
     def to_json(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
             "manifest": self.manifest,
             "metrics": self.metrics,
+            "splits": self.splits,
             "questions": [asdict(q) for q in self.questions],
         }
 
 
 def run_suite(
-    suite: Suite, settings: Settings, cache_dir: Path, use_cache: bool = True, progress: Progress | None = None
+    suite: Suite,
+    settings: Settings,
+    cache_dir: Path,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    split: str | None = None,
+    pipeline: str = "ours",
 ) -> RunResult:
-    """Ask every question of `suite` against an index of its corpus and score the answers."""
+    """Ask every question of `suite` (or of one split) against an index of its corpus and score the answers."""
+    cases = [c for c in suite.cases if split is None or c.split == split]
     say = progress or (lambda what, total: None)
-    cfg = Settings(**{**settings.model_dump(), "index_dir": suite.index_dir(settings, cache_dir)})
-    store = Store(cfg)
+    store = open_suite_index(suite, settings, cache_dir, say)
+    cfg = store.settings
+    cached = None
     try:
-        report = ingest(
-            store, suite.corpus, on_start=lambda n: say("indexing", n), on_file=lambda path: say(path, None)
-        )
-        if not report.ok:
-            failed = [o.path for o in report.outcomes if o.status == "failed"]
-            raise RuntimeError(f"suite corpus failed to ingest: {failed[:5]}")
         llm = make_llm(cfg)
         cached = CachedLLM(llm, cache_dir / "llm-cache.sqlite3") if use_cache else None
         model = cached or llm
-        say("asking", len(suite.cases))
+        plain = PlainEngine(store, model, cfg) if pipeline == "plain" else None
+        say("asking", len(cases))
         scored = []
-        for case in suite.cases:
+        for case in cases:
+            if plain is not None:
+                # Plain LlamaIndex has no conversation: a follow-up is asked as typed.
+                hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
+                answer = final(plain.stream(case.question))
+                was_cached = cached is not None and cached.hits > hits and cached.misses == misses
+                sources = [_as_source(n) for n in plain.retriever.retrieve(case.question)]
+                scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
+                say(case.id, None)
+                continue
             chat = Chat(store, model, cfg)
             for earlier in case.history:
                 chat.ask(earlier)
@@ -72,15 +88,51 @@ def run_suite(
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses
             scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
             say(case.id, None)
+        splits = {
+            name: aggregate(part, cfg.top_k) for name in SPLITS if (part := [s for s in scored if s.split == name])
+        }
+        return RunResult(suite.name, manifest(suite, cfg, pipeline), aggregate(scored, cfg.top_k), scored, splits)
+    finally:
         if cached:
             cached.close()
-        return RunResult(suite.name, manifest(suite, cfg), aggregate(scored, cfg.top_k), scored)
-    finally:
         store.close()
 
 
-def manifest(suite: Suite, settings: Settings) -> dict[str, Any]:
-    """What produced a run: code version, settings, model files, suite, time, machine."""
+def _as_source(hit: Any) -> Source:
+    """A LlamaIndex retrieval hit as a `Source`, for scoring the plain pipeline's retrieval."""
+    return Source(
+        article_id=str(hit.node.metadata.get("article_id", "")),
+        title="",
+        source=None,
+        published=None,
+        path=None,
+        start=0,
+        end=0,
+        text=hit.node.get_content(),
+        score=float(hit.score or 0.0),
+    )
+
+
+def open_suite_index(suite: Suite, settings: Settings, cache_dir: Path, progress: Progress | None = None) -> Store:
+    """The store of `suite`'s own index under `cache_dir`, with its corpus ingested (a no-op when unchanged)."""
+    say = progress or (lambda what, total: None)
+    store = Store(settings.replace(index_dir=suite.index_dir(settings, cache_dir)))
+    try:
+        report = ingest(
+            store, suite.corpus, on_start=lambda n: say("indexing", n), on_file=lambda path: say(path, None)
+        )
+    except BaseException:
+        store.close()
+        raise
+    if not report.ok:
+        store.close()
+        failed = [o.path for o in report.outcomes if o.status == "failed"]
+        raise RuntimeError(f"suite corpus failed to ingest: {failed[:5]}")
+    return store
+
+
+def manifest(suite: Suite, settings: Settings, pipeline: str = "ours") -> dict[str, Any]:
+    """What produced a run: code version, settings, model files, suite, time, machine and its CPU."""
     redacted = {k: ("***" if "api_key" in k and v else v) for k, v in settings.model_dump(mode="json").items()}
     return {
         "git_commit": _git("rev-parse", "HEAD"),
@@ -91,7 +143,21 @@ def manifest(suite: Suite, settings: Settings) -> dict[str, Any]:
         "settings": redacted,
         "models": _model_hashes(settings),
         "machine": f"{platform.machine()} {platform.processor() or ''} {platform.python_version()}".strip(),
+        "cpu": _cpu(),
+        "pipeline": pipeline,
     }
+
+
+def _cpu() -> str:
+    """The CPU model and its widest vector extension: llama.cpp's greedy text can depend on them."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or "unknown"
+    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "unknown")
+    flags = next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), [])
+    widest = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{model} ({widest}, {len(flags)} flags)"
 
 
 def _git(*args: str) -> str | None:
@@ -113,7 +179,7 @@ def _sha256(path: Path) -> str:
 def _model_hashes(settings: Settings) -> dict[str, str]:
     hashes: dict[str, str] = {}
     if settings.llm_backend == "llamacpp":
-        path = default_gguf() if settings.llm_model == DEFAULT_LLM_MODEL else Path(settings.llm_model).expanduser()
+        path = gguf_path(settings)
         hashes[f"llm:{path.name}"] = _sha256(path) if path.is_file() else "missing"
     else:
         hashes["llm"] = f"{settings.llm_backend}:{settings.llm_model} (served; no file here)"

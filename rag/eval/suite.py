@@ -17,6 +17,9 @@ from rag.settings import Settings
 SUITES_DIR = Path("evals") / "suites"
 
 
+SPLITS = ("dev", "test")
+
+
 class SuiteError(Exception):
     """A suite file is missing or malformed; the message names the file and line."""
 
@@ -37,6 +40,7 @@ class Case:
     question: str
     kind: str
     answerable: bool
+    split: str = "dev"  # "dev": tune and fit here; "test": report only
     facts: tuple[tuple[str, ...], ...] = ()  # each fact: accepted aliases
     evidence: tuple[Evidence, ...] = ()
     articles: tuple[str, ...] = ()
@@ -88,6 +92,7 @@ def load_suite(name: str, root: Path = Path(".")) -> Suite:
                     question=record["question"],
                     kind=record["kind"],
                     answerable=bool(record["answerable"]),
+                    split=str(record.get("split", "dev")),
                     facts=tuple(tuple(f) for f in record.get("facts", [])),
                     evidence=tuple(Evidence(e["article"], e["text"]) for e in record.get("evidence", [])),
                     articles=tuple(record.get("articles", [])),
@@ -96,6 +101,9 @@ def load_suite(name: str, root: Path = Path(".")) -> Suite:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise SuiteError(f"{path}:{n}: bad case: {exc!r}") from None
+    bad = sorted({c.split for c in suite.cases} - set(SPLITS))
+    if bad:
+        raise SuiteError(f"{path}: unknown split {bad[0]!r} (use {' or '.join(SPLITS)})")
     ids = [c.id for c in suite.cases]
     if len(set(ids)) != len(ids):
         raise SuiteError(f"{path}: duplicate case ids")

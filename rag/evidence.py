@@ -1,0 +1,195 @@
+"""Evidence: the sentences of the retrieved sources that answer the question, and whether any does.
+
+Every sentence of every retrieved source (less those that address the model, `rag.guard`)
+is scored for the question by
+- dense similarity: cosine of MiniLM vectors of the sentence and the question,
+- keyword weight: the IDF-weighted share of the question's content words in the sentence,
+- answer type: whether it states the kind of thing asked for (`rag.question`),
+and ranked. The answerability decision is a logistic regression over features of that
+ranking (fitted by `evals/fit_answerability.py` on the dev split; weights in
+`rag/answerability.json`): it refuses before any text is generated when the evidence does
+not answer, for instance when a name in the question occurs in no retrieved source.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rag.guard import is_instruction
+from rag.nlp import content_words, sentence_spans
+from rag.question import Analysis, holds_type
+from rag.retrieve import Source
+from rag.store import Store
+
+_ENDED = re.compile(r"[.!?…\"'”’)]\s*$")
+WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
+# Sentence score = dense + KEYWORD_WEIGHT * keyword + TYPE_BONUS * (holds the expected type).
+KEYWORD_WEIGHT = 0.5
+TYPE_BONUS = 0.15
+FEATURES = (
+    "top_dense",  # cosine of the best sentence to the question
+    "top_keyword",  # IDF-weighted question coverage of the best sentence
+    "cover3",  # IDF-weighted question coverage of the best three sentences together
+    "typed3",  # one of the best three states the expected answer type (1 when no type is expected)
+    "names_missing",  # share of the question's names found in no retrieved source
+    "name_unknown",  # a name of the question occurs in no passage of the whole index
+    "numbers_missing",  # a number of the question occurs in no retrieved source
+    "source_dense",  # best passage-level cosine of the retrieval
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a retrieved source, scored for the question."""
+
+    source: Source
+    start: int  # offsets in the article
+    end: int
+    text: str
+    previous: str  # the article sentence before it ("He said ..." needs it)
+    dense: float
+    keyword: float
+    typed: bool
+    score: float
+
+
+@dataclass
+class Evidence:
+    """The ranked sentences for a question and the answerability decision."""
+
+    analysis: Analysis
+    sentences: list[Sentence] = field(default_factory=list)  # best first
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
+    answerable: bool = False
+
+    def top(self, n: int) -> list[Sentence]:
+        return self.sentences[:n]
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """A logistic regression over `FEATURES`; answerable when its probability >= threshold."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@cache
+def load_answerability(path: Path = WEIGHTS_FILE) -> Answerability:
+    """The committed answerability model."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Answerability(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def idf_weights(store: Store, analysis: Analysis) -> dict[str, float]:
+    """IDF of each of the question's content words (stemmed) over the index's passages."""
+    raw = {w.lower() for w in _raw_words(analysis.text)}
+    stemmed: dict[str, str] = {}
+    for word in raw:
+        stem = next(iter(content_words(word)), None)
+        if stem in analysis.words:
+            stemmed.setdefault(stem, word)
+    counts, total = store.document_frequencies(list(stemmed.values()))
+    return {stem: math.log((total + 1) / (counts[word] + 0.5)) for stem, word in stemmed.items()}
+
+
+def _raw_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*", text)
+
+
+def coverage(words: set[str], idf: dict[str, float]) -> float:
+    """IDF-weighted share of the question's words among `words`."""
+    total = sum(idf.values())
+    return sum(v for w, v in idf.items() if w in words) / total if total else 0.0
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def select_evidence(
+    store: Store,
+    analysis: Analysis,
+    sources: list[Source],
+    texts: dict[str, str],
+    model: Answerability | None = None,
+) -> Evidence:
+    """Rank the sentences of `sources` for the question and decide whether they answer it."""
+    evidence = Evidence(analysis)
+    seen: set[tuple[str, int]] = set()
+    found: list[tuple[Source, int, int, str]] = []
+    for source in sources:
+        text = texts[source.article_id]
+        spans = sentence_spans(text)  # whole article: the sentence before a passage's first is context
+        for i, span in enumerate(spans):
+            if span.end <= source.start or span.start >= source.end or (source.article_id, span.start) in seen:
+                continue
+            sentence = text[span.start : span.end]
+            if is_instruction(sentence) or not any(c.isalnum() for c in sentence):
+                continue
+            seen.add((source.article_id, span.start))
+            previous = next(
+                (text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), ""
+            )
+            found.append((source, span.start, span.end, previous))
+    if not found:
+        evidence.features = _features(evidence, analysis, sources, {}, store)
+        return evidence
+    idf = idf_weights(store, analysis)
+    vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
+    query = store.embed_query(analysis.text)
+    for (source, start, end, previous), vector in zip(found, vectors, strict=True):
+        sentence = texts[source.article_id][start:end]
+        dense = _cosine(query, vector)
+        keyword = coverage(content_words(sentence), idf)
+        # A heading's Title Case is no name: only sentences that end like sentences can hold a type.
+        typed = (
+            analysis.answer_type is not None and _ENDED.search(sentence) is not None and holds_type(sentence, analysis)
+        )
+        score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
+        evidence.sentences.append(
+            Sentence(source, start, end, sentence, previous, round(dense, 4), round(keyword, 4), typed, score)
+        )
+    evidence.sentences.sort(key=lambda s: -s.score)
+    evidence.features = _features(evidence, analysis, sources, idf, store)
+    decide = model or load_answerability()
+    evidence.probability = round(decide.probability(evidence.features), 4)
+    evidence.answerable = evidence.probability >= decide.threshold
+    return evidence
+
+
+def _features(
+    evidence: Evidence, analysis: Analysis, sources: list[Source], idf: dict[str, float], store: Store
+) -> dict[str, float]:
+    top = evidence.sentences[:3]
+    haystack = " ".join(s.text for s in sources).lower()
+    names = list(analysis.names)
+    missing = [n for n in names if not any(w.lower() in haystack for w in n.split())]
+    unknown = any(store.document_frequencies([n.split()[-1]])[0][n.split()[-1]] == 0 for n in missing)
+    together: set[str] = set()
+    for s in top:
+        together |= content_words(s.text) | content_words(s.previous)
+    return {
+        "top_dense": top[0].dense if top else 0.0,
+        "top_keyword": top[0].keyword if top else 0.0,
+        "cover3": round(coverage(together, idf), 4),
+        "typed3": 1.0 if analysis.answer_type is None or any(s.typed for s in top) else 0.0,
+        "names_missing": len(missing) / len(names) if names else 0.0,
+        "name_unknown": 1.0 if unknown else 0.0,
+        "numbers_missing": 1.0 if any(n not in haystack for n in analysis.numbers) else 0.0,
+        "source_dense": max((s.dense for s in sources), default=0.0),
+    }

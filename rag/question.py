@@ -1,0 +1,119 @@
+"""What a question asks for: its expected answer type and its focus (names, numbers, key words).
+
+"Who called Lavrov?" wants a person or organisation; "When did ...?" a date or weekday;
+"How many ...?" a number; "Where ...?" a place. Evidence selection prefers sentences that
+hold that type, the answerability decision asks whether any does, and verification accepts
+a claim as an answer only when it states one that the question did not already name.
+The checks are patterns, not a tagger: a capitalised run of words is a name, a month,
+weekday, year or relative day is a date, a digit or number word is a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.nlp import content_words
+
+AnswerType = Literal["person", "date", "number", "place"]
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+DATE = re.compile(
+    rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tomorrow|tonight)\b"
+    r"|\b(?:last|next|this|coming|previous)\s+(?:week|month|year|weekend|days?|spring|summer|autumn|winter)\b"
+    r"|\b(?:in|since|until|by)\s+(?:the\s+)?(?:spring|summer|autumn|winter)\b|\bdays?\s+(?:ago|later|earlier)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|hundreds"
+    "|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|quarter|third"
+)
+NUMBER = re.compile(rf"\d|[£$€%]|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+# A run of capitalised words (joiners like "de" or "al-" allowed) is a name: "Marco Rubio".
+NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|van|von|al|bin|of|the)\s+)?[A-Z][\w'’-]+)*")
+_NOT_NAME = {
+    "What", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Which", "Did", "Does", "Do", "Is", "Are",
+    "Was", "Were", "Has", "Have", "Had", "Will", "Would", "Can", "Could", "Should", "I", "The", "A", "An", "And",
+    "In", "On", "At", "It", "He", "She", "They", "We", "His", "Her", "Their", "Its", "This", "That", "These",
+    "Those", "But", "According", "As", "If", "After", "Before", "While", "For", "From", "To", "By", "With", "Also",
+    "Yet", "Still", "Despite", "Although", "However", "Mr", "Mrs", "Ms", "Dr", "Unless", "Speaking", "Over",
+    "Pressed", "There", "Here", "Some", "Many", "Most", "One", "Both", "Each", "All", "No", "Not", "Now", "Then",
+    "So", "Such", "Since", "Until", "During", "Under", "Adding", "Meanwhile", "Moreover", "Background",
+}  # fmt: skip
+_NUMBER_Q = (
+    r"\b(?:how\s+(?:many|much|long|old|far|big|large|high)|by\s+how\s+much"
+    r"|what\s+(?:percentage|proportion|share|number|amount|score|sum|figure|price|total|rate|fraction))\b"
+)
+_DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
+_PERSON_Q = (
+    r"\b(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(?:person|official|minister|leader|president|company|firm|team"
+    r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
+    r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency)\b"
+)
+_PLACE_Q = r"\b(?:where|which\s+(?:city|country|capital|town|place|venue|region|nation|countries|cities))\b"
+_TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(_NUMBER_Q, re.IGNORECASE), "number"),
+    (re.compile(_DATE_Q, re.IGNORECASE), "date"),
+    (re.compile(_PERSON_Q, re.IGNORECASE), "person"),
+    (re.compile(_PLACE_Q, re.IGNORECASE), "place"),
+]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question, the type of answer it expects and what it is about."""
+
+    text: str
+    answer_type: AnswerType | None
+    names: tuple[str, ...]  # capitalised names it mentions: "Marco Rubio", "Paris"
+    numbers: tuple[str, ...]  # digits it mentions: "2022"
+    words: frozenset[str]  # stemmed content words
+
+
+def analyse(question: str) -> Analysis:
+    """The expected answer type, names, numbers and content words of `question`."""
+    answer_type = next((kind for pattern, kind in _TYPES if pattern.search(question)), None)
+    return Analysis(
+        text=question,
+        answer_type=answer_type,
+        names=tuple(dict.fromkeys(names(question))),
+        numbers=tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)*", question))),
+        words=frozenset(content_words(question)),
+    )
+
+
+def names(text: str) -> list[str]:
+    """Capitalised names in `text`, in order, without the function words that open sentences."""
+    found = []
+    for match in NAME.finditer(text):
+        words = match.group().rstrip(".").split()
+        while words and (words[0] in _NOT_NAME or words[0].lower() in {"of", "the"}):
+            words = words[1:]
+        while words and words[-1].lower() in {"of", "the"}:
+            words = words[:-1]
+        if words:
+            found.append(" ".join(words))
+    return found
+
+
+def holds_type(text: str, analysis: Analysis) -> bool:
+    """Whether `text` states something of the expected type that the question did not name.
+
+    True when the question expects no particular type.
+    """
+    kind = analysis.answer_type
+    if kind is None:
+        return True
+    asked = {w.lower() for n in analysis.names for w in n.split()} | {n.lower() for n in analysis.numbers}
+    if kind == "date":
+        return any(m.group().lower() not in asked for m in DATE.finditer(text))
+    if kind == "number":
+        return any(m.group().lower() not in asked for m in NUMBER.finditer(text) if not DATE.fullmatch(m.group()))
+    new_names = [n for n in names(text) if not {w.lower() for w in n.split()} <= asked]
+    new_names = [n for n in new_names if not DATE.fullmatch(n)]
+    return bool(new_names)
