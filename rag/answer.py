@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from rag.evidence import Evidence, select_evidence
+from rag.evidence import TOP_MARGIN, Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
@@ -136,7 +136,18 @@ def stream_answer(
         yield Token(piece)
     result = _verify(analysis, raw, shown, texts, settings)
     if not any(s.supported for s in result.sentences):
-        result = _extractive(analysis, evidence, texts, result.sentences, raw)
+        quoted = (
+            _extractive(analysis, evidence, texts, result.sentences, raw, settings.extractive_sentences)
+            if evidence.quotable
+            else None
+        )
+        if quoted is None:
+            timings["total_s"] = time.perf_counter() - started
+            refusal = _refusal(question, evidence, timings, backend, raw)
+            refusal.sentences = result.sentences
+            yield refusal
+            return
+        result = quoted
     result.answerability = evidence.probability
     timings["total_s"] = time.perf_counter() - started
     result.timings, result.backend = timings, backend
@@ -192,6 +203,8 @@ def _verify(
         note = "" if ok else ("missing: " + ", ".join(best.missing) if best.missing else "unsupported")
         if ok:
             reason = answers(stated, shown[best_i].text, shown[best_i].previous, analysis)
+            if reason is None and shown[best_i].score < shown[0].score - TOP_MARGIN:
+                reason = "backed by a sentence that matches the question much less than the best"
             if reason:
                 ok, note = False, reason
         numbers: list[int] = []
@@ -239,19 +252,24 @@ def _best_sentence(
 
 
 def _extractive(
-    analysis: Analysis, evidence: Evidence, texts: dict[str, str], tried: list[Sentence], raw: str
-) -> Answer:
-    """The best evidence sentence that answers the question, verbatim and cited."""
-    pool = evidence.top(EXTRACTIVE_POOL)
-    chosen = next((s for s in pool if answers(s.text, s.text, s.previous, analysis) is None), pool[0])
-    citation = _citation(1, chosen, 1.0)
+    analysis: Analysis, evidence: Evidence, texts: dict[str, str], tried: list[Sentence], raw: str, most: int
+) -> Answer | None:
+    """The best evidence sentences (at most `most`) that answer the question, verbatim and cited."""
+    pool = evidence.near_top()[:EXTRACTIVE_POOL]
+    chosen = [s for s in pool if answers(s.text, s.text, s.previous, analysis) is None][:most]
+    if not chosen:
+        return None  # no sentence near the best states the answer: the evidence does not answer
+    citations = [_citation(n, s, 1.0) for n, s in enumerate(chosen, start=1)]
     return Answer(
         question=analysis.text,
-        answer=_mark(" ".join(chosen.text.split()), "[1]"),
+        answer=" ".join(_mark(" ".join(s.text.split()), f"[{n}]") for n, s in enumerate(chosen, start=1)),
         refused=False,
         mode="extractive",
-        sentences=[*tried, Sentence(chosen.text, [1], True, 1.0, "quoted from the article")],
-        citations=[citation],
+        sentences=[
+            *tried,
+            *(Sentence(s.text, [n], True, 1.0, "quoted from the article") for n, s in enumerate(chosen, 1)),
+        ],
+        citations=citations,
         raw=raw,
     )
 

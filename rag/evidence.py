@@ -5,10 +5,11 @@ is scored for the question by
 - dense similarity: cosine of MiniLM vectors of the sentence and the question,
 - keyword weight: the IDF-weighted share of the question's content words in the sentence,
 - answer type: whether it states the kind of thing asked for (`rag.question`),
-and ranked. The answerability decision is a logistic regression over features of that
-ranking (fitted by `evals/fit_answerability.py` on the dev split; weights in
-`rag/answerability.json`): it refuses before any text is generated when the evidence does
-not answer, for instance when a name in the question occurs in no retrieved source.
+and ranked. The answerability decision refuses before any text is generated when the
+evidence does not answer: at once when a veto holds (a name of the question occurs in no
+article, or none of the best sentences states the type of answer asked for), otherwise
+when a logistic regression over features of the ranking says so (fitted by
+`evals/fit_answerability.py` on the dev split; weights in `rag/answerability.json`).
 """
 
 from __future__ import annotations
@@ -17,28 +18,40 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from rag.guard import is_instruction
-from rag.nlp import content_words, sentence_spans
+from rag.nlp import Span, content_words, sentence_spans
 from rag.question import Analysis, holds_type
 from rag.retrieve import Source
 from rag.store import Store
 
 _ENDED = re.compile(r"[.!?…\"'”’)]\s*$")
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
-# Sentence score = dense + KEYWORD_WEIGHT * keyword + TYPE_BONUS * (holds the expected type).
-KEYWORD_WEIGHT = 0.5
+# Sentence score = dense + KEYWORD_WEIGHT * keyword + TYPE_BONUS * (holds the expected type)
+#                 + SOURCE_BONUS * (from the source retrieval ranked first).
+KEYWORD_WEIGHT = 1.0  # chosen on the dev split with evals/tune_evidence.py
 TYPE_BONUS = 0.15
+SOURCE_BONUS = 0.2  # for sentences of the best-ranked source (weights chosen on dev: evals/tune_evidence.py)
+# The sentences that may answer: those scoring within this of the best one. A typed sentence far
+# below the best is a coincidence ("One major wild card is China." for "How much did China pay?").
+TOP_MARGIN = 0.15
+# Any of these alone means the evidence does not answer: no weight can outvote them.
+VETOES = (
+    "name_unknown",  # a name of the question occurs in no passage of the whole index
+    "names_all_missing",  # the question names things and the retrieved sources hold none of them
+    "numbers_missing",  # a number of the question occurs in no retrieved source
+    "type_missing",  # a type of answer is expected and no sentence near the best states it
+)
 FEATURES = (
     "top_dense",  # cosine of the best sentence to the question
     "top_keyword",  # IDF-weighted question coverage of the best sentence
     "cover3",  # IDF-weighted question coverage of the best three sentences together
-    "typed3",  # one of the best three states the expected answer type (1 when no type is expected)
+    "cover_sources",  # IDF-weighted question coverage of all retrieved sources together
     "names_missing",  # share of the question's names found in no retrieved source
-    "name_unknown",  # a name of the question occurs in no passage of the whole index
-    "numbers_missing",  # a number of the question occurs in no retrieved source
     "source_dense",  # best passage-level cosine of the retrieval
 )
 
@@ -66,10 +79,18 @@ class Evidence:
     sentences: list[Sentence] = field(default_factory=list)  # best first
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
+    vetoes: list[str] = field(default_factory=list)  # the `VETOES` that hold: each alone means "not answered"
     answerable: bool = False
+    quotable: bool = False  # strong enough to quote its best sentence when the model's answer fails
 
     def top(self, n: int) -> list[Sentence]:
         return self.sentences[:n]
+
+    def near_top(self) -> list[Sentence]:
+        """The sentences that score within `TOP_MARGIN` of the best: the ones that may answer."""
+        if not self.sentences:
+            return []
+        return [s for s in self.sentences if s.score >= self.sentences[0].score - TOP_MARGIN]
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,8 @@ class Answerability:
 
     weights: dict[str, float]
     bias: float
-    threshold: float
+    threshold: float  # below it: refuse without generating
+    extract_threshold: float = 0.0  # below it: refuse rather than quote when nothing the model wrote holds
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for name, w in self.weights.items())
@@ -89,7 +111,14 @@ class Answerability:
 def load_answerability(path: Path = WEIGHTS_FILE) -> Answerability:
     """The committed answerability model."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Answerability(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
+    if set(data["weights"]) != set(FEATURES):
+        raise ValueError(f"{path} was fitted on other features; refit: python -m evals.fit_answerability --write")
+    return Answerability(
+        dict(data["weights"]),
+        float(data["bias"]),
+        float(data["threshold"]),
+        float(data.get("extract_threshold", data["threshold"])),
+    )
 
 
 def idf_weights(store: Store, analysis: Analysis) -> dict[str, float]:
@@ -104,6 +133,16 @@ def idf_weights(store: Store, analysis: Analysis) -> dict[str, float]:
     return {stem: math.log((total + 1) / (counts[word] + 0.5)) for stem, word in stemmed.items()}
 
 
+def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
+    """Where to look for the expected answer: a quote's speaker may be named in the sentence before."""
+    return f"{previous} {sentence}" if analysis.answer_type == "quote" else sentence
+
+
+@lru_cache(maxsize=256)
+def _sentences(text: str) -> list[Span]:
+    return sentence_spans(text)
+
+
 def _raw_words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*", text)
 
@@ -114,11 +153,9 @@ def coverage(words: set[str], idf: dict[str, float]) -> float:
     return sum(v for w, v in idf.items() if w in words) / total if total else 0.0
 
 
-def _cosine(a: list[float], b: list[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.dot(a, b)) / norms if norms else 0.0
 
 
 def select_evidence(
@@ -134,7 +171,7 @@ def select_evidence(
     found: list[tuple[Source, int, int, str]] = []
     for source in sources:
         text = texts[source.article_id]
-        spans = sentence_spans(text)  # whole article: the sentence before a passage's first is context
+        spans = _sentences(text)  # whole article: the sentence before a passage's first is context
         for i, span in enumerate(spans):
             if span.end <= source.start or span.start >= source.end or (source.article_id, span.start) in seen:
                 continue
@@ -156,11 +193,11 @@ def select_evidence(
         sentence = texts[source.article_id][start:end]
         dense = _cosine(query, vector)
         keyword = coverage(content_words(sentence), idf)
-        # A heading's Title Case is no name: only sentences that end like sentences can hold a type.
-        typed = (
-            analysis.answer_type is not None and _ENDED.search(sentence) is not None and holds_type(sentence, analysis)
-        )
+        typed = analysis.answer_type is not None and holds_type(_typed_text(sentence, previous, analysis), analysis)
+        if analysis.answer_type in ("person", "place") and not _ENDED.search(sentence):
+            typed = False  # a heading's Title Case is no name
         score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
+        score += SOURCE_BONUS if source is sources[0] else 0.0
         evidence.sentences.append(
             Sentence(source, start, end, sentence, previous, round(dense, 4), round(keyword, 4), typed, score)
         )
@@ -168,7 +205,9 @@ def select_evidence(
     evidence.features = _features(evidence, analysis, sources, idf, store)
     decide = model or load_answerability()
     evidence.probability = round(decide.probability(evidence.features), 4)
-    evidence.answerable = evidence.probability >= decide.threshold
+    evidence.vetoes = [name for name in VETOES if evidence.features[name]]
+    evidence.answerable = not evidence.vetoes and evidence.probability >= decide.threshold
+    evidence.quotable = evidence.answerable and evidence.probability >= decide.extract_threshold
     return evidence
 
 
@@ -187,8 +226,12 @@ def _features(
         "top_dense": top[0].dense if top else 0.0,
         "top_keyword": top[0].keyword if top else 0.0,
         "cover3": round(coverage(together, idf), 4),
-        "typed3": 1.0 if analysis.answer_type is None or any(s.typed for s in top) else 0.0,
+        "type_missing": 1.0
+        if analysis.answer_type is not None and not any(s.typed for s in evidence.near_top())
+        else 0.0,
+        "cover_sources": round(coverage(set().union(*(content_words(s.text) for s in sources)), idf), 4),
         "names_missing": len(missing) / len(names) if names else 0.0,
+        "names_all_missing": 1.0 if names and len(missing) == len(names) else 0.0,
         "name_unknown": 1.0 if unknown else 0.0,
         "numbers_missing": 1.0 if any(n not in haystack for n in analysis.numbers) else 0.0,
         "source_dense": max((s.dense for s in sources), default=0.0),

@@ -16,7 +16,7 @@ from typing import Literal
 
 from rag.nlp import content_words
 
-AnswerType = Literal["person", "date", "number", "place"]
+AnswerType = Literal["person", "date", "number", "place", "quote", "reason"]
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -32,8 +32,15 @@ DATE = re.compile(
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|hundreds"
     "|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|quarter|third"
+    "|bilateral|trilateral|twice|double|triple|single"
+    "|days?|weeks?|months?|years?|hours?|minutes?|decades?"  # "How long?" is answered by a duration
 )
-NUMBER = re.compile(rf"\d|[£$€%]|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$")
+NUMBER = re.compile(rf"[£$€]?\d+(?:[.,]\d+)*%?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+# Capitalised words that are places or peoples, not the person or body a "who" question wants.
+_NOT_PERSON = re.compile(
+    r"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|[A-Z]\w+(?:ian|ean|ese|ish|ic)|French|Dutch|Greek|Thai|Swiss)$"
+)
 # A run of capitalised words (joiners like "de" or "al-" allowed) is a name: "Marco Rubio".
 NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|van|von|al|bin|of|the)\s+)?[A-Z][\w'’-]+)*")
 _NOT_NAME = {
@@ -46,7 +53,7 @@ _NOT_NAME = {
     "So", "Such", "Since", "Until", "During", "Under", "Adding", "Meanwhile", "Moreover", "Background",
 }  # fmt: skip
 _NUMBER_Q = (
-    r"\b(?:how\s+(?:many|much|long|old|far|big|large|high)|by\s+how\s+much"
+    r"\b(?:how\s+(?:many|much|long|old|far|big|large|high)|by\s+how\s+much|what\s+is\s+the\s+(?:population|age|cost)"
     r"|what\s+(?:percentage|proportion|share|number|amount|score|sum|figure|price|total|rate|fraction))\b"
 )
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
@@ -55,8 +62,27 @@ _PERSON_Q = (
     r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
     r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency)\b"
 )
+# "What did X say / think / tell ...": the answer is X's own words, so X must be the one speaking.
+_QUOTE_Q = (
+    r"\bwhat\s+(?:did|does|do|has|have|had|is|was)\s+(?P<speaker>.+?)\s+(?:say|said|think|tell|told|announce|argue"
+    r"|claim|describe|stress|add|mean|warn|insist|admit|concede|state|reply|respond|suggest)\b"
+)
+SPEECH = re.compile(
+    r"\b(?:said|says|say|told|tells|stated|states|announced|announces|confirmed|added|insisted|urged|warned|conceded"
+    r"|claimed|argued|described|reiterated|stressed|hinted|admitted|noted|explained|commented|accused|called"
+    r"|according to|speaking)\b|[“”\"]",
+    re.IGNORECASE,
+)
+_REASON_Q = r"^\s*why\b|\bwhat\s+(?:was|is|were|are)\s+the\s+reasons?\b|\bfor\s+what\s+reason\b"
+REASON = re.compile(
+    r"\b(?:because|due\s+to|as\s+a\s+result|after|since|following|amid|in\s+response|owing\s+to|so\s+that"
+    r"|in\s+order\s+to|aims?\s+to|reasons?|led\s+to|caused?|over\s+(?:the|its|his|her|their)|to\s+\w+)\b",
+    re.IGNORECASE,
+)
 _PLACE_Q = r"\b(?:where|which\s+(?:city|country|capital|town|place|venue|region|nation|countries|cities))\b"
 _TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
+    (re.compile(_REASON_Q, re.IGNORECASE), "reason"),
+    (re.compile(_QUOTE_Q, re.IGNORECASE), "quote"),
     (re.compile(_NUMBER_Q, re.IGNORECASE), "number"),
     (re.compile(_DATE_Q, re.IGNORECASE), "date"),
     (re.compile(_PERSON_Q, re.IGNORECASE), "person"),
@@ -73,15 +99,21 @@ class Analysis:
     names: tuple[str, ...]  # capitalised names it mentions: "Marco Rubio", "Paris"
     numbers: tuple[str, ...]  # digits it mentions: "2022"
     words: frozenset[str]  # stemmed content words
+    speaker: tuple[str, ...] = ()  # for "What did X say?": the names of X
 
 
 def analyse(question: str) -> Analysis:
     """The expected answer type, names, numbers and content words of `question`."""
     answer_type = next((kind for pattern, kind in _TYPES if pattern.search(question)), None)
+    quoted = re.search(_QUOTE_Q, question, re.IGNORECASE)
+    speaker = tuple(names(quoted.group("speaker"))) if quoted else ()
+    if answer_type == "quote" and not speaker:
+        answer_type = None  # "What did he say?": nobody to check for until the follow-up is resolved
     return Analysis(
         text=question,
         answer_type=answer_type,
         names=tuple(dict.fromkeys(names(question))),
+        speaker=speaker,
         numbers=tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)*", question))),
         words=frozenset(content_words(question)),
     )
@@ -91,7 +123,9 @@ def names(text: str) -> list[str]:
     """Capitalised names in `text`, in order, without the function words that open sentences."""
     found = []
     for match in NAME.finditer(text):
-        words = match.group().rstrip(".").split()
+        words = [_POSSESSIVE.sub("", w) for w in match.group().rstrip(".").split()]
+        if match.start() == len(text) - len(text.lstrip()) and len(words) == 1 and text.rstrip().endswith("?"):
+            continue  # the word that opens a question ("Besides ...?") is capitalised by position, not a name
         while words and (words[0] in _NOT_NAME or words[0].lower() in {"of", "the"}):
             words = words[1:]
         while words and words[-1].lower() in {"of", "the"}:
@@ -110,10 +144,16 @@ def holds_type(text: str, analysis: Analysis) -> bool:
     if kind is None:
         return True
     asked = {w.lower() for n in analysis.names for w in n.split()} | {n.lower() for n in analysis.numbers}
+    if kind == "quote":
+        return bool(SPEECH.search(text)) and any(n.split()[-1].lower() in text.lower() for n in analysis.speaker)
+    if kind == "reason":
+        return bool(REASON.search(text))
     if kind == "date":
         return any(m.group().lower() not in asked for m in DATE.finditer(text))
     if kind == "number":
         return any(m.group().lower() not in asked for m in NUMBER.finditer(text) if not DATE.fullmatch(m.group()))
     new_names = [n for n in names(text) if not {w.lower() for w in n.split()} <= asked]
     new_names = [n for n in new_names if not DATE.fullmatch(n)]
+    if kind == "person":
+        new_names = [n for n in new_names if not all(_NOT_PERSON.match(w) for w in n.split())]
     return bool(new_names)

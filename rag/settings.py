@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         "rules", description="How follow-ups become standalone questions: by rules, or by the model (checked)."
     )
     max_answer_tokens: int = Field(64, ge=16, le=4096, description="Longest answer the model may write.")
+    extractive_sentences: int = Field(
+        2, ge=1, le=5, description="Most evidence sentences quoted when the model's own answer does not hold."
+    )
     evidence_sentences: int = Field(
         3, ge=1, le=20, description="Evidence sentences the model is shown (the best-ranked of the sources')."
     )

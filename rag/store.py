@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -35,6 +37,8 @@ from rag.embeddings import embedding_name, make_embedding
 from rag.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
 
 
 class StoreError(Exception):
@@ -76,6 +80,7 @@ class Store:
         self._vectors: ChromaVectorStore | None = None
         self._lock_path = settings.index_dir / "write.lock"
         self._writing = False
+        self._text_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # -- models and connections -------------------------------------------------------
     @property
@@ -277,12 +282,27 @@ class Store:
         rows = self.catalog.passages([key for key, _ in scored])
         return [Hit(rows[key], s) for key, s in scored if key in rows]
 
-    def embed_texts(self, texts: Sequence[str]) -> list[list[float]]:
-        """Vectors of short texts (sentences) with the index's own embedding model."""
-        return list(self.embed_model.get_text_embedding_batch(list(texts))) if texts else []
+    def embed_texts(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Vectors of short texts (sentences) with the index's own embedding model.
 
-    def embed_query(self, query: str) -> list[float]:
-        return list(self.embed_model.get_query_embedding(query))
+        Kept in memory (least recently used first out), so the sentences of articles that
+        answer one question cost nothing when the next question retrieves them again.
+        """
+        cache = self._text_vectors
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo:
+            for text, vector in zip(todo, self.embed_model.get_text_embedding_batch(todo), strict=True):
+                cache[text] = np.asarray(vector, dtype=np.float32)
+        out = []
+        for text in texts:
+            cache.move_to_end(text)
+            out.append(cache[text])
+        while len(cache) > TEXT_VECTORS_KEPT:
+            cache.popitem(last=False)
+        return out
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return np.asarray(self.embed_model.get_query_embedding(query), dtype=np.float32)
 
     def document_frequencies(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many passages hold each word, and how many passages there are (for IDF)."""

@@ -25,7 +25,11 @@ from rag.question import DATE, Analysis, holds_type, names
 DEFAULT_THRESHOLD = 0.6
 FRAGMENT_WORDS = 3
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_PREAMBLE = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
+_PREAMBLE = re.compile(
+    r"^\s*(?:the\s+)?(?:short\s+)?(?:answer(?:\s+is)?\s*:\s*"
+    r"|(?:answer|articles?|evidence|excerpts?)\s+(?:is|are|says?|mentions?|states?|shows?)\s+(?:that\s+|:\s*))",
+    re.IGNORECASE,
+)
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

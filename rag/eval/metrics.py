@@ -47,6 +47,7 @@ class Scored:
     passed: bool
     cached: bool
     mode: str = ""
+    answerability: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     quotes: list[str] = field(default_factory=list)
 
@@ -90,6 +91,7 @@ def score_case(case: Case, answer: Answer, sources: list[Source], threshold: flo
         passed=passed,
         cached=cached,
         mode=answer.mode,
+        answerability=answer.answerability,
         timings={k: round(v, 4) for k, v in answer.timings.items()},
         quotes=[c.quote for c in cites],
     )
