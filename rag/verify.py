@@ -121,14 +121,25 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     return Support(round(min(score, 1.0), 4))
 
 
-def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:
-    """Why a supported claim does not answer the question, or None when it does."""
-    if not holds_type(claim, analysis):
+def answers(claim: str, sentence: str, previous: str, analysis: Analysis, focus: str | None = None) -> str | None:
+    """Why a supported claim does not answer the question, or None when it does.
+
+    `focus` is the question's most specific name (the rarest in the index): when given, the
+    sentence must be about it; otherwise about any name of the question.
+    """
+    if analysis.answer_type == "quote":
+        if not holds_type(f"{previous} {sentence}", analysis):
+            return "not said by " + " or ".join(analysis.speaker)
+    elif analysis.answer_type == "reason":
+        if not holds_type(f"{sentence} {claim}", analysis):
+            return "states no reason"
+    elif not holds_type(claim, analysis):
         return f"states no {analysis.answer_type}"
     if analysis.names:
         about = _normal(sentence + " " + previous + " " + claim)
-        if not any(_normal(n.split()[-1]) in about for n in analysis.names):
-            return "not about " + " or ".join(analysis.names)
+        wanted = [focus] if focus else list(analysis.names)
+        if not any(_normal(n.split()[-1]) in about for n in wanted):
+            return "not about " + " or ".join(wanted)
     elif analysis.words and not analysis.words & (content_words(sentence) | content_words(previous)):
         return "not about the question"
     return None

@@ -109,7 +109,7 @@ def test_a_copied_excerpt_that_does_not_address_the_question_is_no_answer(seeded
     trump = next(s for s in evidence.sentences if "going to be hearing from them" in s.text)
     result = _verify(analysis, trump.text + " [1]", [trump], texts, settings)
     assert [s.supported for s in result.sentences] == [False]
-    assert "Merkel" in result.sentences[0].note
+    assert result.sentences[0].note == "not said by Angela Merkel"
     assert result.answer == ""
 
 

@@ -18,7 +18,9 @@ from rag.verify import answers, support
         ("How many rounds of talks have there been?", "number"),
         ("How much cocoa does Nigeria aim to produce by 2008?", "number"),
         ("Where will the next round of talks be held?", "place"),
-        ("What did Peskov say about the moratorium?", None),
+        ("What did Peskov say about the moratorium?", "quote"),
+        ("Why did Rubio warn Russia?", "reason"),
+        ("What does the administration want from the talks?", None),
     ],
 )
 def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
@@ -61,7 +63,11 @@ def test_a_fuller_name_from_the_article_or_the_sentence_before_counts() -> None:
 def test_an_answer_must_be_about_the_question_focus() -> None:
     merkel = analyse("What did Angela Merkel say about the talks?")
     trump = "Trump said the talks would go on."
-    assert answers(trump, trump, "", merkel) == "not about Angela Merkel"
+    assert answers(trump, trump, "", merkel) == "not said by Angela Merkel"
+    met = analyse("Who did Angela Merkel meet in Paris?")
+    macron = "Trump met Macron in Paris."
+    assert answers(macron, macron, "", met) is None, "without a focus, any name of the question will do"
+    assert answers(macron, macron, "", met, focus="Angela Merkel") == "not about Angela Merkel"
     rubio = analyse("What did Rubio say about the talks?")
     quote = "He said the talks would go on."
     assert answers(quote, quote, "Rubio spoke in Paris.", rubio) is None

@@ -91,6 +91,13 @@ def test_browser_ask_open_source_upload_and_export(server: str, tmp_path: Path) 
         source = page.locator(target)
         page.wait_for_function(f"document.querySelector('{target}').classList.contains('active')", timeout=5_000)
         assert "Peskov" in source.locator("mark").inner_text()  # the quote, highlighted in its passage
+        mode = answer.locator(".mode").inner_text()
+        assert mode.startswith(("Written by the model", "Quoted from the articles"))
+
+        # The evidence that answers is used, not refused beside it (the issue's first example).
+        ask(page, "What did Rubio say about stepping back from mediation?")
+        answer = page.locator("#chat .answer").last
+        assert "step back" in answer.inner_text()
         page.screenshot(path=str(ARTIFACTS / "ui-chat.png"))
 
         # Upload a new article and a broken one: the new one is added, the broken one reported.
@@ -168,5 +175,5 @@ def test_eight_concurrent_sessions_each_ask_three_questions(server: str) -> None
     assert len(replies) == 8 and all(len(r) == 3 for r in replies)
     flat = [m for r in replies for m in r]
     assert not any('class="error"' in m for m in flat)
-    assert all('class="answer"' in m or 'class="refusal"' in m for m in flat)
+    assert all('class="answer ' in m or 'class="refusal"' in m for m in flat)
     assert time.monotonic() - start < 600

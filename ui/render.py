@@ -29,7 +29,10 @@ def answer_html(answer: Answer, turn: int) -> str:
             "(the model's own wording did not pass the check)</div>"
             f"<blockquote>{body}</blockquote></div>"
         )
-    return f'<div class="answer generated">{body}</div>'
+    return (
+        '<div class="answer generated"><div class="mode">Written by the model; '
+        f"every sentence checked against its quote</div>{body}</div>"
+    )
 
 
 def _in_context(c: Citation) -> str:
@@ -61,7 +64,7 @@ def sources_html(answer: Answer | None, turn: int) -> str:
 CSS = """
 .refusal { border-left: 4px solid #d97706; padding: 6px 10px; background: #fffbeb; color: #78350f; }
 .answer a.cite { font-weight: bold; text-decoration: none; }
-.answer.extractive .mode { color: #555; font-size: 0.85em; }
+.answer .mode { color: #555; font-size: 0.85em; }
 .answer.extractive blockquote { border-left: 4px solid #2563eb; margin: 4px 0; padding: 2px 10px; }
 .unsupported { color: #b91c1c; font-size: 0.85em; }
 .source { border: 1px solid #ddd; border-radius: 6px; padding: 8px 10px; margin: 8px 0; scroll-margin-top: 10px; }
