@@ -134,7 +134,7 @@ def stream_answer(
             timings["first_token_s"] = time.perf_counter() - started
         raw += piece
         yield Token(piece)
-    result = _verify(analysis, raw, shown, texts, settings, evidence.focus)
+    result = _verify(analysis, raw, shown, texts, settings)
     if not any(s.supported for s in result.sentences):
         quoted = (
             _extractive(analysis, evidence, texts, result.sentences, raw, settings.extractive_sentences)
@@ -179,7 +179,6 @@ def _verify(
     shown: list[EvidenceSentence],
     texts: dict[str, str],
     settings: Settings,
-    focus: str | None = None,
 ) -> Answer:
     """Judge every claim against the evidence sentences; number those the kept claims cite, in order of use."""
     question = analysis.text
@@ -207,7 +206,7 @@ def _verify(
         ok = best.score >= settings.support_threshold
         note = "" if ok else ("missing: " + ", ".join(best.missing) if best.missing else "unsupported")
         if ok:
-            reason = answers(stated, shown[best_i].text, shown[best_i].previous, analysis, focus)
+            reason = answers(stated, shown[best_i].text, shown[best_i].previous, analysis)
             if reason is None and shown[best_i].score < shown[0].score - TOP_MARGIN:
                 reason = "backed by a sentence that matches the question much less than the best"
             if reason:
@@ -261,7 +260,7 @@ def _extractive(
 ) -> Answer | None:
     """The best evidence sentences (at most `most`) that answer the question, verbatim and cited."""
     pool = evidence.near_top()[:EXTRACTIVE_POOL]
-    chosen = [s for s in pool if answers(s.text, s.text, s.previous, analysis, evidence.focus) is None][:most]
+    chosen = [s for s in pool if answers(s.text, s.text, s.previous, analysis) is None][:most]
     if not chosen:
         return None  # no sentence near the best states the answer: the evidence does not answer
     citations = [_citation(n, s, 1.0) for n, s in enumerate(chosen, start=1)]

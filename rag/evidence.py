@@ -79,7 +79,6 @@ class Evidence:
     sentences: list[Sentence] = field(default_factory=list)  # best first
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
-    focus: str | None = None  # the question's rarest name in the index: what an answer must be about
     vetoes: list[str] = field(default_factory=list)  # the `VETOES` that hold: each alone means "not answered"
     answerable: bool = False
     quotable: bool = False  # strong enough to quote its best sentence when the model's answer fails
@@ -221,7 +220,6 @@ def _features(
     missing = [n for n in names if not any(w.lower() in haystack for w in n.split())]
     counts = store.document_frequencies([n.split()[-1] for n in names])[0] if names else {}
     unknown = any(counts[n.split()[-1]] == 0 for n in missing)
-    evidence.focus = min(names, key=lambda n: counts[n.split()[-1]]) if names else None
     together: set[str] = set()
     for s in top:
         together |= content_words(s.text) | content_words(s.previous)

@@ -56,11 +56,23 @@ _NUMBER_Q = (
     r"\b(?:how\s+(?:many|much|long|old|far|big|large|high)|by\s+how\s+much|what\s+is\s+the\s+(?:population|age|cost)"
     r"|what\s+(?:percentage|proportion|share|number|amount|score|sum|figure|price|total|rate|fraction))\b"
 )
+# "How much did they pay / charge / earn?" wants an amount of money, not any number.
+_MONEY_Q = re.compile(
+    r"\bhow\s+much\b.*\b(?:pay|paid|cost|costs|charge|charges|earn|earned|take|took|taken|worth|spend|spent|raise"
+    r"|raised|offer|offering|price|sell|sold|buy|bought|fine|fined|wages?|salary|fee|deal|invest|invested)\b",
+    re.IGNORECASE,
+)
+MONEY = re.compile(
+    r"[£$€]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:bn|m|million|billion|trillion|pounds|dollars|euros|pence|p)\b", re.IGNORECASE
+)
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
 _PERSON_Q = (
     r"\b(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(?:person|official|minister|leader|president|company|firm|team"
     r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
-    r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency)\b"
+    r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency|sprinters?|athletes?"
+    r"|players?|stars?|senator|mp|judge|manager|coach|author|writer|designer|founder|editor|executive|leaders"
+    r"|firms|companies|banks?|retailer|carrier|studio|label|broadcaster|network|clubs|teams|officials|ministers"
+    r"|prop|striker|captain|chairman|presenter|comedian|rapper|winner|candidate|party|members?)\b"
 )
 # "What did X say / think / tell ...": the answer is X's own words, so X must be the one speaking.
 _QUOTE_Q = (
@@ -100,6 +112,7 @@ class Analysis:
     numbers: tuple[str, ...]  # digits it mentions: "2022"
     words: frozenset[str]  # stemmed content words
     speaker: tuple[str, ...] = ()  # for "What did X say?": the names of X
+    money: bool = False  # a "number" question that asks for an amount of money
 
 
 def analyse(question: str) -> Analysis:
@@ -114,6 +127,7 @@ def analyse(question: str) -> Analysis:
         answer_type=answer_type,
         names=tuple(dict.fromkeys(names(question))),
         speaker=speaker,
+        money=answer_type == "number" and bool(_MONEY_Q.search(question)),
         numbers=tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)*", question))),
         words=frozenset(content_words(question)),
     )
@@ -150,6 +164,8 @@ def holds_type(text: str, analysis: Analysis) -> bool:
         return bool(REASON.search(text))
     if kind == "date":
         return any(m.group().lower() not in asked for m in DATE.finditer(text))
+    if kind == "number" and analysis.money:
+        return any(m.group().lower() not in asked for m in MONEY.finditer(text))
     if kind == "number":
         return any(m.group().lower() not in asked for m in NUMBER.finditer(text) if not DATE.fullmatch(m.group()))
     new_names = [n for n in names(text) if not {w.lower() for w in n.split()} <= asked]
