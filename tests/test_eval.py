@@ -34,10 +34,21 @@ def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
 
 def test_suites_cover_what_the_product_must_handle() -> None:
     seeds, bbc = load_suite("seeds", ROOT), load_suite("bbc", ROOT)
-    assert len(seeds.cases) >= 40 and len(bbc.cases) >= 20
+    assert len(seeds.cases) >= 100 and len(bbc.cases) >= 50
     kinds = [c.kind for c in seeds.cases]
-    assert sum(not c.answerable for c in seeds.cases if c.kind == "unanswerable") >= 8
-    assert {"fact", "quote", "number", "date", "both", "false_premise", "follow_up"} <= set(kinds)
+    assert sum(not c.answerable for c in seeds.cases) >= 25
+    assert {"fact", "quote", "number", "date", "both", "false_premise", "follow_up", "recombination"} <= set(kinds)
+    assert {a.split("/")[0] for c in bbc.cases for a in c.articles} == {
+        "business",
+        "entertainment",
+        "politics",
+        "sport",
+        "tech",
+    }
+    for suite in (seeds, bbc):  # both splits hold answerable and unanswerable questions
+        assert {(c.split, c.answerable) for c in suite.cases} == {
+            (s, a) for s in ("dev", "test") for a in (True, False)
+        }
     assert all(len(c.articles) == 2 for c in seeds.cases if c.kind == "both")
     assert all(c.history for c in seeds.cases if c.kind == "follow_up")
     assert all(c.facts and c.evidence for c in seeds.cases + bbc.cases if c.answerable)
@@ -89,7 +100,7 @@ def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder.mkdir(parents=True)
     (folder / "suites.toml").write_text(f'[tiny]\ncorpus = ["{SEEDS}"]\n')
     cases = [c for c in (ROOT / "evals" / "suites" / "seeds.jsonl").read_text().splitlines() if c.strip()]
-    wanted = {"s01", "s37", "s45"}  # a fact, an unanswerable question, a follow-up
+    wanted = {"s01", "s37", "s45", "n01"}  # dev: a fact, an unanswerable question, a follow-up; test: a fact
     (folder / "tiny.jsonl").write_text("\n".join(c for c in cases if json.loads(c)["id"] in wanted) + "\n")
     return root
 
@@ -98,7 +109,9 @@ def test_rag_eval_writes_reports_and_gates_on_the_baseline(tiny_suite: Path) -> 
     first = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run1", "--update-baseline")
     assert first.returncode == 0, first.stderr
     result = json.loads((tiny_suite / "run1" / "result.json").read_text())
-    assert [q["id"] for q in result["questions"]] == ["s01", "s37", "s45"]
+    assert [q["id"] for q in result["questions"]] == ["s01", "s37", "s45", "n01"]
+    assert set(result["splits"]) == {"dev", "test"} and result["splits"]["test"]["questions"] == 1
+    assert {q["mode"] for q in result["questions"]} <= {"generated", "extractive", "refused"}
     assert result["manifest"]["suite_sha256"] and result["manifest"]["settings"]["top_k"] == 4
     assert any(name.startswith("llm:SmolLM2") for name in result["manifest"]["models"])
     assert not any(q["cached"] for q in result["questions"])
@@ -122,6 +135,30 @@ def test_rag_eval_writes_reports_and_gates_on_the_baseline(tiny_suite: Path) -> 
     assert worse.returncode == 1
     assert "regression in refusal_unanswerable" in worse.stderr
     assert "s37" in worse.stdout
+
+    # A drop confined to one split is a regression too, named with its split.
+    baseline["suites"]["tiny"]["metrics"]["refusal_unanswerable"] = result["metrics"]["refusal_unanswerable"]
+    baseline["suites"]["tiny"]["splits"]["dev"]["refusal_unanswerable"] = 2.0
+    baseline_path.write_text(json.dumps(baseline))
+    split_worse = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run4", "--compare", "evals/baseline.json")
+    assert split_worse.returncode == 1
+    assert "regression in dev:refusal_unanswerable" in split_worse.stderr
+    only_dev = rag(tiny_suite, "eval", "--suite", "tiny", "--split", "dev", "--out", "run5")
+    assert only_dev.returncode == 0, only_dev.stderr
+    assert [q["id"] for q in json.loads((tiny_suite / "run5" / "result.json").read_text())["questions"]] == [
+        "s01",
+        "s37",
+        "s45",
+    ]
+
+
+def test_plain_pipeline_refusals_are_recognised() -> None:
+    from rag.eval.plain import refuses
+
+    assert refuses("The context does not mention the capital of Australia.")
+    assert refuses("I'm sorry, but the provided context doesn't say.")
+    assert refuses("   ")
+    assert not refuses("The Kremlin spokesperson is Dmitry Peskov.")
 
 
 def test_html_report_opens_in_a_browser_with_its_chart(tiny_suite: Path) -> None:
