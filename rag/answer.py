@@ -136,11 +136,7 @@ def stream_answer(
         yield Token(piece)
     result = _verify(analysis, raw, shown, texts, settings)
     if not any(s.supported for s in result.sentences):
-        quoted = (
-            _extractive(analysis, evidence, texts, result.sentences, raw, settings.extractive_sentences)
-            if evidence.quotable
-            else None
-        )
+        quoted = _extractive(analysis, evidence, texts, result.sentences, raw, settings.extractive_sentences)
         if quoted is None:
             timings["total_s"] = time.perf_counter() - started
             refusal = _refusal(question, evidence, timings, backend, raw)

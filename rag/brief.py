@@ -33,6 +33,12 @@ def _quote(text: str) -> str:
     return " ".join(text.split())
 
 
+def _quoted(text: str) -> str:
+    """The text in quotation marks, unless it is itself a quotation ("“We’re going…,” Trump said.")."""
+    text = _quote(text)
+    return text if text.startswith(("“", '"')) else f"“{text}”"
+
+
 def _section(n: int, turn: Turn) -> list[str]:
     answer: Answer = turn.answer
     lines = [f"## {n}. {turn.message}", ""]
@@ -42,7 +48,7 @@ def _section(n: int, turn: Turn) -> list[str]:
         lines += [f"**{answer.answer}**", ""]
         if answer.related:
             lines += ["Related reading (not an answer):", ""]
-            lines += [f"- {c.title}: “{_quote(c.quote)}”" for c in answer.related]
+            lines += [f"- {c.title}: {_quoted(c.quote)}" for c in answer.related]
             lines.append("")
         return lines
     if answer.mode == "extractive":

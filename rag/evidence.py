@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.guard import is_instruction
-from rag.nlp import Span, content_words, sentence_spans
+from rag.nlp import Span, content_words, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Source
 from rag.store import Store
@@ -81,7 +81,6 @@ class Evidence:
     probability: float = 0.0
     vetoes: list[str] = field(default_factory=list)  # the `VETOES` that hold: each alone means "not answered"
     answerable: bool = False
-    quotable: bool = False  # strong enough to quote its best sentence when the model's answer fails
 
     def top(self, n: int) -> list[Sentence]:
         return self.sentences[:n]
@@ -100,7 +99,6 @@ class Answerability:
     weights: dict[str, float]
     bias: float
     threshold: float  # below it: refuse without generating
-    extract_threshold: float = 0.0  # below it: refuse rather than quote when nothing the model wrote holds
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for name, w in self.weights.items())
@@ -113,19 +111,13 @@ def load_answerability(path: Path = WEIGHTS_FILE) -> Answerability:
     data = json.loads(path.read_text(encoding="utf-8"))
     if set(data["weights"]) != set(FEATURES):
         raise ValueError(f"{path} was fitted on other features; refit: python -m evals.fit_answerability --write")
-    return Answerability(
-        dict(data["weights"]),
-        float(data["bias"]),
-        float(data["threshold"]),
-        float(data.get("extract_threshold", data["threshold"])),
-    )
+    return Answerability(dict(data["weights"]), float(data["bias"]), float(data["threshold"]))
 
 
 def idf_weights(store: Store, analysis: Analysis) -> dict[str, float]:
     """IDF of each of the question's content words (stemmed) over the index's passages."""
-    raw = {w.lower() for w in _raw_words(analysis.text)}
     stemmed: dict[str, str] = {}
-    for word in raw:
+    for word in sorted({w.lower() for w in words(analysis.text)}):
         stem = next(iter(content_words(word)), None)
         if stem in analysis.words:
             stemmed.setdefault(stem, word)
@@ -141,10 +133,6 @@ def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
 @lru_cache(maxsize=256)
 def _sentences(text: str) -> list[Span]:
     return sentence_spans(text)
-
-
-def _raw_words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*", text)
 
 
 def coverage(words: set[str], idf: dict[str, float]) -> float:
@@ -207,7 +195,6 @@ def select_evidence(
     evidence.probability = round(decide.probability(evidence.features), 4)
     evidence.vetoes = [name for name in VETOES if evidence.features[name]]
     evidence.answerable = not evidence.vetoes and evidence.probability >= decide.threshold
-    evidence.quotable = evidence.answerable and evidence.probability >= decide.extract_threshold
     return evidence
 
 

@@ -101,7 +101,12 @@ def _stem(word: str) -> str:
     return str(_porter().stem(word))
 
 
+def words(text: str) -> list[str]:
+    """The words and numbers of `text`, in order, as written."""
+    return _WORD.findall(text)
+
+
 def content_words(text: str) -> set[str]:
     """Stemmed, lower-cased words that carry meaning (no stopwords)."""
     stop = stopwords()
-    return {_stem(w.lower()) for w in _WORD.findall(text) if w.lower() not in stop}
+    return {_stem(w.lower()) for w in words(text) if w.lower() not in stop}
