@@ -23,10 +23,17 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_HOLIDAYS = r"(?:christmas|boxing|new\s+year(?:['’]s)?)(?:\s+(?:day|eve))?|easter(?:\s+(?:sunday|monday))?"
 DATE = re.compile(
-    rf"\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tomorrow|tonight)\b"
+    rf"\b(?:{_MONTHS}|{_WEEKDAYS}|{_HOLIDAYS})\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tomorrow|tonight)\b"
     r"|\b(?:last|next|this|coming|previous)\s+(?:week|month|year|weekend|days?|spring|summer|autumn|winter)\b"
     r"|\b(?:in|since|until|by)\s+(?:the\s+)?(?:spring|summer|autumn|winter)\b|\bdays?\s+(?:ago|later|earlier)\b",
+    re.IGNORECASE,
+)
+# "On what date?" wants a day, not "next month": a weekday, a day of a month, or a holiday.
+DAY = re.compile(
+    rf"\b(?:{_WEEKDAYS}|{_HOLIDAYS}|yesterday|today|tomorrow|tonight)\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
@@ -54,7 +61,9 @@ _NOT_NAME = {
 }  # fmt: skip
 _NUMBER_Q = (
     r"\b(?:how\s+(?:many|much|long|old|far|big|large|high)|by\s+how\s+much|what\s+is\s+the\s+(?:population|age|cost)"
-    r"|what\s+(?:percentage|proportion|share|number|amount|score|sum|figure|price|total|rate|fraction))\b"
+    r"|what\s+(?:percentage|proportion|share|number|amount|score|sum|figure|price|total|rate|fraction)"
+    r"|what\s+(?:will|would|did|does|do|has|have|had|is|was|were|are)\s+.+?\s+(?:rise|rose|risen|fall|fell|fallen"
+    r"|increase|increased|drop|dropped|climb|climbed|grow|grew|go\s+up|went\s+up|be\s+cut|cut|reduced?)\s+to)\b"
 )
 # "How much did they pay / charge / earn?" wants an amount of money, not any number.
 _MONEY_Q = re.compile(
@@ -66,6 +75,7 @@ MONEY = re.compile(
     r"[£$€]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:bn|m|million|billion|trillion|pounds|dollars|euros|pence|p)\b", re.IGNORECASE
 )
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
+_DAY_Q = re.compile(r"\b(?:what|which)\s+(?:day|date)\b", re.IGNORECASE)
 _PERSON_Q = (
     r"\b(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(?:person|official|minister|leader|president|company|firm|team"
     r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
@@ -85,13 +95,21 @@ SPEECH = re.compile(
     r"|according to|speaking)\b|[“”\"]",
     re.IGNORECASE,
 )
-_REASON_Q = r"^\s*why\b|\bwhat\s+(?:was|is|were|are)\s+the\s+reasons?\b|\bfor\s+what\s+reason\b"
+_REASON_Q = r"why\b|what\s+(?:was|is|were|are)\s+the\s+reasons?\b|what\s+reasons?\b"
 REASON = re.compile(
     r"\b(?:because|due\s+to|as\s+a\s+result|after|since|following|amid|in\s+response|owing\s+to|so\s+that"
     r"|in\s+order\s+to|aims?\s+to|reasons?|led\s+to|caused?|over\s+(?:the|its|his|her|their)|to\s+\w+)\b",
     re.IGNORECASE,
 )
 _PLACE_Q = r"\b(?:where|which\s+(?:city|country|capital|town|place|venue|region|nation|countries|cities))\b"
+# Where a question asks: its start, or a clause's ("Besides X, what ...?", "... and when ...?"),
+# with a preposition allowed before the question word ("On what date", "By how much").
+# "How did he describe it when he ...?" asks how, not when: "when" there opens a clause.
+_ASKS = re.compile(
+    r"(?:^|[,;:]|\band\b|\bor\b)\s*(?:(?:in|on|at|by|for|from|to|since|until|with|of|about|under|after|before"
+    r"|during|over|besides)\s+)?(?P<head>(?:who|whom|whose|what|when|where|which|why|how)\b)",
+    re.IGNORECASE,
+)
 _TYPES: list[tuple[re.Pattern[str], AnswerType]] = [
     (re.compile(_REASON_Q, re.IGNORECASE), "reason"),
     (re.compile(_QUOTE_Q, re.IGNORECASE), "quote"),
@@ -113,11 +131,13 @@ class Analysis:
     words: frozenset[str]  # stemmed content words
     speaker: tuple[str, ...] = ()  # for "What did X say?": the names of X
     money: bool = False  # a "number" question that asks for an amount of money
+    day: bool = False  # a "date" question that asks for a day ("On what date ...?")
 
 
 def analyse(question: str) -> Analysis:
     """The expected answer type, names, numbers and content words of `question`."""
-    answer_type = next((kind for pattern, kind in _TYPES if pattern.search(question)), None)
+    heads = [question[m.start("head") :] for m in _ASKS.finditer(question.strip())]
+    answer_type = next((kind for pattern, kind in _TYPES if any(pattern.match(h) for h in heads)), None)
     quoted = re.search(_QUOTE_Q, question, re.IGNORECASE)
     speaker = tuple(names(quoted.group("speaker"))) if quoted else ()
     if answer_type == "quote" and not speaker:
@@ -128,6 +148,7 @@ def analyse(question: str) -> Analysis:
         names=tuple(dict.fromkeys(names(question))),
         speaker=speaker,
         money=answer_type == "number" and bool(_MONEY_Q.search(question)),
+        day=answer_type == "date" and bool(_DAY_Q.search(question)),
         numbers=tuple(dict.fromkeys(re.findall(r"\d+(?:[.,]\d+)*", question))),
         words=frozenset(content_words(question)),
     )
@@ -162,6 +183,8 @@ def holds_type(text: str, analysis: Analysis) -> bool:
         return bool(SPEECH.search(text)) and any(n.split()[-1].lower() in text.lower() for n in analysis.speaker)
     if kind == "reason":
         return bool(REASON.search(text))
+    if kind == "date" and analysis.day:
+        return any(m.group().lower() not in asked for m in DAY.finditer(text))
     if kind == "date":
         return any(m.group().lower() not in asked for m in DATE.finditer(text))
     if kind == "number" and analysis.money:

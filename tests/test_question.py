@@ -21,6 +21,13 @@ from rag.verify import answers, support
         ("What did Peskov say about the moratorium?", "quote"),
         ("Why did Rubio warn Russia?", "reason"),
         ("What does the administration want from the talks?", None),
+        # The question word that asks, not one that opens a clause later on.
+        ("How did Yushchenko describe Russia when he scaled back the review?", None),
+        ("Besides handing over territory, what does Russia want Ukraine to give up?", None),
+        ("In which year did the war start?", "date"),
+        ("By how much did retail sales rise in December?", "number"),
+        ("For what reason did the talks stall?", "reason"),
+        ("What will the adult minimum wage rise to in October?", "number"),
     ],
 )
 def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
@@ -37,6 +44,17 @@ def test_a_claim_holds_the_type_only_with_something_the_question_did_not_name() 
     many = analyse("How many people were killed in Kharkiv?")
     assert holds_type("Missiles killed 18 people in Kharkiv.", many)
     assert not holds_type("Missiles killed civilians in Kharkiv.", many)
+
+
+def test_a_question_for_a_day_wants_a_day_and_holidays_are_dates_not_names() -> None:
+    day = analyse("On what date do South Africa play the Seychelles?")
+    assert day.answer_type == "date" and day.day
+    assert not holds_type("South Africa face the Seychelles next month.", day)
+    assert holds_type("South Africa face the Seychelles on 26 February.", day)
+    assert holds_type("They play on Boxing Day.", day)
+    who = analyse("Who was named to succeed Doug Smith at the agency?")
+    assert not holds_type("Doug Smith also earns an honour in the New Year list.", who)
+    assert holds_type("Stephen Geraghty will succeed Doug Smith.", who)
 
 
 def test_names_skip_the_words_that_open_sentences() -> None:
