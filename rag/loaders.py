@@ -6,8 +6,12 @@ batch can report it and go on.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import html
 import json
+import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ class LoadError(Exception):
     """A file or record that cannot become an article; `str()` names where and why."""
 
     def __init__(self, where: str, reason: str) -> None:
+        reason = " ".join(reason.split())  # one line, whatever the parser said
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
@@ -100,8 +105,28 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
     return loader(text, where)
 
 
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode(data: bytes, where: str) -> str:
-    """Bytes to text: UTF-8 when valid, else the encoding charset-normalizer detects."""
+    """Bytes to text: the encoding a byte-order mark names, else UTF-8 when valid, else the
+    encoding charset-normalizer detects."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise LoadError(where, f"not valid {exc.encoding} despite its byte-order mark") from None
+            if not text.strip():
+                raise LoadError(where, "empty file")
+            return text
     if not data.strip():
         raise LoadError(where, "empty file")
     if b"\x00" in data[:65536]:
@@ -124,27 +149,35 @@ def decode(data: bytes, where: str) -> str:
 
 
 def _build(where: str, body: str, meta: dict[str, Any]) -> Article:
-    text = normalize_text(body)
+    text = normalize_text(_encodable(body))
     if not text:
         raise LoadError(where, "no article text (empty after removing markup and whitespace)")
-    fields = {name: _as_str(meta.get(name)) for name in METADATA_FIELDS}
+    fields = {name: _as_str(meta.get(name), where, name) for name in METADATA_FIELDS}
     title = fields.pop("title") or fallback_title(text)
     return Article(text=text, path=where, title=title, **fields)
 
 
-def _as_str(value: Any) -> str | None:
+def _as_str(value: Any, where: str = "", name: str = "") -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return str(value).strip() or None
+    if not isinstance(value, str | int | float):
+        # A list or mapping (or a YAML alias that expands to one) is no title or date.
+        raise LoadError(where, f"field {name!r} must be text, got {type(value).__name__}")
+    return _encodable(str(value)).strip() or None
+
+
+def _encodable(text: str) -> str:
+    """Lone surrogates (JSON's "\\ud800") become U+FFFD: they cannot be stored or shown."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if not text.isascii() else text
 
 
 def _load_text(raw: str, where: str) -> Loaded:
     try:
         post = frontmatter.loads(raw)
-    except yaml.YAMLError as exc:
-        raise LoadError(where, f"malformed YAML front matter: {exc}") from exc
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:  # "2025-13-45" is a ValueError
+        raise LoadError(where, f"malformed YAML front matter: {exc}") from None
     meta = dict(post.metadata)
     body = post.content
     if not meta.get("title"):
@@ -167,17 +200,70 @@ def _split_headline(body: str) -> tuple[str | None, str]:
 def _load_html(raw: str, where: str) -> Loaded:
     import trafilatura  # slow to import; only HTML needs it
 
-    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, as_dict=True)
+    page = visible_html(_XML_UNSAFE.sub("", _encodable(raw)))
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its notes are not the user's business
+    try:
+        extracted = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False)
+        doc = extracted.as_dict() if extracted is not None else None
+    except (ValueError, TypeError, RecursionError) as exc:  # lxml refuses some malformed trees
+        raise LoadError(where, f"unreadable HTML: {exc}") from None
     if not doc or not doc.get("text"):
         raise LoadError(where, "no article text found in the HTML")
     meta = {
-        "title": doc.get("title"),
+        "title": _clean_title(doc.get("title")),
         "source": doc.get("sitename") or doc.get("hostname"),
         "url": doc.get("url"),
         "published": doc.get("date"),
         "author": doc.get("author"),
     }
     return [_build(where, doc["text"], meta)], []
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_ENTITY = re.compile(r"&#?\w+;")
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # lxml refuses these
+
+
+def visible_html(raw: str) -> str:
+    """The page less what a reader does not see: comments, scripts, styles, templates, and
+    elements hidden by `hidden`, `aria-hidden="true"`, `display:none` or `visibility:hidden`.
+    Hidden text is where injected instructions hide, and it is no part of the article."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.document_fromstring(_XML_DECLARATION.sub("", raw))
+    except (etree.ParserError, ValueError):
+        return raw  # trafilatura reports what it cannot parse
+    unseen = [
+        el
+        for el in root.iter()
+        if not isinstance(el.tag, str)  # comments and processing instructions
+        or el.tag in ("script", "style", "template", "noscript")
+        or el.get("hidden") is not None
+        or (el.get("aria-hidden") or "").strip().lower() == "true"
+        or _HIDDEN_STYLE.search(el.get("style") or "")
+    ]
+    for el in unseen:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:  # the text after a removed element belongs to its parent
+            before = el.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+    return lxml_html.tostring(root, encoding="unicode")
+
+
+def _clean_title(title: str | None) -> str | None:
+    """Entities decoded; one the page never defined ("&lol9;") is dropped, not shown."""
+    if not title:
+        return None
+    return " ".join(_ENTITY.sub("", html.unescape(title)).split()) or None
 
 
 def _record(obj: Any, where: str) -> Article:
@@ -194,6 +280,8 @@ def _load_json(raw: str, where: str) -> Loaded:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise LoadError(where, f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except (RecursionError, ValueError) as exc:  # deep nesting; an integer of over 4,300 digits
+        raise LoadError(where, f"unreadable JSON: {_json_problem(exc)}") from None
     if isinstance(data, list):
         return _records((f"{where}#{i}", obj) for i, obj in enumerate(data))
     return [_record(data, where)], []
@@ -207,8 +295,16 @@ def _load_jsonl(raw: str, where: str) -> Loaded:
                     yield f"{where}:{n}", json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield f"{where}:{n}", LoadError(f"{where}:{n}", f"invalid JSON: {exc.msg}")
+                except (RecursionError, ValueError) as exc:
+                    yield f"{where}:{n}", LoadError(f"{where}:{n}", f"unreadable JSON: {_json_problem(exc)}")
 
     return _records(lines())
+
+
+def _json_problem(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
 
 
 def _records(items: Iterable[tuple[str, Any]]) -> Loaded:
