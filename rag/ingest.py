@@ -10,7 +10,7 @@ from typing import Literal
 
 from rag.articles import Article
 from rag.loaders import LoadError, discover, load_file
-from rag.store import Store, ToIndex
+from rag.store import ModelMismatch, Store, StoreError, StoreUnavailable, ToIndex
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 
@@ -88,14 +88,30 @@ def ingest(
         on_start(len(found.files))
     batch = _Batch()
     replaced: dict[str, str] = {}  # new article id -> the id its path held before
+    placed: dict[str, list[int]] = {}  # article id in the batch -> its outcomes' positions
+    indexed = 0
 
     def flush() -> None:
-        nonlocal batch
+        nonlocal batch, indexed
         if batch.articles:
-            store.index_articles([ToIndex(a.id, a.text, a.title) for a in batch.articles.values()])
+            try:
+                failed = _index(store, list(batch.articles.values()))
+            except StoreUnavailable as exc:
+                raise StoreUnavailable(
+                    f"{exc}. {indexed} new article(s) of this run were indexed before that; the "
+                    f"{len(batch.articles)} being written are kept as pending, and running the same "
+                    "`rag ingest` again finishes them"
+                ) from None
+            indexed += len(batch.articles) - len(failed)
+            for article, reason in failed:
+                _unplace(store, article, replaced.pop(article.id, None))
+                for i in placed.get(article.id, []):
+                    o = report.outcomes[i]
+                    report.outcomes[i] = Outcome(o.path, "failed", article.id, o.title, detail=reason)
         for old_id in replaced.values():
             _forget_if_orphaned(store, old_id)
         replaced.clear()
+        placed.clear()
         batch = _Batch()
 
     for file in found.files:
@@ -103,15 +119,52 @@ def ingest(
             articles, errors = load_file(file.resolve(), store.settings.max_file_bytes)
         except LoadError as exc:
             articles, errors = [], [exc]
+        except Exception as exc:  # a bug must not cost the user the rest of the batch
+            articles, errors = [], [LoadError(str(file), _internal(exc))]
         report.outcomes.extend(Outcome(e.where, "failed", detail=e.reason) for e in errors)
         for article in articles:
-            report.outcomes.append(_place(store, batch, replaced, article))
+            try:
+                outcome = _place(store, batch, replaced, article)
+            except Exception as exc:
+                outcome = Outcome(article.path, "failed", article.id, article.title, detail=_internal(exc))
+            if article.id in batch.articles:
+                placed.setdefault(article.id, []).append(len(report.outcomes))
+            report.outcomes.append(outcome)
         if batch.chars >= _BATCH_CHARS:
             flush()
         if on_file:
             on_file(str(file))
     flush()
     return report
+
+
+def _internal(exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())[:200]
+    return f"internal error: {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
+def _index(store: Store, articles: list[Article]) -> list[tuple[Article, str]]:
+    """Chunk, embed and publish `articles`; the ones that fail, each with its reason.
+
+    When a batch fails, its articles are tried one by one, so one bad article does not
+    cost the others. A store that cannot be reached fails every one and is raised as such.
+    """
+    try:
+        store.index_articles([ToIndex(a.id, a.text, a.title) for a in articles])
+        return []
+    except (StoreUnavailable, ModelMismatch):
+        raise  # every article would fail the same way
+    except Exception as exc:
+        if len(articles) == 1:
+            return [(articles[0], _internal(exc) if not isinstance(exc, StoreError) else str(exc))]
+    return [failed for article in articles for failed in _index(store, [article])]
+
+
+def _unplace(store: Store, article: Article, before: str | None) -> None:
+    """Take back a pending article that could not be indexed; its path keeps what it held."""
+    store.remove(article.id)
+    if before is not None:
+        store.catalog.link_path(article.path, before)
 
 
 def _place(store: Store, batch: _Batch, replaced: dict[str, str], article: Article) -> Outcome:

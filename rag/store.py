@@ -49,6 +49,10 @@ class ModelMismatch(StoreError):
     """The index was built with another embedding model."""
 
 
+class StoreUnavailable(StoreError):
+    """The ChromaDB server cannot be reached, or went away during the work."""
+
+
 @dataclass(frozen=True)
 class ToIndex:
     """An article's stored text, ready to be chunked and embedded."""
@@ -145,9 +149,28 @@ class Store:
         except Exception as exc:  # chromadb raises ValueError, httpx or its own errors here
             if not self.settings.chroma_host:
                 raise
-            url = f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
-            raise StoreError(f"cannot reach the ChromaDB server at {url} (chroma_host, chroma_port): {exc}") from None
+            raise StoreUnavailable(
+                f"cannot reach the ChromaDB server at {self._server_url} (chroma_host, chroma_port): {exc}"
+            ) from None
         self._vectors = ChromaVectorStore(chroma_collection=self._collection)
+
+    @property
+    def _server_url(self) -> str:
+        return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
+
+    @contextmanager
+    def _server(self, doing: str) -> Iterator[None]:
+        """A ChromaDB server that goes away mid-call is one `StoreUnavailable` naming it."""
+        import httpx
+
+        try:
+            yield
+        except (httpx.TransportError, ConnectionError) as exc:
+            if not self.settings.chroma_host:
+                raise
+            raise StoreUnavailable(
+                f"lost the ChromaDB server at {self._server_url} while {doing}: {type(exc).__name__}"
+            ) from None
 
     @contextmanager
     def _locked(self, mode: int) -> Iterator[None]:
@@ -199,15 +222,22 @@ class Store:
                 nodes.append(node)
         for node, vec in zip(nodes, self.embed_passages([n.text for n in nodes]), strict=True):
             node.embedding = vec
-        with self.writing():
+        with self.writing(), self._server("writing passages"):
             self._record_dimension(nodes)
             for a in articles:
                 # A crash may have left some of this article's vectors behind.
                 self.vectors.delete(ref_doc_id=a.id)
-            if nodes:
-                self.vectors.add(nodes)
+            # ChromaDB refuses larger writes; the catalog publishes the article only after the
+            # last one, so until then none of its passages is visible to a query.
+            step = self._max_batch()
+            for i in range(0, len(nodes), step):
+                self.vectors.add(nodes[i : i + step])
             self.catalog.publish((a.id, chunked[a.id]) for a in articles)
         return chunked
+
+    def _max_batch(self) -> int:
+        """The most records ChromaDB takes in one write."""
+        return int(self._collection._client.get_max_batch_size())
 
     def _record_dimension(self, nodes: list[TextNode]) -> None:
         if not nodes or nodes[0].embedding is None:
@@ -225,7 +255,7 @@ class Store:
 
     def remove(self, article_id: str) -> None:
         """Remove an article and every passage of it from both indexes."""
-        with self.writing():
+        with self.writing(), self._server("removing an article"):
             self.catalog.begin_delete(article_id)
             self.vectors.delete(ref_doc_id=article_id)
             self.catalog.finish_delete(article_id)
@@ -266,11 +296,11 @@ class Store:
             filters = MetadataFilters(
                 filters=[MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN)]
             )
-        result = self.vectors.query(
-            VectorStoreQuery(
-                query_embedding=self.embed_model.get_query_embedding(query), similarity_top_k=k, filters=filters
+        embedding = self.embed_model.get_query_embedding(query)
+        with self._server("searching"):
+            result = self.vectors.query(
+                VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
             )
-        )
         ids = result.ids or []
         sims = result.similarities or [0.0] * len(ids)
         rows = self.catalog.passages(list(ids))

@@ -14,7 +14,7 @@ import pytest
 
 from rag.ingest import ingest
 from rag.settings import Settings
-from rag.store import Store
+from rag.store import Store, StoreUnavailable
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -25,33 +25,55 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    chroma = str(Path(sys.executable).parent / "chroma")
-    assert Path(chroma).exists(), "the chroma CLI ships with the chromadb package"
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 that a test can kill and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        chroma = str(Path(sys.executable).parent / "chroma")
+        assert Path(chroma).exists(), "the chroma CLI ships with the chromadb package"
+        log = open(self.folder / "chroma.log", "a")  # noqa: SIM115 - the server writes it while it runs
+        data = str(self.folder / "server-data")
+        self.proc = subprocess.Popen(
+            [chroma, "run", "--path", data, "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
+            assert self.proc.poll() is None, (self.folder / "chroma.log").read_text()
             assert time.monotonic() < deadline, "chroma server did not start"
             time.sleep(0.3)
-        yield port
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ChromaServer]:
+    running = ChromaServer(tmp_path)
+    running.start()
+    try:
+        yield running
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+        running.kill()
+
+
+@pytest.fixture
+def chroma_server(server: ChromaServer) -> int:
+    return server.port
 
 
 def test_ingest_query_and_remove_through_a_chroma_server(
@@ -76,3 +98,37 @@ def test_ingest_query_and_remove_through_a_chroma_server(
     assert other.vector_count() == store.catalog.count("passages")
     store.close()
     other.close()
+
+
+def test_a_server_that_goes_away_is_one_line_and_a_rerun_finishes(
+    server: ChromaServer,
+    tmp_path: Path,
+    embed_model,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=server.port)
+    store = Store(settings, embed_model=embed_model)
+    assert ingest(store, [SEEDS]).counts()["added"] == 2
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "truce.txt").write_text("Russia and Ukraine agreed an energy truce in Riyadh, officials said.\n")
+    server.kill()
+    with pytest.raises(StoreUnavailable) as info:
+        ingest(store, [more])
+    message = str(info.value)
+    assert f"lost the ChromaDB server at http://127.0.0.1:{server.port}" in message
+    assert "0 new article(s) of this run were indexed" in message and "again finishes them" in message
+    assert "\n" not in message
+    assert len(store.catalog.articles()) == 2, "the seeds stay visible; the new article is not half there"
+    assert store.catalog.ids_in_state("pending") != []
+    with pytest.raises(StoreUnavailable, match="while searching"):
+        store.dense_search("energy truce", 3)
+    store.close()
+
+    server.start()
+    again = Store(settings, embed_model=embed_model)
+    report = ingest(again, [SEEDS, more])
+    assert report.recovered == 1 and report.counts()["unchanged"] == 3
+    assert len(again.catalog.articles()) == 3
+    assert again.vector_count() == again.catalog.count("passages")
+    assert again.keyword_search("energy truce Riyadh", 1)[0].passage.title.startswith("Russia and Ukraine")
+    again.close()

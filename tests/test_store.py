@@ -135,3 +135,58 @@ def test_reindex_rebuilds_from_stored_text_with_new_chunking(
     assert after > before
     assert smaller.vector_count() == after
     assert smaller.keyword_search("Witkoff", 3)
+
+
+def test_an_article_that_breaks_indexing_fails_alone(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met while chunking one article costs that article, not the batch, and leaves
+    nothing of it behind; the path it replaced keeps its old article."""
+    import rag.store
+
+    folder = copy_seeds(tmp_path / "seeds")
+    (folder / "third.txt").write_text("A third report on the Paris talks, about sanctions.\n")
+    ingest(store, [folder])
+    before = {a.id for a in store.catalog.articles()}
+    (folder / "third.txt").write_text("A POISON edit of the third report.\n")
+    (folder / "fourth.txt").write_text("A fourth report, on the energy truce.\n")
+    real = rag.store.chunk_text
+
+    def chunk(text: str, *args: int) -> list:  # type: ignore[type-arg]
+        if "POISON" in text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(text, *args)
+
+    monkeypatch.setattr(rag.store, "chunk_text", chunk)
+    report = ingest(store, [folder])
+    by_name = {Path(o.path).name: o for o in report.outcomes}
+    assert by_name["third.txt"].status == "failed"
+    assert by_name["third.txt"].detail == "internal error: RecursionError: maximum recursion depth exceeded"
+    assert by_name["fourth.txt"].status == "added"
+    assert store.catalog.ids_in_state("pending") == []
+    after = {a.id for a in store.catalog.articles()}
+    assert after == before | {by_name["fourth.txt"].article_id}
+    third = store.catalog.article_of_path(str((folder / "third.txt").resolve()))
+    assert third in before, "the failed edit leaves the file's old article in place"
+    assert store.vector_count() == store.catalog.count("passages")
+
+
+def test_an_article_larger_than_chromadbs_largest_write(settings: Settings, embed_model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """ChromaDB takes at most `get_max_batch_size()` records per write (5,461 here); a long
+    report is written in several and published once."""
+    store = Store(settings.replace(chunk_tokens=16, chunk_overlap=0), embed_model=embed_model)
+    try:
+        sentences = [f"Report line {i} notes that depot {i} shipped {i * 7} crates." for i in range(6200)]
+        path = tmp_path / "long.txt"
+        path.write_text(" ".join(sentences) + "\n")
+        report = ingest(store, [path])
+        assert report.counts()["added"] == 1, report.outcomes
+        passages = store.catalog.count("passages")
+        assert passages > store._max_batch()
+        assert store.vector_count() == passages
+        last = store.keyword_search("depot 6199", 1)[0].passage
+        assert "depot 6199 " in last.text
+        dense = store.dense_search(last.text, 1, article_ids=[last.article_id])
+        assert dense[0].passage.key == last.key, "the last write's vectors are searchable too"
+    finally:
+        store.close()
