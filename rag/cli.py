@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 # Piped output gets wide lines, so `rag list | grep` sees whole titles.
 out = Console(width=None if sys.stdout.isatty() else 240)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, however narrow the terminal
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]
 
@@ -241,13 +241,23 @@ def _print_answer(result: object) -> None:
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default: ui_host).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default: ui_port).")] = None,
+    insecure_no_login: Annotated[
+        bool, typer.Option("--insecure-no-login", help="Serve beyond loopback with no login (not recommended).")
+    ] = False,
 ) -> None:
-    """Serve the chat page (Gradio) on 127.0.0.1:7860 by default."""
+    """Serve the chat page (Gradio) on 127.0.0.1:7860 by default; beyond it only with a login."""
     from rag.store import StoreError
+    from ui.app import ExposedWithoutLogin, check_exposure
     from ui.app import serve as run_server
 
     cfg = settings()
     cfg = _with(cfg, **{k: v for k, v in (("ui_host", host), ("ui_port", port)) if v is not None})
+    try:
+        warning = check_exposure(cfg, insecure_no_login)
+    except ExposedWithoutLogin as exc:
+        raise fail(str(exc)) from None
+    if warning:
+        err.print(f"[bold yellow]{warning}[/]", highlight=False)
     try:
         run_server(cfg)
     except StoreError as exc:

@@ -94,3 +94,13 @@ def test_broken_settings_file_names_the_file(tmp_path: Path) -> None:
     done = rag(tmp_path, "list", RAG_CONFIG=str(config))
     assert done.returncode == 2
     assert str(config) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_beyond_loopback_needs_a_login(tmp_path: Path) -> None:
+    done = rag(tmp_path, "serve", "--host", "0.0.0.0", "--port", "7999")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "refusing to serve on 0.0.0.0 with no login" in lines[0]
+    assert "ui_username" in lines[0] and "--insecure-no-login" in lines[0]
+    shared = rag(tmp_path, "serve", "--port", "7999", RAG_UI_SHARE="true")
+    assert shared.returncode == 2 and "public share link" in shared.stderr

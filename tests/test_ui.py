@@ -177,3 +177,24 @@ def test_eight_concurrent_sessions_each_ask_three_questions(server: str) -> None
     assert not any('class="error"' in m for m in flat)
     assert all('class="answer ' in m or 'class="refusal"' in m for m in flat)
     assert time.monotonic() - start < 600
+
+
+def test_exposure_rules_and_upload_names() -> None:
+    from rag.loaders import SUPPORTED_SUFFIXES
+    from rag.settings import Settings
+    from ui.app import UPLOAD_TYPES, ExposedWithoutLogin, check_exposure, upload_name
+
+    assert check_exposure(Settings(ui_host="127.0.0.1")) is None
+    assert check_exposure(Settings(ui_host="::1")) is None
+    assert check_exposure(Settings(ui_host="0.0.0.0", ui_username="ed", ui_password="s3cret")) is None
+    with pytest.raises(ExposedWithoutLogin, match=r"refusing to serve on 192\.168\.1\.5"):
+        check_exposure(Settings(ui_host="192.168.1.5"))
+    with pytest.raises(ExposedWithoutLogin, match="share link"):
+        check_exposure(Settings(ui_share=True))
+    warning = check_exposure(Settings(ui_host="example.org"), insecure_no_login=True)
+    assert warning is not None and "no login" in warning
+    assert upload_name("../../etc/passwd") == "_.._etc_passwd"
+    assert upload_name("..hidden.txt") == "hidden.txt"
+    assert upload_name("a\x00b\nc.md") == "a_b_c.md"
+    assert upload_name("...") == "upload.txt"
+    assert list(SUPPORTED_SUFFIXES) == UPLOAD_TYPES

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import ipaddress
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,12 +25,15 @@ from rag.brief import briefing
 from rag.chat import Chat, Turn
 from rag.ingest import ingest
 from rag.llms import LLM, BackendError, make_llm
+from rag.loaders import SUPPORTED_SUFFIXES
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store, StoreError
 from ui.render import CSS, answer_html, sources_html
 
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
+MAX_UPLOAD_FILES = 500  # per upload; a folder of more goes through `rag ingest`
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 # Clicking [n] scrolls the sources panel to that source and marks it, wherever Gradio puts links.
 HEAD = """<script>
 document.addEventListener('click', (e) => {
@@ -92,12 +97,18 @@ class App:
         """Ingest uploaded files; a per-file result table. Bad files are reported, nothing is lost."""
         if not files:
             return ("Choose files to upload first.", *self.refreshed())
+        if len(files) > MAX_UPLOAD_FILES:
+            return (
+                f"{len(files)} files is more than {MAX_UPLOAD_FILES} at once: upload fewer, "
+                "or ingest the folder with `rag ingest`.",
+                *self.refreshed(),
+            )
         folder = self.settings.index_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         kept = []
         for f in files:
             # Uploads keep their own name under index/uploads, so an edited re-upload replaces the old one.
-            target = folder / Path(f).name
+            target = folder / upload_name(Path(f).name)
             shutil.copyfile(f, target)
             kept.append(target)
         progress(0, desc="ingesting", total=len(kept))
@@ -230,8 +241,46 @@ def build(app: App) -> gr.Blocks:
     return page
 
 
+def upload_name(name: str) -> str:
+    """A file name safe to write under the uploads folder: no separators, control
+    characters or leading dots; its suffix kept so the loader knows the format."""
+    cleaned = _UNSAFE_NAME.sub("_", name).strip(" .")[:200]
+    return cleaned or "upload.txt"
+
+
+class ExposedWithoutLogin(Exception):
+    """The page would be reachable from other machines with no login."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name that may resolve to anything
+
+
+def check_exposure(settings: Settings, insecure_no_login: bool = False) -> str | None:
+    """Refuse to serve beyond loopback (or through a share link) without a login.
+
+    Returns a warning to print when `insecure_no_login` allows it anyway."""
+    if settings.ui_username and settings.ui_password:
+        return None
+    if is_loopback(settings.ui_host) and not settings.ui_share:
+        return None
+    where = "through a public share link" if settings.ui_share else f"on {settings.ui_host}"
+    if insecure_no_login:
+        return f"warning: serving {where} with no login; anyone who can reach it can read and change the index"
+    raise ExposedWithoutLogin(
+        f"refusing to serve {where} with no login: set ui_username and ui_password "
+        "(RAG_UI_USERNAME, RAG_UI_PASSWORD), or pass --insecure-no-login"
+    )
+
+
 def serve(settings: Settings) -> None:
-    """Serve the page on `ui_host:ui_port` until interrupted."""
+    """Serve the page on `ui_host:ui_port` until interrupted (after `check_exposure`)."""
     store = Store(settings)
     page = build(App(settings, store))
     auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
@@ -245,6 +294,7 @@ def serve(settings: Settings) -> None:
             head=HEAD,
             footer_links=["api"],
             show_error=True,
+            max_file_size=settings.max_file_bytes,  # Gradio refuses larger uploads before writing them
         )
     finally:
         store.close()
