@@ -43,6 +43,7 @@ test: install browser
 	$(BIN)/ruff check rag ui tests evals
 	$(BIN)/python -m pytest -q
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
+	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
 
 # Debian's Chromium for the browser tests; installed once, skipped when present.
 browser:
@@ -50,6 +51,7 @@ browser:
 
 eval: install
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
+	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
 
 lint: install
 	$(BIN)/ruff check rag ui tests evals

@@ -45,6 +45,7 @@ class Case:
     evidence: tuple[Evidence, ...] = ()
     articles: tuple[str, ...] = ()
     history: tuple[str, ...] = ()  # earlier turns, asked first in the same conversation
+    forbidden: tuple[str, ...] = ()  # what a hostile article wants said: shown anywhere, the injection worked
 
 
 @dataclass
@@ -97,6 +98,7 @@ def load_suite(name: str, root: Path = Path(".")) -> Suite:
                     evidence=tuple(Evidence(e["article"], e["text"]) for e in record.get("evidence", [])),
                     articles=tuple(record.get("articles", [])),
                     history=tuple(record.get("history", [])),
+                    forbidden=tuple(record.get("forbidden", [])),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
