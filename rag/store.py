@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import chromadb
 import numpy as np
@@ -38,6 +39,8 @@ from rag.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+T = TypeVar("T")
+SERVER_RETRIES = (0.5, 1.0, 2.0, 4.0)  # seconds between tries of a call to a ChromaDB server
 TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
 
 
@@ -81,6 +84,8 @@ class Store:
             self._check_model()
         self._seen_generation = -1
         self._collection: Any = None
+        self._write_limit = 0
+        self._chroma: Any = None  # the ChromaDB client, closed with the store
         self._vectors: ChromaVectorStore | None = None
         self._lock_path = settings.index_dir / "write.lock"
         self._writing = False
@@ -136,16 +141,20 @@ class Store:
         return self._vectors
 
     def _open_vectors(self) -> None:
+        if self._chroma is not None:
+            self._chroma.close()
         if self._vectors is not None and not self.settings.chroma_host:
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()
         try:
-            self._collection = self._client().get_or_create_collection(
+            self._chroma = client = self._client()
+            self._collection = client.get_or_create_collection(
                 self.settings.collection,
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
             )
+            self._write_limit = int(client.get_max_batch_size())
         except Exception as exc:  # chromadb raises ValueError, httpx or its own errors here
             if not self.settings.chroma_host:
                 raise
@@ -158,19 +167,24 @@ class Store:
     def _server_url(self) -> str:
         return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
 
-    @contextmanager
-    def _server(self, doing: str) -> Iterator[None]:
-        """A ChromaDB server that goes away mid-call is one `StoreUnavailable` naming it."""
+    def _call(self, doing: str, call: Callable[[], T]) -> T:
+        """Run one ChromaDB call; against a server, retry transient network errors with
+        backoff (`SERVER_RETRIES`), then give up with one `StoreUnavailable` naming it."""
         import httpx
 
-        try:
-            yield
-        except (httpx.TransportError, ConnectionError) as exc:
-            if not self.settings.chroma_host:
-                raise
-            raise StoreUnavailable(
-                f"lost the ChromaDB server at {self._server_url} while {doing}: {type(exc).__name__}"
-            ) from None
+        for wait in (*SERVER_RETRIES, None):
+            try:
+                return call()
+            except (httpx.TransportError, ConnectionError) as exc:
+                if not self.settings.chroma_host:
+                    raise
+                if wait is None:
+                    raise StoreUnavailable(
+                        f"lost the ChromaDB server at {self._server_url} while {doing} "
+                        f"(tried {len(SERVER_RETRIES) + 1} times): {type(exc).__name__}"
+                    ) from None
+                time.sleep(wait)
+        raise AssertionError("unreachable")
 
     @contextmanager
     def _locked(self, mode: int) -> Iterator[None]:
@@ -222,22 +236,24 @@ class Store:
                 nodes.append(node)
         for node, vec in zip(nodes, self.embed_passages([n.text for n in nodes]), strict=True):
             node.embedding = vec
-        with self.writing(), self._server("writing passages"):
+        with self.writing():
             self._record_dimension(nodes)
             for a in articles:
                 # A crash may have left some of this article's vectors behind.
-                self.vectors.delete(ref_doc_id=a.id)
+                self._call("writing passages", lambda a=a: self.vectors.delete(ref_doc_id=a.id))
             # ChromaDB refuses larger writes; the catalog publishes the article only after the
             # last one, so until then none of its passages is visible to a query.
             step = self._max_batch()
             for i in range(0, len(nodes), step):
-                self.vectors.add(nodes[i : i + step])
+                # Retrying is safe: ChromaDB skips ids it already holds.
+                self._call("writing passages", lambda i=i: self.vectors.add(nodes[i : i + step]))
             self.catalog.publish((a.id, chunked[a.id]) for a in articles)
         return chunked
 
     def _max_batch(self) -> int:
         """The most records ChromaDB takes in one write."""
-        return int(self._collection._client.get_max_batch_size())
+        self.vectors  # noqa: B018 (opens the collection, which reads the limit)
+        return self._write_limit
 
     def _record_dimension(self, nodes: list[TextNode]) -> None:
         if not nodes or nodes[0].embedding is None:
@@ -255,9 +271,9 @@ class Store:
 
     def remove(self, article_id: str) -> None:
         """Remove an article and every passage of it from both indexes."""
-        with self.writing(), self._server("removing an article"):
+        with self.writing():
             self.catalog.begin_delete(article_id)
-            self.vectors.delete(ref_doc_id=article_id)
+            self._call("removing an article", lambda: self.vectors.delete(ref_doc_id=article_id))
             self.catalog.finish_delete(article_id)
 
     def recover(self, progress: Callable[[int], None] | None = None) -> int:
@@ -297,10 +313,8 @@ class Store:
                 filters=[MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN)]
             )
         embedding = self.embed_model.get_query_embedding(query)
-        with self._server("searching"):
-            result = self.vectors.query(
-                VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
-            )
+        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
+        result = self._call("searching", lambda: self.vectors.query(query))
         ids = result.ids or []
         sims = result.similarities or [0.0] * len(ids)
         rows = self.catalog.passages(list(ids))
@@ -342,4 +356,10 @@ class Store:
         return int(self.vectors._collection.count())
 
     def close(self) -> None:
+        # ChromaDB's local client keeps its vector index cached per process until the last
+        # client on that path is closed; a later Store must read what other processes wrote.
+        if self._chroma is not None:
+            self._chroma.close()
+            self._chroma = None
+            self._vectors = None
         self.catalog.close()

@@ -115,7 +115,7 @@ def test_a_server_that_goes_away_is_one_line_and_a_rerun_finishes(
     with pytest.raises(StoreUnavailable) as info:
         ingest(store, [more])
     message = str(info.value)
-    assert f"lost the ChromaDB server at http://127.0.0.1:{server.port}" in message
+    assert f"lost the ChromaDB server at http://127.0.0.1:{server.port}" in message and "tried 5 times" in message
     assert "0 new article(s) of this run were indexed" in message and "again finishes them" in message
     assert "\n" not in message
     assert len(store.catalog.articles()) == 2, "the seeds stay visible; the new article is not half there"
