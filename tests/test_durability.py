@@ -18,9 +18,9 @@ from rag.store import Store
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-def rag(index_dir: Path, *args: str) -> subprocess.Popen[str]:
+def rag(index_dir: Path, *args: str, **settings: str) -> subprocess.Popen[str]:
     """Run the CLI in another process; its output goes to files, so no pipe can fill up."""
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), **settings}
     log = index_dir.parent / f"rag-{time.monotonic_ns()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "rag.cli", *args],
@@ -59,7 +59,7 @@ def assert_consistent(store: Store) -> None:
     collection = store.vectors._collection
     for article_id, n in visible.items():
         got = collection.get(where={"article_id": article_id}, include=[])["ids"]
-        assert sorted(got) == [f"{article_id}-{i:04d}" for i in range(n)]
+        assert set(got) == {f"{article_id}-{i:04d}" for i in range(n)} and len(got) == n
 
 
 def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
@@ -135,3 +135,55 @@ def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, e
     assert "Local council approves new cycle lanes" in titles and "Chelsea sack Mutu" in titles
     assert_consistent(server)
     server.close()
+
+
+def stored_vectors(index_dir: Path) -> int:
+    """Vector records ChromaDB has written so far, read from its SQLite file by another process."""
+    path = index_dir / "chroma" / "chroma.sqlite3"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            return int(db.execute("SELECT count(*) FROM embeddings").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_article_larger_than_one_chromadb_write_killed_mid_write(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    """ChromaDB takes at most `get_max_batch_size()` records per write (5,461 here); a long
+    report goes in several writes and is published once, after the last: killed between
+    them, none of it is visible, and a re-run finishes it."""
+    small = {"RAG_CHUNK_TOKENS": "16", "RAG_CHUNK_OVERLAP": "0"}
+    index_dir = tmp_path / "index"
+    report = tmp_path / "long.txt"
+    lines = [f"Report line {i} notes that depot {i} shipped {i * 7} crates." for i in range(6200)]
+    report.write_text(" ".join(lines) + "\n")
+    proc = rag(index_dir, "ingest", str(report), "--json", **small)
+    deadline = time.monotonic() + 600
+    while stored_vectors(index_dir) == 0:  # the first write has landed; more are to come
+        assert proc.poll() is None, output(proc)
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    settings = Settings(index_dir=index_dir, chunk_tokens=16, chunk_overlap=0)
+    store = Store(settings, embed_model=embed_model)
+    assert store.catalog.articles() == [], "nothing of a half-written article is visible"
+    assert store.catalog.ids_in_state("pending")
+    assert store.keyword_search("depot 6199", 1) == [] and store.dense_search("depot 17 crates", 3) == []
+    store.close()
+
+    rerun = rag(index_dir, "ingest", str(report), "--json", **small)
+    _, errs = output(rerun)
+    assert rerun.returncode == 0, errs
+    store = Store(settings, embed_model=embed_model)
+    assert len(store.catalog.articles()) == 1
+    assert store.catalog.count("passages") > store._max_batch()
+    assert_consistent(store)
+    assert store.vector_count() == store.catalog.count("passages")
+    last = store.keyword_search("depot 6199", 1)[0].passage
+    assert "depot 6199 " in last.text
+    dense = store.dense_search(last.text, 1, article_ids=[last.article_id])
+    assert dense[0].passage.key == last.key, "the last write's vectors are searchable too"
+    store.close()

@@ -169,24 +169,3 @@ def test_an_article_that_breaks_indexing_fails_alone(
     third = store.catalog.article_of_path(str((folder / "third.txt").resolve()))
     assert third in before, "the failed edit leaves the file's old article in place"
     assert store.vector_count() == store.catalog.count("passages")
-
-
-def test_an_article_larger_than_chromadbs_largest_write(settings: Settings, embed_model, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """ChromaDB takes at most `get_max_batch_size()` records per write (5,461 here); a long
-    report is written in several and published once."""
-    store = Store(settings.replace(chunk_tokens=16, chunk_overlap=0), embed_model=embed_model)
-    try:
-        sentences = [f"Report line {i} notes that depot {i} shipped {i * 7} crates." for i in range(6200)]
-        path = tmp_path / "long.txt"
-        path.write_text(" ".join(sentences) + "\n")
-        report = ingest(store, [path])
-        assert report.counts()["added"] == 1, report.outcomes
-        passages = store.catalog.count("passages")
-        assert passages > store._max_batch()
-        assert store.vector_count() == passages
-        last = store.keyword_search("depot 6199", 1)[0].passage
-        assert "depot 6199 " in last.text
-        dense = store.dense_search(last.text, 1, article_ids=[last.article_id])
-        assert dense[0].passage.key == last.key, "the last write's vectors are searchable too"
-    finally:
-        store.close()
