@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,16 +35,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`rag serve` on a free port over a fresh index of the seeds."""
-    root = tmp_path_factory.mktemp("ui")
+@contextmanager
+def serving(root: Path, **settings: str) -> Iterator[str]:
+    """`rag serve` on a free port over a fresh index of the seeds; yields its URL.
+    `settings` (RAG_* variables) apply to the server only, not to the seeds' ingest."""
     env = {**os.environ, "RAG_INDEX_DIR": str(root / "index"), "GRADIO_ANALYTICS_ENABLED": "False"}
     rag = [sys.executable, "-m", "rag.cli"]
     subprocess.run([*rag, "ingest", str(SEEDS)], env=env, check=True, capture_output=True, timeout=300)
     port = free_port()
     log = (root / "server.log").open("w")
-    proc = subprocess.Popen([*rag, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*rag, "serve", "--port", str(port)], env={**env, **settings}, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:
@@ -57,10 +60,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             pytest.fail(f"server did not start: {(root / 'server.log').read_text()[-2000:]}")
         time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("ui")) as url:
+        yield url
 
 
 def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
@@ -198,3 +209,20 @@ def test_exposure_rules_and_upload_names() -> None:
     assert upload_name("a\x00b\nc.md") == "a_b_c.md"
     assert upload_name("...") == "upload.txt"
     assert list(SUPPORTED_SUFFIXES) == UPLOAD_TYPES
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
+
+    with serving(tmp_path, RAG_MAX_FILE_BYTES="2000") as url:
+        client = Client(url, verbose=False)
+        big = tmp_path / "big-report.txt"
+        big.write_text("The council met again today. " * 200)  # 5,800 bytes
+        with pytest.raises(Exception, match=r"(?i)size|large"):
+            client.predict([handle_file(str(big))], api_name="/upload")
+        small = tmp_path / "small-report.txt"
+        small.write_text(NEW_ARTICLE)
+        report, *_ = client.predict([handle_file(str(small))], api_name="/upload")
+        assert "added" in report
+    uploads = tmp_path / "index" / "uploads"
+    assert sorted(p.name for p in uploads.iterdir()) == ["small-report.txt"]
