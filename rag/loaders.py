@@ -22,6 +22,7 @@ import frontmatter
 import yaml
 
 from rag.articles import METADATA_FIELDS, Article, fallback_title, normalize_text
+from rag.guard import is_instruction
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
@@ -153,7 +154,9 @@ def _build(where: str, body: str, meta: dict[str, Any]) -> Article:
     if not text:
         raise LoadError(where, "no article text (empty after removing markup and whitespace)")
     fields = {name: _as_str(meta.get(name), where, name) for name in METADATA_FIELDS}
-    title = fields.pop("title") or fallback_title(text)
+    title = fields.pop("title")
+    if not title or is_instruction(title):  # a "title" that addresses the model is shown nowhere
+        title = fallback_title(text)
     return Article(text=text, path=where, title=title, **fields)
 
 
