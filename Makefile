@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test eval lint bench clean
+.PHONY: install browser run test eval lint bench soak clean
 
 # llama.cpp built for one fixed instruction set (x86-64 with AVX2, FMA, F16C; no AVX-512),
 # not for the host: a build tuned to the host writes different greedy text on an AVX-512
@@ -60,6 +60,10 @@ lint: install
 bench: install
 	$(BIN)/python -m evals.bench_ingest
 	$(BIN)/python -m evals.bench_answer
+
+# The chat page under load while the BBC corpus is ingested beside it (about 10 minutes).
+soak: install
+	$(BIN)/python -m evals.bench_soak
 
 clean:
 	rm -rf $(VENV) index/catalog.sqlite3* index/chroma index/write.lock
