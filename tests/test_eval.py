@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.answer import Answer, Citation, Sentence
-from rag.eval.metrics import RATES, aggregate, score_case
+from rag.eval.metrics import RATES, aggregate, score_case, wrong_shown
 from rag.eval.suite import Case, Evidence, article_file, load_suite
 from rag.loaders import load_file
 from tests.conftest import ROOT, SEEDS
@@ -198,3 +198,20 @@ def test_html_report_opens_in_a_browser_with_its_chart(tiny_suite: Path) -> None
         assert page.locator("#questions tr").count() == 1 + len(questions) == 1 + 4
         assert page.locator("#metrics").inner_text().count("hit_at_k") == 1
         page.screenshot(path=str(ARTIFACTS / "eval-report.png"), full_page=True)
+
+
+def test_an_answer_to_an_unanswerable_question_or_stating_no_fact_is_wrong() -> None:
+    unanswerable = Case("u", "What are the cubs called?", "unanswerable", False)
+    quoted = Answer("q", "Two cubs were born [1].", refused=False, citations=[_citation("Two cubs were born.", 1.0)])
+    fact = Case("f", "Who?", "fact", True, facts=(("Peskov",),), evidence=(Evidence("a", "Peskov"),))
+    off_topic = Answer("q", "Talks went on [1].", refused=False, citations=[_citation("Talks went on.", 1.0)])
+    right = Answer("q", "Peskov did [1].", refused=False, citations=[_citation("Peskov said.", 1.0)])
+    refused = Answer("q", "The articles don't say.", refused=True)
+    scored = [
+        score_case(c, a, [], 0.6, cached=True)
+        for c, a in ((unanswerable, quoted), (fact, off_topic), (fact, right), (unanswerable, refused))
+    ]
+    assert [wrong_shown(s) for s in scored] == [True, True, False, False]
+    metrics = aggregate(scored, k=4)
+    assert metrics["wrong_shown"] == 2
+    assert metrics["shown_answers_right"] == round(1 / 3, 4)  # refusals are not shown answers

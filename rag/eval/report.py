@@ -52,6 +52,8 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
     lines = [
         f"# Eval `{result.suite}`: {m['passed']}/{m['questions']} questions passed",
         "",
+        f"Wrong answers shown: {m.get('wrong_shown', 0)}",
+        "",
         f"commit `{man.get('git_commit')}`{' (dirty)' if man.get('git_dirty') else ''}, "
         f"{man['settings']['llm_backend']}:{man['settings']['llm_model']}, {man['timestamp']}",
         "",
@@ -62,12 +64,15 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
     if result.splits:
         names = list(result.splits)
         lines += ["", "| metric (by split) | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        rows = ["passed", *RATES]
+        rows = ["passed", "wrong_shown", *RATES]
         for name in rows:
             cells = []
             for split in names:
                 value = result.splits[split].get(name)
-                cells.append(f"{value}/{result.splits[split]['questions']}" if name == "passed" else _fmt(value))
+                if name == "passed":
+                    cells.append(f"{value}/{result.splits[split]['questions']}")
+                else:
+                    cells.append(str(value) if name == "wrong_shown" else _fmt(value))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
