@@ -358,6 +358,7 @@ class Store:
     def close(self) -> None:
         # ChromaDB's local client keeps its vector index cached per process until the last
         # client on that path is closed; a later Store must read what other processes wrote.
+        # Each process opens one Store per index (the CLI, the server, an eval run).
         if self._chroma is not None:
             self._chroma.close()
             self._chroma = None
