@@ -294,9 +294,8 @@ class Store:
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild both indexes from the stored articles, with the current settings' model and chunking."""
         with self._locked(fcntl.LOCK_EX):
-            client = self._client()
             # An absent collection raises, with a type that varies across chromadb versions.
-            with contextlib.suppress(Exception):
+            with self._client() as client, contextlib.suppress(Exception):
                 client.delete_collection(self.settings.collection)
             self._vectors = None
             self.catalog.mark_all_pending(embedding_name(self.settings))
