@@ -48,8 +48,10 @@ def rss_mb(pid: int) -> float:
 
 
 def questions() -> list[str]:
-    lines = (ROOT / "evals" / "suites" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["question"] for line in lines if line.strip() and not json.loads(line).get("history")]
+    """The seed suite's questions that open a conversation."""
+    from rag.eval.suite import load_suite
+
+    return [c.question for c in load_suite("seeds", ROOT).cases if not c.history]
 
 
 class Soak:
@@ -167,7 +169,6 @@ def main() -> int:
     server.wait(timeout=60)
     log.close()
 
-    sys.path.insert(0, str(ROOT))
     from rag.settings import Settings
     from rag.store import Store
 

@@ -40,14 +40,19 @@ def output(proc: subprocess.Popen[str], timeout: float = 900) -> tuple[str, str]
     return Path(f"{log}.out").read_text(), Path(f"{log}.err").read_text()
 
 
-def ready_count(catalog: Path) -> int:
-    if not catalog.exists():
+def count_rows(path: Path, sql: str) -> int:
+    """A count another process's SQLite file holds so far (0 while the file or table is not there yet)."""
+    if not path.exists():
         return 0
-    with sqlite3.connect(catalog, timeout=30) as db:
-        try:
-            return int(db.execute("SELECT count(*) FROM articles WHERE state = 'ready'").fetchone()[0])
-        except sqlite3.OperationalError:
-            return 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+            return int(db.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def ready_count(catalog: Path) -> int:
+    return count_rows(catalog, "SELECT count(*) FROM articles WHERE state = 'ready'")
 
 
 def assert_consistent(store: Store) -> None:
@@ -138,15 +143,8 @@ def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, e
 
 
 def stored_vectors(index_dir: Path) -> int:
-    """Vector records ChromaDB has written so far, read from its SQLite file by another process."""
-    path = index_dir / "chroma" / "chroma.sqlite3"
-    if not path.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
-            return int(db.execute("SELECT count(*) FROM embeddings").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
+    """Vector records ChromaDB has written so far."""
+    return count_rows(index_dir / "chroma" / "chroma.sqlite3", "SELECT count(*) FROM embeddings")
 
 
 def test_article_larger_than_one_chromadb_write_killed_mid_write(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]

@@ -71,8 +71,10 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
                 value = result.splits[split].get(name)
                 if name == "passed":
                     cells.append(f"{value}/{result.splits[split]['questions']}")
+                elif name == "wrong_shown":  # a count, not a rate
+                    cells.append(str(value))
                 else:
-                    cells.append(str(value) if name == "wrong_shown" else _fmt(value))
+                    cells.append(_fmt(value))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
