@@ -30,6 +30,8 @@ $(STAMP): pyproject.toml Makefile
 		--no-binary llama-cpp-python llama-cpp-python==$(LLAMA_VERSION) -w $(WHEELS)
 	$(BIN)/pip install -q --force-reinstall --no-deps $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(BIN)/pip install -q -e '.[dev]'
+	# The embedding model's ONNX graphs (fp32 and int8), exported from its own weights into the venv.
+	$(BIN)/python -m rag.onnx_embedding
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from rag.embeddings import embedding_label
 from rag.evidence import TOP_MARGIN, Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
@@ -115,7 +116,7 @@ def stream_answer(
 ) -> Iterator[Token | Answer]:
     """Yield the model's tokens as they arrive, then the verified `Answer`."""
     started = time.perf_counter()
-    backend = {"llm": llm.name, "embedding": f"{settings.embed_backend}:{settings.embed_model}"}
+    backend = {"llm": llm.name, "embedding": embedding_label(settings)}
     sources = retrieve(store, question, k or settings.top_k, filters)
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
     analysis = analyse(question)

@@ -172,12 +172,14 @@ def remove(refs: Annotated[list[str], typer.Argument(help="Article ids (or uniqu
 @app.command()
 def reindex() -> None:
     """Rebuild every index from the stored articles (after changing the model or chunking)."""
+    from rag.embeddings import embedding_label
+
     # Rebuilding is the way out of a model mismatch, so the check is skipped here.
     with open_store(check_model=False) as store, _progress(False) as progress:
         total = len(store.catalog.ids_in_state("ready")) + len(store.catalog.ids_in_state("pending"))
         task = progress.add_task("reindexing", total=total, current="")
         n = store.reindex(lambda k: progress.update(task, advance=k))
-    out.print(f"reindexed {n} article(s) with {store.settings.embed_backend}:{store.settings.embed_model}")
+    out.print(f"reindexed {n} article(s) with {embedding_label(store.settings)}")
 
 
 @app.command()

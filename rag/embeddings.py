@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
+from typing import TYPE_CHECKING
 
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
-EmbeddingFactory = Callable[[Settings], BaseEmbedding]
+if TYPE_CHECKING:  # each backend imports its own classes when it is made
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+EmbeddingFactory = Callable[[Settings], "BaseEmbedding"]
 _BACKENDS: dict[str, EmbeddingFactory] = {}
 
 
@@ -36,8 +38,22 @@ def make_embedding(settings: Settings) -> BaseEmbedding:
 
 
 def embedding_name(settings: Settings) -> str:
-    """How the index records the embedding model: `backend:model`."""
+    """How the index records the embedding model: `backend:model`.
+
+    ONNX fp32 computes the torch model's vectors (cosine >= 0.9999), so both are recorded
+    as `local:` and an index built with one opens with the other; int8 vectors differ, so
+    int8 is recorded as its own model and the mismatch check and `rag reindex` apply.
+    """
+    if settings.embed_backend in ("local", "onnx"):
+        suffix = ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
+        return f"local:{settings.embed_model}{suffix}"
     return f"{settings.embed_backend}:{settings.embed_model}"
+
+
+def embedding_label(settings: Settings) -> str:
+    """How answers and pages name the embeddings in use: `backend:model`, with int8 said."""
+    suffix = ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
+    return f"{settings.embed_backend}:{settings.embed_model}{suffix}"
 
 
 def local_model_path(model: str) -> Path:
@@ -73,6 +89,41 @@ def _local(settings: Settings) -> BaseEmbedding:
         device="cpu",
         embed_batch_size=settings.embed_batch_size,
         normalize=True,
+    )
+
+
+def onnx_dir(settings: Settings) -> Path:
+    """Where exported ONNX graphs live: `onnx_dir`, else the virtual environment, else the index."""
+    from rag.onnx_embedding import default_onnx_dir
+
+    if settings.onnx_dir:
+        return settings.onnx_dir
+    shared = default_onnx_dir()
+    existing = next(p for p in (shared, *shared.parents) if p.exists())
+    return shared if os.access(existing, os.W_OK) else settings.index_dir / "onnx"
+
+
+@register("onnx")
+def _onnx(settings: Settings) -> BaseEmbedding:
+    import sys
+
+    from rag.onnx_embedding import OnnxEmbedding, export, graph_path
+
+    model_dir = local_model_path(settings.embed_model)
+    folder = onnx_dir(settings)
+    graph = graph_path(model_dir, folder, settings.embed_precision)
+    if not graph.is_file():
+        print(
+            f"rag: exporting {settings.embed_model} to ONNX ({settings.embed_precision}) in {folder}, once",
+            file=sys.stderr,
+        )
+        graph = export(model_dir, folder, settings.embed_precision)
+    return OnnxEmbedding(
+        model_dir,
+        graph,
+        model_name=embedding_name(settings),
+        threads=settings.embed_threads,
+        embed_batch_size=settings.embed_batch_size,
     )
 
 

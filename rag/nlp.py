@@ -9,13 +9,15 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import llama_index.core
 
 
 def _static_dir(name: str) -> str:
-    return str(Path(llama_index.core.__file__).parent / "_static" / name)
+    # Found without importing llama_index.core, which takes most of a second.
+    spec = find_spec("llama_index.core")
+    assert spec is not None and spec.origin is not None, "llama-index-core is a dependency"
+    return str(Path(spec.origin).parent / "_static" / name)
 
 
 # tiktoken would otherwise fetch its BPE file from the internet on first use.

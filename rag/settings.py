@@ -49,11 +49,17 @@ class Settings(BaseSettings):
     )
 
     # Embedding backend
-    embed_backend: Literal["local", "ollama", "openai_like", "openai"] = "local"
+    embed_backend: Literal["onnx", "local", "ollama", "openai_like", "openai"] = Field(
+        "onnx", description="onnx (bundled model on ONNX Runtime), local (the same on torch), or a server."
+    )
+    embed_precision: Literal["fp32", "int8"] = Field(
+        "fp32", description="onnx only: fp32 (the torch model's vectors) or int8 (dynamically quantised)."
+    )
+    onnx_dir: Path | None = Field(None, description="Where exported ONNX graphs are kept; unset: in the venv.")
     embed_model: str = Field(DEFAULT_EMBED_MODEL, description="Embedding model name.")
     embed_base_url: str | None = None
     embed_api_key: str | None = None
-    embed_threads: int = Field(0, ge=0, description="Torch threads for local embeddings; 0 = all cores.")
+    embed_threads: int = Field(0, ge=0, description="Threads for onnx/local embeddings; 0 = all cores.")
 
     # Language model backend
     llm_backend: Literal["llamacpp", "ollama", "openai_like", "openai"] = "llamacpp"

@@ -17,25 +17,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.catalog import Catalog, PassageRow, passage_key
 from rag.chunking import Passage, chunk_text
 from rag.embeddings import embedding_name, make_embedding
 from rag.settings import Settings
+
+if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -113,6 +107,9 @@ class Store:
             )
 
     def _client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
         if self.settings.chroma_host:
             return chromadb.HttpClient(
@@ -161,6 +158,8 @@ class Store:
             raise StoreUnavailable(
                 f"cannot reach the ChromaDB server at {self._server_url} (chroma_host, chroma_port): {exc}"
             ) from None
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         self._vectors = ChromaVectorStore(chroma_collection=self._collection)
 
     @property
@@ -222,6 +221,8 @@ class Store:
 
     def index_articles(self, articles: Sequence[ToIndex]) -> dict[str, list[Passage]]:
         """Chunk, embed and publish articles already recorded as pending."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
         chunked = {a.id: chunk_text(a.text, self.settings.chunk_tokens, self.settings.chunk_overlap) for a in articles}
         nodes: list[TextNode] = []
         for a in articles:
@@ -306,6 +307,13 @@ class Store:
     # -- reads ------------------------------------------------------------------------
     def dense_search(self, query: str, k: int, article_ids: Sequence[str] | None = None) -> list[Hit]:
         """Passages nearest the query's embedding, visible ones only, best first."""
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
         filters = None
         if article_ids:
             filters = MetadataFilters(

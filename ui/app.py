@@ -23,6 +23,7 @@ import gradio as gr
 from rag.answer import Answer, Token
 from rag.brief import briefing
 from rag.chat import Chat, Turn
+from rag.embeddings import embedding_label
 from rag.ingest import ingest
 from rag.llms import LLM, BackendError, make_llm
 from rag.loaders import SUPPORTED_SUFFIXES
@@ -69,7 +70,7 @@ class App:
         s = self.settings
         shown = "hidden" if s.unsupported == "drop" else "shown flagged"
         return (
-            f"**Model** {s.llm_backend}:{s.llm_model} · **Embeddings** {s.embed_backend}:{s.embed_model} · "
+            f"**Model** {s.llm_backend}:{s.llm_model} · **Embeddings** {embedding_label(s)} · "
             f"**k** {s.top_k} · **Unsupported sentences** {shown}"
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.answer import final
 from rag.chat import Chat
+from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
 from rag.eval.metrics import Scored, aggregate, score_case
 from rag.eval.plain import PlainEngine
@@ -183,12 +184,13 @@ def _model_hashes(settings: Settings) -> dict[str, str]:
         hashes[f"llm:{path.name}"] = _sha256(path) if path.is_file() else "missing"
     else:
         hashes["llm"] = f"{settings.llm_backend}:{settings.llm_model} (served; no file here)"
-    if settings.embed_backend == "local":
+    if settings.embed_backend in ("local", "onnx"):
         from rag.embeddings import local_model_path
 
         folder = local_model_path(settings.embed_model)
         for f in sorted(folder.rglob("*.safetensors")) + sorted(folder.rglob("*.bin")):
             hashes[f"embedding:{f.name}"] = _sha256(f)
+        hashes["embedding"] = embedding_name(settings)
     else:
         hashes["embedding"] = f"{settings.embed_backend}:{settings.embed_model} (served; no file here)"
     return hashes

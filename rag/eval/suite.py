@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.embeddings import embedding_name
 from rag.settings import Settings
 
 SUITES_DIR = Path("evals") / "suites"
@@ -68,8 +69,7 @@ class Suite:
                 [str(p) for p in self.corpus],
                 settings.chunk_tokens,
                 settings.chunk_overlap,
-                settings.embed_backend,
-                settings.embed_model,
+                embedding_name(settings),
             ]
         )
         return cache / f"index-{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"

@@ -1,0 +1,118 @@
+"""Cold-start benchmark: `rag` commands as a new shell runs them, each a fresh process.
+
+    python -m evals.bench_cold [--questions 10] [--compare-torch 3]
+
+Indexes the seeds into a temporary index, then times, from the shell's point of view:
+`rag ask "Q" --json` for the first N seed questions with the default embeddings, split into
+start-up (process start, imports, opening the index: wall time less the answer's own
+`total_s`), retrieval (`retrieve_s`, which includes loading the embedding model), first
+token and whole answer; the same for a few questions with the torch backend
+(`embed_backend=local`) side by side; the embedding model's load time alone in a fresh
+process; and `rag --help`, `rag list` and `rag remove`. Targets: ask p50 <= 4 s, embedding
+load <= 0.5 s, the other three <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAG = [sys.executable, "-m", "rag.cli"]
+LOAD_EMBEDDING = (
+    "import time; t = time.perf_counter()\n"
+    "from rag.embeddings import make_embedding; from rag.settings import Settings\n"
+    "make_embedding(Settings()).get_query_embedding('warm'); print(time.perf_counter() - t)"
+)
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[2:])} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return wall, done.stdout
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def ask_rows(questions: list[str], env: dict[str, str]) -> dict[str, list[float]]:
+    rows: dict[str, list[float]] = {"wall": [], "start-up": [], "retrieval": [], "first token": [], "answer": []}
+    for q in questions:
+        wall, out = timed([*RAG, "ask", q, "--json"], env)
+        t = json.loads(out)["timings"]
+        rows["wall"].append(wall)
+        rows["start-up"].append(wall - t["total_s"])
+        rows["retrieval"].append(t["retrieve_s"])
+        rows["first token"].append(t["first_token_s"] or t["total_s"])
+        rows["answer"].append(t["total_s"])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=10, help="seed questions asked with the default")
+    parser.add_argument("--compare-torch", type=int, default=3, help="of those, asked again on torch")
+    args = parser.parse_args()
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from rag.eval.suite import load_suite
+
+    console = Console()
+    questions = [c.question for c in load_suite("seeds", ROOT).cases if not c.history][: args.questions]
+    console.print(f"{len(questions)} seed questions; {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "RAG_INDEX_DIR": str(Path(tmp) / "index"), "RAG_CONFIG": str(Path(tmp) / "none.toml")}
+        timed([*RAG, "ingest", "seeds", "--json"], env)
+        extra = Path(tmp) / "extra.txt"
+        extra.write_text("A short note\n\nThis article exists to be removed by the benchmark.\n")
+        with console.status("asking, one fresh process per question…"):
+            default = ask_rows(questions, env)
+            torch = ask_rows(questions[: args.compare_torch], {**env, "RAG_EMBED_BACKEND": "local"})
+            load = [float(timed([sys.executable, "-c", LOAD_EMBEDDING], env)[1]) for _ in range(5)]
+            torch_load = [
+                float(timed([sys.executable, "-c", LOAD_EMBEDDING], {**env, "RAG_EMBED_BACKEND": "local"})[1])
+                for _ in range(3)
+            ]
+            commands: dict[str, list[float]] = {"rag --help": [], "rag list": [], "rag remove": []}
+            for _ in range(5):
+                commands["rag --help"].append(timed([*RAG, "--help"], env)[0])
+                commands["rag list"].append(timed([*RAG, "list"], env)[0])
+                timed([*RAG, "ingest", str(extra), "--json"], env)
+                commands["rag remove"].append(timed([*RAG, "remove", str(extra)], env)[0])
+
+    table = Table("rag ask, fresh process", "p50 s", "p95 s", "torch p50 s")
+    for name, values in default.items():
+        table.add_row(name, f"{p50(values):.2f}", f"{p95(values):.2f}", f"{p50(torch[name]):.2f}")
+    table.add_row("embedding load (alone)", f"{p50(load):.2f}", f"{p95(load):.2f}", f"{p50(torch_load):.2f}")
+    console.print(table)
+    others = Table("command", "p50 s", "p95 s")
+    for name, values in commands.items():
+        others.add_row(name, f"{p50(values):.2f}", f"{p95(values):.2f}")
+    console.print(others)
+    console.print(
+        f"rag ask p50 {p50(default['wall']):.2f} s (target <= 4), torch {p50(torch['wall']):.2f} s "
+        f"({p50(torch['wall']) / p50(default['wall']):.1f}x); embedding load {p50(load):.2f} s (target <= 0.5)"
+    )
+
+
+if __name__ == "__main__":
+    main()
