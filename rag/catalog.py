@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rag.articles import Article
 from rag.chunking import Passage
+from rag.filters import Filters, published_day
 from rag.nlp import stopwords
 
 SCHEMA = """
@@ -96,6 +97,17 @@ class PassageRow:
     path: str | None
 
 
+@dataclass(frozen=True)
+class ToIndex:
+    """An article's stored text, ready to be chunked and embedded."""
+
+    id: str
+    text: str
+    title: str
+    source: str | None = None
+    published: str | None = None
+
+
 class Catalog:
     """SQLite access; one connection, WAL mode so readers never wait for a writer."""
 
@@ -107,6 +119,7 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.create_function("published_day", 1, published_day, deterministic=True)
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
 
     def close(self) -> None:
@@ -251,6 +264,12 @@ class Catalog:
             raise KeyError(article_id)
         return str(row[0])
 
+    def to_index(self, article_id: str) -> ToIndex:
+        """A stored article as the store chunks and embeds it."""
+        r = self._db.execute("SELECT id, text, title, source, published FROM articles WHERE id = ?", (article_id,))
+        row = r.fetchone()
+        return ToIndex(row["id"], row["text"], row["title"], row["source"], row["published"])
+
     def article_title(self, article_id: str) -> str:
         row = self._db.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()
         return "" if row is None else str(row[0])
@@ -319,18 +338,23 @@ class Catalog:
                 )
         return found
 
-    def keyword_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """BM25 over passage text and article title; (key, score) best first, score > 0."""
+    def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """BM25 over passage text and article title; (key, score) best first, score > 0.
+
+        With `filters`, only passages of the articles they allow, ranked among themselves.
+        """
         stop = stopwords()
         words = [w for w in _QUERY_WORD.findall(query.lower()) if w not in stop and (len(w) > 1 or w.isdigit())]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        condition, params = (filters or Filters()).sql("a")
+        joined = " JOIN articles a ON a.id = p.article_id" if filters else ""
         rows = self._db.execute(
             "SELECT p.key, -bm25(passages_fts, 0.5, 1.0) AS score FROM passages_fts"
-            " JOIN passages p ON p.rowid = passages_fts.rowid"
-            " WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
-            (match, k),
+            f" JOIN passages p ON p.rowid = passages_fts.rowid{joined}"
+            f" WHERE passages_fts MATCH ? AND {condition} ORDER BY bm25(passages_fts, 0.5, 1.0) LIMIT ?",
+            (match, *params, k),
         )
         return [(str(r[0]), float(r[1])) for r in rows]
 

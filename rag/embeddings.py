@@ -5,14 +5,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 if TYPE_CHECKING:  # each backend imports its own classes when it is made
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-EmbeddingFactory = Callable[[Settings], "BaseEmbedding"]
+
+class Embedder(Protocol):
+    """What the store asks of an embedding model (LlamaIndex's embeddings have both methods)."""
+
+    model_name: str
+
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False) -> list[list[float]]: ...
+
+
+EmbeddingFactory = Callable[[Settings], Embedder]
 _BACKENDS: dict[str, EmbeddingFactory] = {}
 
 
@@ -26,7 +37,7 @@ def register(name: str) -> Callable[[EmbeddingFactory], EmbeddingFactory]:
     return wrap
 
 
-def make_embedding(settings: Settings) -> BaseEmbedding:
+def make_embedding(settings: Settings) -> Embedder:
     """The embedding model the settings name."""
     try:
         factory = _BACKENDS[settings.embed_backend]
@@ -48,6 +59,29 @@ def embedding_name(settings: Settings) -> str:
         suffix = ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
         return f"local:{settings.embed_model}{suffix}"
     return f"{settings.embed_backend}:{settings.embed_model}"
+
+
+def as_llama_index(embedder: Embedder) -> BaseEmbedding:
+    """The embedder as a LlamaIndex embedding (for LlamaIndex's own pipelines, as in the eval)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    if isinstance(embedder, BaseEmbedding):
+        return embedder
+
+    class Wrapped(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embedder.get_text_embedding_batch([text])[0]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.get_text_embedding_batch(texts)
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return Wrapped(model_name=embedder.model_name)
 
 
 def embedding_label(settings: Settings) -> str:
@@ -104,7 +138,7 @@ def onnx_dir(settings: Settings) -> Path:
 
 
 @register("onnx")
-def _onnx(settings: Settings) -> BaseEmbedding:
+def _onnx(settings: Settings) -> Embedder:
     import sys
 
     from rag.onnx_embedding import OnnxEmbedding, export, graph_path
@@ -123,7 +157,7 @@ def _onnx(settings: Settings) -> BaseEmbedding:
         graph,
         model_name=embedding_name(settings),
         threads=settings.embed_threads,
-        embed_batch_size=settings.embed_batch_size,
+        batch_size=settings.embed_batch_size,
     )
 
 

@@ -150,7 +150,7 @@ def _index(store: Store, articles: list[Article]) -> list[tuple[Article, str]]:
     cost the others. A store that cannot be reached fails every one and is raised as such.
     """
     try:
-        store.index_articles([ToIndex(a.id, a.text, a.title) for a in articles])
+        store.index_articles([ToIndex(a.id, a.text, a.title, a.source, a.published) for a in articles])
         return []
     except (StoreUnavailable, ModelMismatch):
         raise  # every article would fail the same way

@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 Precision = Literal["fp32", "int8"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -114,17 +112,19 @@ def max_seq_length(model_dir: Path) -> int:
     return 256
 
 
-class OnnxEmbedding(BaseEmbedding):
-    """A LlamaIndex embedding running a sentence-transformers BERT graph on ONNX Runtime."""
+class OnnxEmbedding:
+    """A sentence-transformers BERT graph on ONNX Runtime, with the methods the store calls.
 
-    _session: Any = PrivateAttr()
-    _tokenizer: Any = PrivateAttr()
+    Deliberately not a LlamaIndex class, so that a question imports no LlamaIndex for its
+    embedding; `rag.embeddings.as_llama_index` wraps it where LlamaIndex needs one.
+    """
 
-    def __init__(self, model_dir: Path, graph: Path, model_name: str, threads: int = 0, **kwargs: Any) -> None:
+    def __init__(self, model_dir: Path, graph: Path, model_name: str, threads: int = 0, batch_size: int = 16) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        super().__init__(model_name=model_name, **kwargs)
+        self.model_name = model_name
+        self.batch_size = batch_size
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -134,12 +134,8 @@ class OnnxEmbedding(BaseEmbedding):
         self._tokenizer.enable_truncation(max_seq_length(model_dir))
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "OnnxEmbedding"
-
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors for `texts`, one row each, as float32."""
+        """Unit vectors for `texts` (one model call), one row each, as float32."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(list(texts))
@@ -154,20 +150,15 @@ class OnnxEmbedding(BaseEmbedding):
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-    def _get_query_embedding(self, query: str) -> list[float]:
+    def get_query_embedding(self, query: str) -> list[float]:
         return self.encode([query])[0].tolist()
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
+        """In batches of `batch_size`: the caller orders texts by length, so little is padded."""
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch_size):
+            out.extend(self.encode(texts[i : i + self.batch_size]).tolist())
+        return out
 
 
 def main() -> None:

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rag.catalog import PassageRow
+from rag.filters import Filters
 from rag.store import Store
 
+__all__ = ["Filters", "Source", "retrieve"]  # Filters is re-exported: callers filter a retrieval
+
 RRF_K = 60  # the constant of Cormack et al. (2009); damps the weight of the very top ranks
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some articles: by id, by source, by published date (ISO strings)."""
-
-    article_ids: tuple[str, ...] = ()
-    source: str | None = None
-    published_from: str | None = None
-    published_to: str | None = None
-
-    def article_set(self, store: Store) -> set[str] | None:
-        """The ids allowed, or None when nothing is filtered."""
-        if not (self.article_ids or self.source or self.published_from or self.published_to):
-            return None
-        allowed = set()
-        for row in store.catalog.articles():
-            if self.article_ids and row.id not in self.article_ids:
-                continue
-            if self.source and (row.source or "").lower() != self.source.lower():
-                continue
-            if self.published_from and (row.published or "") < self.published_from:
-                continue
-            if self.published_to and (row.published or "9999") > self.published_to + "\uffff":
-                continue
-            allowed.add(row.id)
-        return allowed
 
 
 @dataclass
@@ -56,11 +31,6 @@ class Source:
     keys: list[str] = field(default_factory=list)
 
 
-def _cosine(similarity: float) -> float:
-    # ChromaVectorStore reports exp(-distance); with cosine space, distance = 1 - cos.
-    return 1.0 + math.log(similarity) if similarity > 0 else -1.0
-
-
 def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Source]:
     """The `k` best stretches of articles for `question`, best first.
 
@@ -69,23 +39,18 @@ def retrieve(store: Store, question: str, k: int, filters: Filters | None = None
     place before any article gets a second one, so questions that span several articles
     see each of them.
     """
-    allowed = filters.article_set(store) if filters else None
-    if allowed is not None and not allowed:
-        return []
     depth = max(4 * k, 20)
-    dense = store.dense_search(question, depth, sorted(allowed) if allowed is not None else None)
-    keyword = [
-        h for h in store.keyword_search(question, depth * 3) if allowed is None or h.passage.article_id in allowed
-    ]
+    dense = store.dense_search(question, depth, filters)
+    keyword = store.keyword_search(question, depth, filters)
     fused: dict[str, float] = defaultdict(float)
     rows: dict[str, PassageRow] = {}
     cosines: dict[str, float] = {}
-    for hits in (dense, keyword[:depth]):
+    for hits in (dense, keyword):
         for rank, hit in enumerate(hits):
             fused[hit.passage.key] += 1.0 / (RRF_K + rank + 1)
             rows[hit.passage.key] = hit.passage
     for hit in dense:
-        cosines[hit.passage.key] = _cosine(hit.score)
+        cosines[hit.passage.key] = hit.score
     ranked = sorted(fused, key=lambda key: -fused[key])
     chosen = _diverse([rows[key] for key in ranked], fused, k)
     return _merge(store, chosen, fused, cosines)[:k]

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from rag.catalog import Catalog, PassageRow, passage_key
+from rag.catalog import Catalog, PassageRow, ToIndex, passage_key
 from rag.chunking import Passage, chunk_text
-from rag.embeddings import embedding_name, make_embedding
+from rag.embeddings import Embedder, embedding_name, make_embedding
+from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
 
 if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
-    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.schema import TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -35,6 +35,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 T = TypeVar("T")
 SERVER_RETRIES = (0.5, 1.0, 2.0, 4.0)  # seconds between tries of a call to a ChromaDB server
+VECTOR_FIELDS = "article_id,source,published_day"  # the metadata filters read; recorded in the catalog
 TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
 
 
@@ -51,15 +52,6 @@ class StoreUnavailable(StoreError):
 
 
 @dataclass(frozen=True)
-class ToIndex:
-    """An article's stored text, ready to be chunked and embedded."""
-
-    id: str
-    text: str
-    title: str
-
-
-@dataclass(frozen=True)
 class Hit:
     """A retrieved passage and its score under one retriever."""
 
@@ -70,7 +62,7 @@ class Hit:
 class Store:
     """Open (or create) the index the settings describe."""
 
-    def __init__(self, settings: Settings, embed_model: BaseEmbedding | None = None, check_model: bool = True) -> None:
+    def __init__(self, settings: Settings, embed_model: Embedder | None = None, check_model: bool = True) -> None:
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path)
         self._embed = embed_model
@@ -84,10 +76,12 @@ class Store:
         self._lock_path = settings.index_dir / "write.lock"
         self._writing = False
         self._text_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        if check_model:
+            self._add_vector_fields()
 
     # -- models and connections -------------------------------------------------------
     @property
-    def embed_model(self) -> BaseEmbedding:
+    def embed_model(self) -> Embedder:
         if self._embed is None:
             self._embed = make_embedding(self.settings)
         return self._embed
@@ -106,6 +100,38 @@ class Store:
                 "Run `rag reindex` to rebuild every index with the new model, or change the settings back."
             )
 
+    def _add_vector_fields(self) -> None:
+        """Give the vectors of an index built before filters ran in ChromaDB the fields they filter on."""
+        if self.catalog.get_meta("vector_fields") == VECTOR_FIELDS:
+            return
+        if self.catalog.count("passages") == 0:  # a new index: every vector will be written with them
+            with self.catalog.transaction():
+                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
+            return
+        with self.writing():
+            keys, fields = [], []
+            for row in self.catalog.articles():
+                article_fields = vector_metadata(row.id, row.source, row.published)
+                keys += [passage_key(row.id, i) for i in range(row.n_passages)]
+                fields += [article_fields] * row.n_passages
+            step = self._max_batch()
+            for i in range(0, len(keys), step):
+                batch = keys[i : i + step]
+                stored = self._call(
+                    "updating passages", lambda b=batch: self.collection.get(ids=b, include=["metadatas"])
+                )
+                extra = dict(zip(keys[i : i + step], fields[i : i + step], strict=True))
+                merged = [
+                    {**(meta or {}), **extra[key]} for key, meta in zip(stored["ids"], stored["metadatas"], strict=True)
+                ]
+                if merged:
+                    self._call(
+                        "updating passages",
+                        lambda s=stored, m=merged: self.collection.update(ids=s["ids"], metadatas=m),
+                    )
+            with self.catalog.transaction():
+                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
+
     def _client(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -119,31 +145,42 @@ class Store:
         return chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
 
     @property
-    def vectors(self) -> ChromaVectorStore:
-        """The ChromaDB collection behind LlamaIndex's vector-store interface, kept fresh.
+    def collection(self) -> Any:
+        """The ChromaDB collection of passage vectors, kept fresh.
 
         ChromaDB's local client caches its vector index per process, so when another
         process (say `rag ingest` beside the chat server) changed the catalog, the
-        client is reopened to see the new vectors.
+        client is reopened to see the new vectors. Reads and deletions go to the
+        collection itself: a question needs no LlamaIndex import.
         """
         if self._writing:
-            assert self._vectors is not None
-            return self._vectors
+            assert self._collection is not None
+            return self._collection
         generation = self.catalog.generation()
-        if self._vectors is None or (generation != self._seen_generation and not self.settings.chroma_host):
+        if self._collection is None or (generation != self._seen_generation and not self.settings.chroma_host):
             with self._locked(fcntl.LOCK_SH):
                 self._open_vectors()
             self._seen_generation = generation
-        assert self._vectors is not None
+        return self._collection
+
+    @property
+    def vectors(self) -> ChromaVectorStore:
+        """The same collection behind LlamaIndex's vector-store interface, which writes passages."""
+        collection = self.collection
+        if self._vectors is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vectors = ChromaVectorStore(chroma_collection=collection)
         return self._vectors
 
     def _open_vectors(self) -> None:
         if self._chroma is not None:
             self._chroma.close()
-        if self._vectors is not None and not self.settings.chroma_host:
+        if self._collection is not None and not self.settings.chroma_host:
             from chromadb.api.shared_system_client import SharedSystemClient
 
             SharedSystemClient.clear_system_cache()
+        self._vectors = None
         try:
             self._chroma = client = self._client()
             self._collection = client.get_or_create_collection(
@@ -158,9 +195,6 @@ class Store:
             raise StoreUnavailable(
                 f"cannot reach the ChromaDB server at {self._server_url} (chroma_host, chroma_port): {exc}"
             ) from None
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        self._vectors = ChromaVectorStore(chroma_collection=self._collection)
 
     @property
     def _server_url(self) -> str:
@@ -200,7 +234,7 @@ class Store:
     def writing(self) -> Iterator[None]:
         """Hold the write lock, on a vector store that has seen every earlier write."""
         with self._locked(fcntl.LOCK_EX):
-            if self._vectors is None or self.catalog.generation() != self._seen_generation:
+            if self._collection is None or self.catalog.generation() != self._seen_generation:
                 self._open_vectors()
             self._writing = True
             try:
@@ -230,7 +264,12 @@ class Store:
                 node = TextNode(
                     id_=passage_key(a.id, p.index),
                     text=p.text,
-                    metadata={"article_id": a.id, "idx": p.index, "start": p.start, "end": p.end},
+                    metadata={
+                        **vector_metadata(a.id, a.source, a.published),
+                        "idx": p.index,
+                        "start": p.start,
+                        "end": p.end,
+                    },
                 )
                 # ChromaVectorStore deletes by ref_doc_id; without it removal leaves orphans.
                 node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.id)
@@ -241,7 +280,7 @@ class Store:
             self._record_dimension(nodes)
             for a in articles:
                 # A crash may have left some of this article's vectors behind.
-                self._call("writing passages", lambda a=a: self.vectors.delete(ref_doc_id=a.id))
+                self._call("writing passages", lambda a=a: self._delete_vectors(a.id))
             # ChromaDB refuses larger writes; the catalog publishes the article only after the
             # last one, so until then none of its passages is visible to a query.
             step = self._max_batch()
@@ -253,7 +292,7 @@ class Store:
 
     def _max_batch(self) -> int:
         """The most records ChromaDB takes in one write."""
-        self.vectors  # noqa: B018 (opens the collection, which reads the limit)
+        self.collection  # noqa: B018 (opens the collection, which reads the limit)
         return self._write_limit
 
     def _record_dimension(self, nodes: list[TextNode]) -> None:
@@ -274,8 +313,11 @@ class Store:
         """Remove an article and every passage of it from both indexes."""
         with self.writing():
             self.catalog.begin_delete(article_id)
-            self._call("removing an article", lambda: self.vectors.delete(ref_doc_id=article_id))
+            self._call("removing an article", lambda: self._delete_vectors(article_id))
             self.catalog.finish_delete(article_id)
+
+    def _delete_vectors(self, article_id: str) -> None:
+        self.collection.delete(where={"article_id": article_id})
 
     def recover(self, progress: Callable[[int], None] | None = None) -> int:
         """Finish work a crash interrupted: removals, then pending articles. Returns the count."""
@@ -284,9 +326,7 @@ class Store:
             self.remove(article_id)
         pending = self.catalog.ids_in_state("pending")
         for i in range(0, len(pending), 32):
-            batch = [
-                ToIndex(a, self.catalog.article_text(a), self.catalog.article_title(a)) for a in pending[i : i + 32]
-            ]
+            batch = [self.catalog.to_index(a) for a in pending[i : i + 32]]
             self.index_articles(batch)
             if progress:
                 progress(len(batch))
@@ -298,38 +338,36 @@ class Store:
             # An absent collection raises, with a type that varies across chromadb versions.
             with self._client() as client, contextlib.suppress(Exception):
                 client.delete_collection(self.settings.collection)
-            self._vectors = None
+            self._collection = self._vectors = None
             self.catalog.mark_all_pending(embedding_name(self.settings))
+            with self.catalog.transaction():
+                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
             self._open_vectors()
             self._seen_generation = self.catalog.generation()
         return self.recover(progress)
 
     # -- reads ------------------------------------------------------------------------
-    def dense_search(self, query: str, k: int, article_ids: Sequence[str] | None = None) -> list[Hit]:
-        """Passages nearest the query's embedding, visible ones only, best first."""
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
+    def dense_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """Passages nearest the query's embedding, visible ones only, best first.
 
-        filters = None
-        if article_ids:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="article_id", value=list(article_ids), operator=FilterOperator.IN)]
-            )
+        `filters` run inside ChromaDB, on the metadata every vector carries.
+        """
+        where = filters.where() if filters else None
         embedding = self.embed_model.get_query_embedding(query)
-        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
-        result = self._call("searching", lambda: self.vectors.query(query))
-        ids = result.ids or []
-        sims = result.similarities or [0.0] * len(ids)
+        result = self._call(
+            "searching",
+            lambda: self.collection.query(
+                query_embeddings=[embedding], n_results=k, where=where, include=["distances"]
+            ),
+        )
+        ids, distances = result["ids"][0], result["distances"][0]
         rows = self.catalog.passages(list(ids))
-        return [Hit(rows[i], float(s)) for i, s in zip(ids, sims, strict=False) if i in rows]
+        # The collection's space is cosine: distance = 1 - cosine similarity.
+        return [Hit(rows[i], 1.0 - float(d)) for i, d in zip(ids, distances, strict=True) if i in rows]
 
-    def keyword_search(self, query: str, k: int) -> list[Hit]:
-        """BM25 hits, best first."""
-        scored = self.catalog.keyword_search(query, k)
+    def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+        """BM25 hits, best first; `filters` run in SQL."""
+        scored = self.catalog.keyword_search(query, k, filters or None)
         rows = self.catalog.passages([key for key, _ in scored])
         return [Hit(rows[key], s) for key, s in scored if key in rows]
 
@@ -360,7 +398,7 @@ class Store:
         return {w: self.catalog.document_frequency(w) for w in words}, self.catalog.count("passages")
 
     def vector_count(self) -> int:
-        return int(self.vectors._collection.count())
+        return int(self.collection.count())
 
     def close(self) -> None:
         # ChromaDB's local client keeps its vector index cached per process until the last
@@ -369,5 +407,5 @@ class Store:
         if self._chroma is not None:
             self._chroma.close()
             self._chroma = None
-            self._vectors = None
+            self._collection = self._vectors = None
         self.catalog.close()

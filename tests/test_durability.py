@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from rag.filters import Filters
 from rag.ingest import ingest
 from rag.settings import Settings
 from rag.store import Store
@@ -61,7 +62,7 @@ def assert_consistent(store: Store) -> None:
     rows = store.catalog._db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
     assert {r[0]: r[1] for r in rows} == {k: v for k, v in visible.items() if v}
     assert store.catalog.count("passages_fts") == store.catalog.count("passages")
-    collection = store.vectors._collection
+    collection = store.collection
     for article_id, n in visible.items():
         got = collection.get(where={"article_id": article_id}, include=[])["ids"]
         assert set(got) == {f"{article_id}-{i:04d}" for i in range(n)} and len(got) == n
@@ -182,6 +183,6 @@ def test_article_larger_than_one_chromadb_write_killed_mid_write(tmp_path: Path,
     assert store.vector_count() == store.catalog.count("passages")
     last = store.keyword_search("depot 6199", 1)[0].passage
     assert "depot 6199 " in last.text
-    dense = store.dense_search(last.text, 1, article_ids=[last.article_id])
+    dense = store.dense_search(last.text, 1, Filters(article_ids=(last.article_id,)))
     assert dense[0].passage.key == last.key, "the last write's vectors are searchable too"
     store.close()

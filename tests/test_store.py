@@ -105,7 +105,7 @@ def test_removed_article_is_not_retrievable(store: Store, tmp_path: Path) -> Non
     assert all(h.passage.article_id != target.id for h in store.dense_search(probe, 50))
     assert all(h.passage.article_id != target.id for h in store.keyword_search(probe, 50))
     # Nothing is left in ChromaDB either: no orphans for other tools to find.
-    assert store.vectors._collection.get(where={"article_id": target.id})["ids"] == []
+    assert store.collection.get(where={"article_id": target.id})["ids"] == []
     assert store.vector_count() == store.catalog.count("passages")
 
 

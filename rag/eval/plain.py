@@ -68,7 +68,9 @@ class PlainEngine:
         from llama_index.core import VectorStoreIndex
         from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 
-        index = VectorStoreIndex.from_vector_store(store.vectors, embed_model=store.embed_model)
+        from rag.embeddings import as_llama_index
+
+        index = VectorStoreIndex.from_vector_store(store.vectors, embed_model=as_llama_index(store.embed_model))
         self.retriever = index.as_retriever(similarity_top_k=settings.top_k)
         self.engine = index.as_query_engine(
             llm=plain_llm(llm, DEFAULT_NUM_OUTPUTS), streaming=True, similarity_top_k=settings.top_k

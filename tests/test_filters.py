@@ -1,0 +1,85 @@
+"""Filters by article, source and date run in SQL and in ChromaDB's `where`, old indexes included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rag.store
+from rag.filters import Filters, published_day
+from rag.ingest import ingest
+from rag.retrieve import retrieve
+from rag.settings import Settings
+from rag.store import Store
+
+ARTICLES = {
+    "wire-jan.md": ("Wire", "2005-01-12", "Steel output rose in January at the Sheffield works, the company said."),
+    "wire-mar.md": ("Wire", "2005-03-02", "Steel output fell in March at the Sheffield works after a strike."),
+    "herald-feb.md": ("Herald", "2005-02-20", "Steel output at the Sheffield works was flat in February."),
+    "undated.md": (None, None, "Steel output at the Sheffield works is a matter of record, a historian said."),
+}
+
+
+def write_articles(folder: Path) -> Path:
+    folder.mkdir()
+    for name, (source, published, body) in ARTICLES.items():
+        front = "".join(f"{k}: {v}\n" for k, v in (("source", source), ("published", published)) if v)
+        (folder / name).write_text(f"---\ntitle: {name}\n{front}---\n{body}\n")
+    return folder
+
+
+def titles(store: Store, filters: Filters | None) -> set[str]:
+    dense = {h.passage.title for h in store.dense_search("steel output at Sheffield", 20, filters)}
+    keyword = {h.passage.title for h in store.keyword_search("steel output at Sheffield", 20, filters)}
+    assert dense == keyword, "both indexes apply the same filter"
+    return dense
+
+
+def test_dates_read_as_iso_prefixes() -> None:
+    assert published_day("2005-02-20") == 20050220
+    assert published_day("2005-02-20T10:00:00Z") == 20050220
+    assert published_day("2005") == 20050000
+    assert published_day("20 Feb 2005") == 0 and published_day(None) == 0
+    assert Filters(published_from="2005-02", published_to="2005-02").where() == {
+        "$and": [{"published_day": {"$gte": 20050200}}, {"published_day": {"$lte": 20050299}}]
+    }
+    assert Filters().where() is None and Filters().sql() == ("1", []) and not Filters()
+    with pytest.raises(ValueError, match="published_from: not an ISO date"):
+        Filters(published_from="last week")
+
+
+def test_source_and_date_filters_in_both_indexes(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+    assert ingest(store, [write_articles(tmp_path / "news")]).ok
+    assert titles(store, None) == set(ARTICLES)
+    assert titles(store, Filters(source="wire")) == {"wire-jan.md", "wire-mar.md"}
+    assert titles(store, Filters(published_from="2005-02")) == {"wire-mar.md", "herald-feb.md"}
+    assert titles(store, Filters(published_to="2005-02")) == {"wire-jan.md", "herald-feb.md"}
+    assert titles(store, Filters(source="Wire", published_to="2005-01-31")) == {"wire-jan.md"}
+    assert titles(store, Filters(source="nobody")) == set()
+    chosen = store.catalog.article_of_path(str((tmp_path / "news" / "undated.md").resolve()))
+    assert chosen and titles(store, Filters(article_ids=(chosen,))) == {"undated.md"}
+    assert {s.title for s in retrieve(store, "steel output", 4, Filters(source="herald"))} == {"herald-feb.md"}
+    store.close()
+
+
+def test_an_index_built_before_filters_gets_the_fields_once(
+    tmp_path: Path,
+    embed_model,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    with monkeypatch.context() as patch:  # vectors as the previous version wrote them: the article id only
+        patch.setattr(rag.store, "vector_metadata", lambda article_id, source, published: {"article_id": article_id})
+        old = Store(settings, embed_model=embed_model)
+        assert ingest(old, [write_articles(tmp_path / "news")]).ok
+        with old.catalog.transaction():
+            old.catalog._db.execute("DELETE FROM meta WHERE key = 'vector_fields'")
+        assert old.dense_search("steel output", 20, Filters(source="wire")) == []  # ChromaDB cannot filter these
+        old.close()
+    upgraded = Store(settings, embed_model=embed_model)
+    assert titles(upgraded, Filters(source="wire")) == {"wire-jan.md", "wire-mar.md"}
+    stored = upgraded.collection.get(include=["metadatas"])
+    assert all("_node_content" in m and "start" in m for m in stored["metadatas"]), "nothing else was lost"
+    upgraded.close()
