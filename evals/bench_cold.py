@@ -78,7 +78,9 @@ def main() -> None:
 
     console = Console()
     questions = [c.question for c in load_suite("seeds", ROOT).cases if not c.history][: args.questions]
-    console.print(f"{len(questions)} seed questions; {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+    console.print(
+        f"{len(questions)} seed questions; {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "RAG_INDEX_DIR": str(Path(tmp) / "index"), "RAG_CONFIG": str(Path(tmp) / "none.toml")}
         timed([*RAG, "ingest", "seeds", "--json"], env)

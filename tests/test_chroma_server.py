@@ -2,63 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from evals.chroma_server import ChromaServer
 from rag.ingest import ingest
 from rag.settings import Settings
 from rag.store import Store, StoreUnavailable
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ChromaServer:
-    """A real `chroma run` on 127.0.0.1 that a test can kill and start again."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        chroma = str(Path(sys.executable).parent / "chroma")
-        assert Path(chroma).exists(), "the chroma CLI ships with the chromadb package"
-        log = open(self.folder / "chroma.log", "a")  # noqa: SIM115 - the server writes it while it runs
-        data = str(self.folder / "server-data")
-        self.proc = subprocess.Popen(
-            [chroma, "run", "--path", data, "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, (self.folder / "chroma.log").read_text()
-            assert time.monotonic() < deadline, "chroma server did not start"
-            time.sleep(0.3)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture
@@ -94,7 +48,7 @@ def test_ingest_query_and_remove_through_a_chroma_server(
     assert other.vector_count() == store.vector_count()
     target = store.catalog.articles()[0].id
     store.remove(target)
-    assert other.vectors._collection.get(where={"article_id": target})["ids"] == []
+    assert other.collection.get(where={"article_id": target})["ids"] == []
     assert other.vector_count() == store.catalog.count("passages")
     store.close()
     other.close()

@@ -1,0 +1,276 @@
+"""Scale benchmark: an index of 100k+ passages in ChromaDB server mode, measured.
+
+    python -m evals.bench_scale [--variants 12] [--limit N] [--queries 40]
+
+Starts `chroma run` on 127.0.0.1 with a fresh data folder and builds an index in it: the
+BBC corpus (and the seeds) with the real embedding model, then `--variants` rewritten
+copies of every article, each a distinct text: numbers shifted, capitalised names swapped
+for others, the sentences of each paragraph rotated, and a source of its own ("Variant
+3") and a published date. Computing 100k embeddings would take most of an hour on two
+cores, so a variant's passage reuses the vector of its original article's passage at the
+same position, nudged by a small deterministic noise (the original's own vectors are
+real); questions are embedded by the real model.
+
+Prints: ingest throughput (the real corpus with the model, the variants without it), disk
+per 1k passages (server data and catalog), retrieval p50/p95 for dense, BM25 and fused
+retrieval without a filter, with a source filter (one variant, ~1/13 of the index) and
+with an article filter (20 articles), server and client memory, `rag list` and `rag
+remove` wall times. Targets at 100k passages: retrieval p50 <= 100 ms, p95 <= 250 ms;
+filtered no slower than unfiltered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = [
+    "Adams",
+    "Baker",
+    "Carter",
+    "Davies",
+    "Evans",
+    "Foster",
+    "Gray",
+    "Hughes",
+    "Irving",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nash",
+    "Owen",
+    "Price",
+    "Quinn",
+    "Reid",
+    "Shaw",
+    "Turner",
+    "Usher",
+    "Vance",
+    "Walsh",
+    "Young",
+    "Zeller",
+    "Abbott",
+    "Bell",
+    "Cole",
+    "Dunn",
+    "Ellis",
+    "Ford",
+    "Grant",
+    "Hale",
+    "Ibbotson",
+]
+_NUMBER = re.compile(r"\b\d+\b")
+_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+
+
+def variant(text: str, v: int) -> str:
+    """A distinct rewrite of `text`: numbers + v, names swapped, each paragraph's sentences rotated."""
+    text = _NUMBER.sub(lambda m: str(int(m.group()) + v), text)
+    text = _NAME.sub(lambda m: NAMES[int(hashlib.md5(f"{m.group()}{v}".encode()).hexdigest(), 16) % len(NAMES)], text)
+    paragraphs = []
+    for para in text.split("\n\n"):
+        sentences = _SENTENCE.split(para)
+        turn = v % len(sentences)
+        paragraphs.append(" ".join(sentences[turn:] + sentences[:turn]))
+    return "\n\n".join(paragraphs)
+
+
+class ReusedVectors:
+    """Real vectors for real passages; a variant passage gets its original's, slightly moved."""
+
+    def __init__(self, real: object, model_name: str) -> None:
+        self.real = real
+        self.model_name = model_name
+        self.planned: dict[str, np.ndarray] = {}
+
+    def plan(self, text: str, vector: np.ndarray) -> None:
+        seed = int(hashlib.md5(text.encode()).hexdigest()[:8], 16)
+        moved = vector + np.random.default_rng(seed).normal(0, 0.02, vector.shape)
+        self.planned[text] = moved / np.linalg.norm(moved)
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self.real.get_query_embedding(query)  # type: ignore[attr-defined,no-any-return]
+
+    def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
+        missing = [t for t in texts if t not in self.planned]
+        if missing:
+            for t, vec in zip(missing, self.real.get_text_embedding_batch(missing), strict=True):  # type: ignore[attr-defined]
+                self.planned[t] = np.asarray(vec)
+        return [self.planned[t].tolist() for t in texts]
+
+
+def percentiles(fn: Callable[[str], object], questions: list[str]) -> tuple[float, float]:
+    times = []
+    for q in questions:
+        start = time.perf_counter()
+        fn(q)
+        times.append((time.perf_counter() - start) * 1000)
+    ordered = sorted(times)
+    return statistics.median(times), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def du_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc")
+    parser.add_argument("--variants", type=int, default=12, help="rewritten copies of every article")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N corpus files")
+    parser.add_argument("--queries", type=int, default=40, help="questions timed per retriever")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        raise SystemExit(f"error: corpus folder not found: {args.corpus}")
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.chroma_server import ChromaServer
+    from rag.chunking import chunk_text
+    from rag.embeddings import make_embedding
+    from rag.eval.suite import load_suite
+    from rag.filters import Filters
+    from rag.ingest import ingest
+    from rag.loaders import discover
+    from rag.retrieve import retrieve
+    from rag.settings import Settings
+    from rag.store import Store
+
+    console = Console(stderr=True)
+    out = Console()
+    files = discover([ROOT / "seeds", args.corpus]).files[: args.limit]
+    questions = [c.question for c in load_suite("seeds", ROOT).cases + load_suite("bbc", ROOT).cases]
+    questions = (questions * (args.queries // len(questions) + 1))[: args.queries]
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        server = ChromaServer(work)
+        server.start()
+        try:
+            settings = Settings(index_dir=work / "index", chroma_host="127.0.0.1", chroma_port=server.port, top_k=4)
+            real = make_embedding(settings)
+            embedder = ReusedVectors(real, real.model_name)
+            store = Store(settings, embed_model=embedder)
+            with console.status(f"{len(files)} real files, with the embedding model…"):
+                start = time.perf_counter()
+                report = ingest(store, files)
+                real_s = time.perf_counter() - start
+            real_passages = store.catalog.count("passages")
+            figures["real_passages_per_s"] = real_passages / real_s
+
+            originals = []
+            for row in store.catalog.articles():
+                item = store.catalog.to_index(row.id)
+                keys = [f"{row.id}-{i:04d}" for i in range(row.n_passages)]
+                got = store.collection.get(ids=keys, include=["embeddings"])
+                by_key = dict(zip(got["ids"], got["embeddings"], strict=True))
+                originals.append((item, [np.asarray(by_key[k]) for k in keys]))
+            folder = work / "variants"
+            folder.mkdir()
+            for v in range(1, args.variants + 1):
+                with open(folder / f"variant-{v:02d}.jsonl", "w") as fh:
+                    for item, vectors in originals:
+                        text = variant(item.text, v)
+                        for i, p in enumerate(chunk_text(text, settings.chunk_tokens, settings.chunk_overlap)):
+                            embedder.plan(p.text, vectors[min(i, len(vectors) - 1)])
+                        record = {
+                            "text": text,
+                            "title": f"{item.title} ({v})",
+                            "source": f"Variant {v}",
+                            "published": f"2005-{1 + v % 12:02d}-{1 + v % 28:02d}",
+                        }
+                        fh.write(json.dumps(record) + "\n")
+            with console.status(f"{args.variants} variants of {len(originals)} articles, vectors reused…"):
+                start = time.perf_counter()
+                variants_report = ingest(store, [folder])
+                variants_s = time.perf_counter() - start
+            passages = store.catalog.count("passages")
+            articles = store.catalog.count("articles")
+            figures["passages"] = passages
+            figures["variant_passages_per_s"] = (passages - real_passages) / variants_s
+            assert report.ok and variants_report.ok and store.vector_count() == passages
+            server_mb = du_mb(work / "server-data")
+            catalog_mb = du_mb(settings.index_dir)
+            figures["disk_mb_per_1k"] = (server_mb + catalog_mb) / passages * 1000
+
+            some_ids = tuple(r.id for r in store.catalog.articles()[:: max(1, articles // 20)][:20])
+            kinds = {
+                "no filter": None,
+                "source (1 variant)": Filters(source="variant 3"),
+                "20 articles": Filters(article_ids=some_ids),
+            }
+            table = Table(
+                f"retrieval at {passages} passages", "dense p50/p95 ms", "BM25 p50/p95 ms", "fused p50/p95 ms"
+            )
+            k = 20
+            for label, filters in kinds.items():
+                store.dense_search("warm up", k, filters)
+                row = [
+                    percentiles(lambda q, f=filters: store.dense_search(q, k, f), questions),
+                    percentiles(lambda q, f=filters: store.keyword_search(q, k, f), questions),
+                    percentiles(lambda q, f=filters: retrieve(store, q, settings.top_k, f), questions),
+                ]
+                table.add_row(label, *(f"{a:.0f} / {b:.0f}" for a, b in row))
+                figures[f"fused_p50_ms[{label}]"] = row[2][0]
+                figures[f"fused_p95_ms[{label}]"] = row[2][1]
+            figures["server_rss_mb"] = server.rss_mb()
+            figures["client_rss_mb"] = rss_mb()
+            store.close()
+
+            env = {
+                **os.environ,
+                "RAG_INDEX_DIR": str(settings.index_dir),
+                "RAG_CHROMA_HOST": "127.0.0.1",
+                "RAG_CHROMA_PORT": str(server.port),
+                "RAG_CONFIG": str(work / "none.toml"),
+            }
+            rag = [sys.executable, "-m", "rag.cli"]
+            for name, cmd in (("list", ["list", "--json"]), ("remove", ["remove", some_ids[0]])):
+                start = time.perf_counter()
+                subprocess.run([*rag, *cmd], env=env, check=True, capture_output=True, cwd=ROOT)
+                figures[f"rag_{name}_s"] = time.perf_counter() - start
+        finally:
+            server.kill()
+
+    cpu = platform.processor() or platform.machine()
+    out.print(f"{os.cpu_count()} CPUs, {cpu}; {articles} articles, {passages} passages ({real_passages} real)")
+    out.print(table)
+    facts = Table("figure", "value")
+    facts.add_row("ingest, real corpus with the model", f"{figures['real_passages_per_s']:.1f} passages/s")
+    facts.add_row("ingest, variants (vectors reused)", f"{figures['variant_passages_per_s']:.1f} passages/s")
+    facts.add_row(
+        "disk per 1k passages",
+        f"{figures['disk_mb_per_1k']:.2f} MB (server {server_mb:.0f} MB, catalog {catalog_mb:.0f} MB)",
+    )
+    facts.add_row("ChromaDB server memory (RSS)", f"{figures['server_rss_mb']:.0f} MB")
+    facts.add_row("client memory (peak RSS)", f"{figures['client_rss_mb']:.0f} MB")
+    facts.add_row("rag list (all articles, JSON)", f"{figures['rag_list_s']:.2f} s")
+    facts.add_row("rag remove (one article)", f"{figures['rag_remove_s']:.2f} s")
+    out.print(facts)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""A real `chroma run` on 127.0.0.1 for the tests and the scale benchmark: start, kill, start again."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 that a test can kill and start again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        chroma = str(Path(sys.executable).parent / "chroma")
+        assert Path(chroma).exists(), "the chroma CLI ships with the chromadb package"
+        log = open(self.folder / "chroma.log", "a")  # noqa: SIM115 - the server writes it while it runs
+        data = str(self.folder / "server-data")
+        self.proc = subprocess.Popen(
+            [chroma, "run", "--path", data, "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert self.proc.poll() is None, (self.folder / "chroma.log").read_text()
+            assert time.monotonic() < deadline, "chroma server did not start"
+            time.sleep(0.3)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory, in MB."""
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
