@@ -108,6 +108,27 @@ class ToIndex:
     published: str | None = None
 
 
+_ARTICLE_ROWS = (
+    "SELECT a.id, a.title, a.source, a.url, a.published, a.author, a.state, a.added_at, a.n_passages,"
+    " (SELECT group_concat(path, char(10)) FROM sources s WHERE s.article_id = a.id) AS paths FROM articles a"
+)
+
+
+def _article_row(r: sqlite3.Row) -> ArticleRow:
+    return ArticleRow(
+        id=r["id"],
+        title=r["title"],
+        source=r["source"],
+        url=r["url"],
+        published=r["published"],
+        author=r["author"],
+        state=r["state"],
+        added_at=r["added_at"],
+        n_passages=r["n_passages"],
+        paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
+    )
+
+
 class Catalog:
     """SQLite access; one connection, WAL mode so readers never wait for a writer."""
 
@@ -276,26 +297,51 @@ class Catalog:
 
     def articles(self, state: str = "ready") -> list[ArticleRow]:
         """Articles in `state`, oldest first, with every path they were loaded from."""
-        rows = self._db.execute(
-            "SELECT a.*, (SELECT group_concat(path, char(10)) FROM sources s WHERE s.article_id = a.id)"
-            " AS paths FROM articles a WHERE state = ? ORDER BY added_at, id",
-            (state,),
-        ).fetchall()
-        return [
-            ArticleRow(
-                id=r["id"],
-                title=r["title"],
-                source=r["source"],
-                url=r["url"],
-                published=r["published"],
-                author=r["author"],
-                state=r["state"],
-                added_at=r["added_at"],
-                n_passages=r["n_passages"],
-                paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
+        rows = self._db.execute(_ARTICLE_ROWS + " WHERE state = ? ORDER BY added_at, id", (state,)).fetchall()
+        return [_article_row(r) for r in rows]
+
+    def find_articles(
+        self, text: str = "", filters: Filters | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRow], int]:
+        """One page of the ready articles whose title, id or path holds `text` (newest first), and the count.
+
+        Runs in SQL, so a page of a 100k-article catalog costs one indexed query, not a read of all.
+        """
+        condition, params = (filters or Filters()).sql("a")
+        where = f"state = 'ready' AND {condition}"
+        if text.strip():
+            like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where += (
+                " AND (a.title LIKE ? ESCAPE '\\' OR a.id LIKE ? ESCAPE '\\'"
+                " OR EXISTS (SELECT 1 FROM sources s WHERE s.article_id = a.id AND s.path LIKE ? ESCAPE '\\'))"
             )
-            for r in rows
-        ]
+            params += [like, like, like]
+        total = int(self._db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0])
+        rows = self._db.execute(
+            _ARTICLE_ROWS + f" WHERE {where} ORDER BY added_at DESC, a.rowid DESC LIMIT ? OFFSET ?", (*params, limit, offset)
+        ).fetchall()
+        return [_article_row(r) for r in rows], total
+
+    def article_rows(self, ids: Iterable[str]) -> list[ArticleRow]:
+        """The ready articles among `ids`, in that order."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        found = {
+            r["id"]: _article_row(r)
+            for r in self._db.execute(_ARTICLE_ROWS + f" WHERE state = 'ready' AND a.id IN ({marks})", wanted)
+        }
+        return [found[i] for i in wanted if i in found]
+
+    def source_names(self, limit: int = 500) -> list[str]:
+        """The sources of ready articles, most articles first."""
+        rows = self._db.execute(
+            "SELECT min(source) FROM articles WHERE state = 'ready' AND coalesce(source, '') != ''"
+            " GROUP BY lower(source) ORDER BY count(*) DESC, lower(source) LIMIT ?",
+            (limit,),
+        )
+        return [str(r[0]) for r in rows]
 
     def resolve(self, ref: str) -> str | None:
         """An article id from an id, a unique id prefix, or a path it was loaded from."""

@@ -20,9 +20,16 @@ def test_variants_are_distinct_texts_of_the_same_shape() -> None:
 def test_small_scale_run_reports_every_figure(bbc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     figures = main(["--corpus", str(bbc), "--variants", "2", "--limit", "30", "--queries", "6"])
     assert figures["passages"] > 2.5 * 100, "the variants add about twice the real passages"
-    for key in ("real_passages_per_s", "variant_passages_per_s", "disk_mb_per_1k", "server_rss_mb", "rag_list_s"):
+    for key in (
+        "real_passages_per_s",
+        "variant_passages_per_s",
+        "disk_mb_per_1k",
+        "server_rss_mb",
+        "rag_list_s",
+        "page_load_s",
+    ):
         assert figures[key] > 0, key
-    for label in ("no filter", "source (1 variant)", "20 articles"):
+    for label in ("no filter", "source (1 variant)", "20 articles", "published in one month"):
         assert 0 < figures[f"fused_p50_ms[{label}]"] <= figures[f"fused_p95_ms[{label}]"]
     printed = capsys.readouterr().out
     assert "disk per 1k passages" in printed and "rag remove" in printed

@@ -83,3 +83,22 @@ def test_an_index_built_before_filters_gets_the_fields_once(
     stored = upgraded.collection.get(include=["metadatas"])
     assert all("_node_content" in m and "start" in m for m in stored["metadatas"]), "nothing else was lost"
     upgraded.close()
+
+
+def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+    assert ingest(store, [write_articles(tmp_path / "news")]).ok
+    catalog = store.catalog
+    first, total = catalog.find_articles(limit=3)
+    second, _ = catalog.find_articles(offset=3, limit=3)
+    assert total == 4 and len(first) == 3 and len(second) == 1
+    assert {r.title for r in first + second} == set(ARTICLES)
+    assert [r.title for r in catalog.find_articles("WIRE-")[0]] == ["wire-mar.md", "wire-jan.md"]  # newest first
+    assert catalog.find_articles("undated.md")[1] == 1, "paths are searched too"
+    assert catalog.find_articles("%")[1] == 0, "LIKE wildcards are taken literally"
+    assert catalog.find_articles("", Filters(source="herald"))[0][0].title == "herald-feb.md"
+    assert catalog.find_articles("wire", Filters(published_from="2005-03"))[1] == 1
+    assert catalog.source_names() == ["Wire", "Herald"]
+    ids = [r.id for r in first]
+    assert [r.id for r in catalog.article_rows(reversed(ids))] == ids[::-1]
+    store.close()

@@ -164,6 +164,36 @@ def test_api_flows_through_gradio_client(server: str, tmp_path: Path) -> None:
     assert "What did Peskov say about the moratorium?" in briefing
 
 
+def test_browser_search_the_articles_and_restrict_the_chat(server: str) -> None:
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(server)
+        page.wait_for_selector("#ask textarea", timeout=60_000)
+
+        page.get_by_role("tab", name="Articles").click()
+        assert "page 1 of 1" in page.locator("#article-count").inner_text()
+        page.locator("#article-search textarea, #article-search input").first.fill("diplomatic standoff")
+        page.wait_for_function("document.querySelector('#article-count').innerText.includes('of 1 ')", timeout=30_000)
+        assert "A Diplomatic Standoff" in page.locator("#articles").inner_text()
+        assert "likely to stop" not in page.locator("#articles").inner_text()
+        page.locator("#article-since textarea, #article-since input").first.fill("last week")
+        page.wait_for_function(
+            "document.querySelector('#article-count').innerText.includes('not an ISO date')", timeout=30_000
+        )
+
+        page.get_by_role("tab", name="Chat").click()
+        page.get_by_text("Ask only about…").click()
+        page.locator("#restrict-search textarea, #restrict-search input").first.fill("Diplomatic")
+        page.wait_for_timeout(1_500)  # the picker's choices come back from the server
+        page.locator("#restrict input").first.click()
+        page.get_by_role("option", name="A Diplomatic Standoff").first.click()
+        page.locator("#ask textarea").click()  # close the list
+        ask(page, "Who is the Kremlin spokesperson?")
+        cited = page.locator("#sources .source").all_inner_texts()
+        assert cited and all("A Diplomatic Standoff" in text for text in cited), cited
+        page.screenshot(path=str(ARTIFACTS / "ui-restricted.png"))
+
+
 def test_eight_concurrent_sessions_each_ask_three_questions(server: str) -> None:
     from gradio_client import Client
 

@@ -33,6 +33,8 @@ from rag.store import Store, StoreError
 from ui.render import CSS, answer_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
+PAGE_SIZE = 50  # rows of the articles table
+PICKER_MATCHES = 20  # articles offered per search in the chat's restriction picker
 MAX_UPLOAD_FILES = 500  # per upload; a folder of more goes through `rag ingest`
 _UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 # Clicking [n] scrolls the sources panel to that source and marks it, wherever Gradio puts links.
@@ -76,19 +78,38 @@ class App:
 
     # -- articles -------------------------------------------------------------------------
 
-    def article_lists(self) -> tuple[list[list[Any]], list[tuple[str, str]]]:
-        """The articles as table rows and as (label, id) choices, from one read of the catalog."""
-        articles = self.store.catalog.articles()
+    def article_page(
+        self, text: str = "", source: str | None = None, since: str = "", until: str = "", page: int = 1
+    ) -> tuple[list[list[Any]], str, int]:
+        """One page of the articles matching the search, a line saying which, and the page shown."""
+        try:
+            filters = article_filters((), source, since, until)
+        except ValueError as exc:
+            return [], f"⚠ {exc}", 1
+        pages = max(1, -(-self.store.catalog.find_articles(text, filters, 0, 0)[1] // PAGE_SIZE))
+        page = min(max(1, int(page or 1)), pages)
+        found, total = self.store.catalog.find_articles(text, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         rows = [
             [r.id, r.title, r.source or "", r.published or "", r.n_passages, r.paths[0] if r.paths else ""]
-            for r in articles
+            for r in found
         ]
-        return rows, [(f"{r.title} ({r.id[:8]})", r.id) for r in articles]
+        first = (page - 1) * PAGE_SIZE + 1
+        shown = f"{first:,}–{first + len(found) - 1:,} of {total:,}" if found else f"none of {total:,}"
+        return rows, f"Articles {shown} · page {page} of {pages}", page
 
-    def refreshed(self) -> tuple[Any, Any, Any]:
-        """The articles table, the remove list and the restrict list, as they are now."""
-        rows, choices = self.article_lists()
-        return rows, gr.update(choices=choices, value=None), gr.update(choices=choices)
+    def picker_choices(self, text: str, selected: list[str] | None) -> Any:
+        """The articles to restrict the chat to: the chosen ones, then up to 20 matching `text`."""
+        chosen = self.store.catalog.article_rows(selected or [])
+        matches = self.store.catalog.find_articles(text, None, 0, PICKER_MATCHES)[0] if text.strip() else []
+        rows = {r.id: r for r in [*chosen, *matches]}
+        choices = [(f"{r.title} ({r.id[:8]})", r.id) for r in rows.values()]
+        return gr.update(choices=choices, value=[r.id for r in chosen])
+
+    def refreshed(self, text: str = "", source: str | None = None, since: str = "", until: str = "") -> tuple[Any, ...]:
+        """The first page of the articles table, its count line, and the source lists, as they are now."""
+        rows, line, page = self.article_page(text, source, since, until, 1)
+        sources = ["", *self.store.catalog.source_names()]
+        return rows, line, page, gr.update(choices=sources), gr.update(choices=sources)
 
     def upload(
         self,
@@ -122,9 +143,14 @@ class App:
         counts = ", ".join(f"{n} {k}" for k, n in report.counts().items() if n)
         return (f"**{counts}**\n\n" + "\n".join(lines), *self.refreshed())
 
-    def remove(self, article_id: str | None) -> tuple[Any, ...]:
-        if not article_id:
-            return ("Choose an article to remove.", *self.refreshed())
+    def remove(self, ref: str | None) -> tuple[Any, ...]:
+        """Remove the article with this id (or unique id prefix, or path)."""
+        ref = (ref or "").strip()
+        if not ref:
+            return ("Give the id (or path) of the article to remove: the table's first column.", *self.refreshed())
+        article_id = self.store.catalog.resolve(ref)
+        if article_id is None:
+            return (f"No article with id or path `{html.escape(ref)}`.", *self.refreshed())
         title = self.store.catalog.article_title(article_id)
         self.store.remove(article_id)
         return (f"Removed **{html.escape(title)}**.", *self.refreshed())
@@ -132,7 +158,14 @@ class App:
     # -- chat -----------------------------------------------------------------------------
 
     def respond(
-        self, message: str, history: list[dict[str, Any]], turns: list[Turn], selected: list[str] | None
+        self,
+        message: str,
+        history: list[dict[str, Any]],
+        turns: list[Turn],
+        selected: list[str] | None = None,
+        source: str | None = None,
+        since: str = "",
+        until: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the draft, then replace it with the verified answer and update the sources."""
         message = (message or "").strip()
@@ -141,7 +174,12 @@ class App:
             return
         history = [*history, {"role": "user", "content": html.escape(message)}, {"role": "assistant", "content": "…"}]
         yield history, turns, gr.skip(), ""
-        filters = Filters(article_ids=tuple(selected)) if selected else None
+        try:
+            filters = article_filters(tuple(selected or ()), source, since, until) or None
+        except ValueError as exc:
+            history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
+            yield history, turns, gr.skip(), ""
+            return
         draft = ""
         result: Answer | None = None
         try:
@@ -172,6 +210,16 @@ class App:
         return str(path)
 
 
+def article_filters(ids: tuple[str, ...], source: str | None, since: str, until: str) -> Filters:
+    """The page's restriction controls as `Filters`; a date that is not ISO is a ValueError naming it."""
+    return Filters(
+        article_ids=ids,
+        source=(source or "").strip() or None,
+        published_from=(since or "").strip() or None,
+        published_to=(until or "").strip() or None,
+    )
+
+
 def all_sources(turns: list[Turn]) -> str:
     """Sources of every answer, newest first, so each [n] in the chat has its target."""
     blocks = []
@@ -184,7 +232,8 @@ def all_sources(turns: list[Turn]) -> str:
 
 def build(app: App) -> gr.Blocks:
     """The page's layout and wiring."""
-    rows, choices = app.article_lists()
+    rows, line, _ = app.article_page()
+    sources_now = ["", *app.store.catalog.source_names()]
     with gr.Blocks(title="News articles: cited answers") as page:
         gr.Markdown("# Ask the articles\nEvery sentence of an answer is checked against the passage it cites.")
         gr.Markdown(app.settings_line(), elem_id="settings-line")
@@ -197,29 +246,53 @@ def build(app: App) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", elem_id="send")
                     new_chat = gr.Button("New chat", elem_id="new-chat")
                     export = gr.Button("Export briefing", elem_id="export")
+                with gr.Accordion("Ask only about… (nothing chosen: every article)", open=False):
+                    find = gr.Textbox(
+                        placeholder="Type part of a title, id or path to find articles…",
+                        show_label=False,
+                        elem_id="restrict-search",
+                    )
+                    restrict = gr.Dropdown([], value=[], multiselect=True, label="These articles", elem_id="restrict")
+                    with gr.Row():
+                        chat_source = gr.Dropdown(
+                            sources_now, value="", label="Source", allow_custom_value=True, elem_id="chat-source"
+                        )
+                        chat_since = gr.Textbox("", label="Published from (YYYY[-MM[-DD]])", elem_id="chat-since")
+                        chat_until = gr.Textbox("", label="Published until", elem_id="chat-until")
                 brief_file = gr.File(label="Briefing (Markdown)", elem_id="briefing", interactive=False)
             with gr.Column(scale=2):
                 sources = gr.HTML(all_sources([]), elem_id="sources")
         with gr.Tab("Articles"):
+            with gr.Row():
+                search = gr.Textbox(
+                    placeholder="Search titles, ids and paths…", show_label=False, elem_id="article-search", scale=3
+                )
+                source = gr.Dropdown(
+                    sources_now, value="", label="Source", allow_custom_value=True, elem_id="article-source"
+                )
+                since = gr.Textbox(label="Published from", elem_id="article-since")
+                until = gr.Textbox(label="Published until", elem_id="article-until")
+            with gr.Row():
+                count = gr.Markdown(line, elem_id="article-count")
+                previous_page = gr.Button("← Previous", size="sm", elem_id="previous-page")
+                page_number = gr.Number(1, precision=0, minimum=1, label="Page", elem_id="page-number")
+                next_page = gr.Button("Next →", size="sm", elem_id="next-page")
             table = gr.Dataframe(
                 rows,
                 headers=["id", "title", "source", "published", "passages", "path"],
                 interactive=False,
                 elem_id="articles",
             )
-            restrict = gr.CheckboxGroup(
-                choices, label="Ask only about these articles (none chosen = all)", elem_id="restrict"
-            )
             uploads = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Upload articles", elem_id="upload")
             ingest_button = gr.Button("Ingest uploaded files", elem_id="ingest")
             with gr.Row():
-                to_remove = gr.Dropdown(choices, label="Article to remove", elem_id="remove-choice")
+                to_remove = gr.Textbox(label="Id (or path) of the article to remove", elem_id="remove-choice")
                 remove_button = gr.Button("Remove article", variant="stop", elem_id="remove")
             result = gr.Markdown(elem_id="article-result")
 
         ask_args: dict[str, Any] = {
             "fn": app.respond,
-            "inputs": [message, chatbot, turns, restrict],
+            "inputs": [message, chatbot, turns, restrict, chat_source, chat_since, chat_until],
             "outputs": [chatbot, turns, sources, message],
             "concurrency_id": "store",
             "concurrency_limit": 1,
@@ -232,7 +305,18 @@ def build(app: App) -> gr.Blocks:
             api_name="new_chat",
         )
         export.click(app.export, inputs=[turns], outputs=[brief_file], api_name="export")
-        lists = [table, to_remove, restrict]
+        find.change(app.picker_choices, inputs=[find, restrict], outputs=[restrict], api_name="find_articles")
+
+        search_inputs = [search, source, since, until]
+        table_outputs = [table, count, page_number]
+        for box in search_inputs:
+            box.change(lambda *a: app.article_page(*a, page=1), inputs=search_inputs, outputs=table_outputs)
+        turn_page: dict[str, Any] = {"inputs": [*search_inputs, page_number], "outputs": table_outputs}
+        previous_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) - 1), **turn_page)
+        next_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) + 1), **turn_page)
+        page_number.submit(app.article_page, api_name="articles", **turn_page)
+
+        lists = [*table_outputs, source, chat_source]
         # Ingest and remove change the article lists, and wait in the store's queue like questions.
         changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
         ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes)
