@@ -318,7 +318,8 @@ class Catalog:
             params += [like, like, like]
         total = int(self._db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0])
         rows = self._db.execute(
-            _ARTICLE_ROWS + f" WHERE {where} ORDER BY added_at DESC, a.rowid DESC LIMIT ? OFFSET ?", (*params, limit, offset)
+            _ARTICLE_ROWS + f" WHERE {where} ORDER BY added_at DESC, a.rowid DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         ).fetchall()
         return [_article_row(r) for r in rows], total
 
@@ -403,6 +404,28 @@ class Catalog:
             (match, *params, k),
         )
         return [(str(r[0]), float(r[1])) for r in rows]
+
+    def passage_keys(self, filters: Filters, limit: int) -> list[str]:
+        """Keys of up to `limit` passages of ready articles the filters allow."""
+        condition, params = filters.sql("a")
+        rows = self._db.execute(
+            "SELECT p.key FROM passages p JOIN articles a ON a.id = p.article_id"
+            f" WHERE a.state = 'ready' AND {condition} LIMIT ?",
+            (*params, limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    def allowed_keys(self, keys: list[str], filters: Filters) -> set[str]:
+        """Those of `keys` whose article the filters allow."""
+        if not keys:
+            return set()
+        condition, params = filters.sql("a")
+        rows = self._db.execute(
+            "SELECT p.key FROM passages p JOIN articles a ON a.id = p.article_id"
+            f" WHERE p.key IN ({','.join('?' * len(keys))}) AND {condition}",
+            (*keys, *params),
+        )
+        return {str(r[0]) for r in rows}
 
     def document_frequency(self, word: str) -> int:
         """Passages whose text or title holds `word` (stemmed as the keyword index stems it)."""

@@ -49,7 +49,21 @@ def test_dates_read_as_iso_prefixes() -> None:
         Filters(published_from="last week")
 
 
-def test_source_and_date_filters_in_both_indexes(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("local_max", "overfetch"),
+    [(512, 1000), (0, 1000), (0, 1)],
+    ids=["ranked from stored vectors", "kept from an unfiltered search", "ChromaDB where"],
+)
+def test_source_and_date_filters_in_both_indexes(
+    tmp_path: Path,
+    embed_model,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    local_max: int,
+    overfetch: int,
+) -> None:
+    """Each of dense search's three ways of filtering gives the same passages as SQL does."""
+    monkeypatch.setattr(rag.store, "LOCAL_RANKING_MAX", local_max)
+    monkeypatch.setattr(rag.store, "OVERFETCH", overfetch)
     store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
     assert ingest(store, [write_articles(tmp_path / "news")]).ok
     assert titles(store, None) == set(ARTICLES)
@@ -76,7 +90,7 @@ def test_an_index_built_before_filters_gets_the_fields_once(
         assert ingest(old, [write_articles(tmp_path / "news")]).ok
         with old.catalog.transaction():
             old.catalog._db.execute("DELETE FROM meta WHERE key = 'vector_fields'")
-        assert old.dense_search("steel output", 20, Filters(source="wire")) == []  # ChromaDB cannot filter these
+        assert old.collection.get(where=Filters(source="wire").where())["ids"] == []  # ChromaDB cannot filter these
         old.close()
     upgraded = Store(settings, embed_model=embed_model)
     assert titles(upgraded, Filters(source="wire")) == {"wire-jan.md", "wire-mar.md"}
