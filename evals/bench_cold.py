@@ -65,11 +65,11 @@ def ask_rows(questions: list[str], env: dict[str, str]) -> dict[str, list[float]
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=10, help="seed questions asked with the default")
     parser.add_argument("--compare-torch", type=int, default=3, help="of those, asked again on torch")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from rich.console import Console
     from rich.table import Table

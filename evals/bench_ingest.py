@@ -51,7 +51,7 @@ def bench_ours(files: list[Path], workdir: Path, **settings: object) -> tuple[fl
     from rag.store import Store
 
     store = Store(Settings(index_dir=workdir, **settings))  # type: ignore[arg-type]
-    store.embed_model.get_text_embedding("warm up")
+    store.embed_model.get_text_embedding_batch(["warm up"])
     start = time.perf_counter()
     report = ingest(store, files)
     elapsed = time.perf_counter() - start
@@ -97,11 +97,11 @@ def bench_plain_llamaindex(articles, settings, workdir: Path) -> tuple[float, in
     return time.perf_counter() - start, int(collection.count())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "bbc")
     parser.add_argument("--limit", type=int, default=None, help="only the first N corpus files")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from rich.console import Console
     from rich.table import Table
