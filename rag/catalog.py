@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from rag.articles import Article
 from rag.chunking import Passage
-from rag.filters import Filters, published_day
+from rag.filters import Filters, lower_text, published_day
 from rag.nlp import stopwords
 
 SCHEMA = """
@@ -54,6 +55,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
 """
 
 _QUERY_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def like_escaped(text: str) -> str:
+    """`text` for a LIKE pattern with ESCAPE '\\': its % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def passage_key(article_id: str, index: int) -> str:
@@ -130,21 +136,42 @@ def _article_row(r: sqlite3.Row) -> ArticleRow:
 
 
 class Catalog:
-    """SQLite access; one connection, WAL mode so readers never wait for a writer."""
+    """SQLite access; a connection per thread, WAL mode so readers never wait for a writer.
+
+    Each thread (the chat page serves requests on several) has its own connection, so a
+    read sees committed data only and never runs inside another thread's transaction.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.create_function("published_day", 1, published_day, deterministic=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.create_function("published_day", 1, published_day, deterministic=True)
+            db.create_function("lower_text", 1, lower_text, deterministic=True)
+            self._local.db = db
+            with self._guard:
+                self._connections.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        with self._guard:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -310,7 +337,7 @@ class Catalog:
         condition, params = (filters or Filters()).sql("a")
         where = f"state = 'ready' AND {condition}"
         if text.strip():
-            like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = "%" + like_escaped(text.strip()) + "%"
             where += (
                 " AND (a.title LIKE ? ESCAPE '\\' OR a.id LIKE ? ESCAPE '\\'"
                 " OR EXISTS (SELECT 1 FROM sources s WHERE s.article_id = a.id AND s.path LIKE ? ESCAPE '\\'))"
@@ -339,7 +366,7 @@ class Catalog:
         """The sources of ready articles, most articles first."""
         rows = self._db.execute(
             "SELECT min(source) FROM articles WHERE state = 'ready' AND coalesce(source, '') != ''"
-            " GROUP BY lower(source) ORDER BY count(*) DESC, lower(source) LIMIT ?",
+            " GROUP BY lower_text(source) ORDER BY count(*) DESC, lower_text(source) LIMIT ?",
             (limit,),
         )
         return [str(r[0]) for r in rows]
@@ -353,7 +380,8 @@ class Catalog:
         if row is not None:
             return str(row[0])
         rows = self._db.execute(
-            "SELECT id FROM articles WHERE id LIKE ? AND state = 'ready' LIMIT 2", (ref + "%",)
+            "SELECT id FROM articles WHERE id LIKE ? ESCAPE '\\' AND state = 'ready' LIMIT 2",
+            (like_escaped(ref) + "%",),
         ).fetchall()
         return str(rows[0][0]) if len(rows) == 1 and len(ref) >= 4 else None
 

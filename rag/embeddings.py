@@ -141,9 +141,10 @@ def onnx_dir(settings: Settings) -> Path:
 def _onnx(settings: Settings) -> Embedder:
     import sys
 
-    from rag.onnx_embedding import OnnxEmbedding, export, graph_path
+    from rag.onnx_embedding import OnnxEmbedding, check_supported, export, graph_path
 
     model_dir = local_model_path(settings.embed_model)
+    check_supported(model_dir)
     folder = onnx_dir(settings)
     graph = graph_path(model_dir, folder, settings.embed_precision)
     if not graph.is_file():

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_ISO_DAY = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_ISO_DAY = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?!\d)")
 
 
 def published_day(published: str | None) -> int:
@@ -25,6 +25,11 @@ def published_day(published: str | None) -> int:
         return 0
     year, month, day = match.groups()
     return int(f"{year}{month or '00'}{day or '00'}")
+
+
+def lower_text(text: str | None) -> str:
+    """Lower case as Python does it (SQLite's own lower() knows only ASCII): "ÖRF" -> "örf"."""
+    return (text or "").lower()
 
 
 def _bound(value: str, fill: str) -> int:
@@ -37,7 +42,7 @@ def _bound(value: str, fill: str) -> int:
 
 def vector_metadata(article_id: str, source: str | None, published: str | None) -> dict[str, Any]:
     """The fields every passage vector carries so that ChromaDB can filter on them."""
-    return {"article_id": article_id, "source": (source or "").lower(), "published_day": published_day(published)}
+    return {"article_id": article_id, "source": lower_text(source), "published_day": published_day(published)}
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class Filters:
     def sql(self, alias: str = "a") -> tuple[str, list[Any]]:
         """A condition on the `articles` table (as `alias`) and its parameters; `1` when none.
 
-        `published_day` is `published_day` above, registered on the catalog's connection.
+        `published_day` and `lower_text` are the functions above, registered on the catalog's
+        connections.
         """
         parts: list[str] = []
         params: list[Any] = []
@@ -79,7 +85,7 @@ class Filters:
             parts.append(f"{alias}.id IN ({','.join('?' * len(self.article_ids))})")
             params += list(self.article_ids)
         if self.source:
-            parts.append(f"lower(coalesce({alias}.source, '')) = ?")
+            parts.append(f"lower_text({alias}.source) = ?")
             params.append(self.source.lower())
         days = self._days()
         if days:

@@ -104,6 +104,24 @@ def export(model_dir: Path, onnx_dir: Path, precision: Precision = "fp32") -> Pa
     return target
 
 
+def check_supported(model_dir: Path) -> None:
+    """Refuse a model this runtime would embed differently from sentence-transformers.
+
+    The graph takes BERT's three inputs and the vectors are mean-pooled: right for
+    all-MiniLM-L6-v2 and other BERT sentence-transformers with mean pooling; MPNet,
+    RoBERTa or CLS pooling would give other vectors under the same recorded name.
+    """
+    config = json.loads((model_dir / "config.json").read_text())
+    pooling_file = model_dir / "1_Pooling" / "config.json"
+    pooling = json.loads(pooling_file.read_text()) if pooling_file.is_file() else {}
+    if config.get("model_type") != "bert" or not pooling.get("pooling_mode_mean_tokens"):
+        raise ValueError(
+            f"embed_backend 'onnx' runs BERT sentence-transformers with mean pooling; {model_dir} is "
+            f"{config.get('model_type')!r} with {'mean' if pooling.get('pooling_mode_mean_tokens') else 'other'} "
+            "pooling: use embed_backend = 'local' for it"
+        )
+
+
 def max_seq_length(model_dir: Path) -> int:
     """sentence-transformers' truncation length for the model (256 for all-MiniLM-L6-v2)."""
     config = model_dir / "sentence_bert_config.json"

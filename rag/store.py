@@ -111,6 +111,8 @@ class Store:
                 self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
             return
         with self.writing():
+            if self.catalog.get_meta("vector_fields") == VECTOR_FIELDS:  # another process did it meanwhile
+                return
             keys, fields = [], []
             for row in self.catalog.articles():
                 article_fields = vector_metadata(row.id, row.source, row.published)
@@ -389,6 +391,8 @@ class Store:
         if not keys:
             return []
         got = self._call("searching", lambda: self.collection.get(ids=keys, include=["embeddings"]))
+        if not got["ids"]:  # the catalog lists passages the collection lacks (a server that lost its data)
+            return []
         vectors = np.asarray(got["embeddings"], dtype=np.float32)
         query = np.asarray(embedding, dtype=np.float32)
         cosines = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12, None)

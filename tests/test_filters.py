@@ -41,6 +41,7 @@ def test_dates_read_as_iso_prefixes() -> None:
     assert published_day("2005-02-20T10:00:00Z") == 20050220
     assert published_day("2005") == 20050000
     assert published_day("20 Feb 2005") == 0 and published_day(None) == 0
+    assert published_day("20050112") == 0, "not ISO: undated rather than read as the year 2005"
     assert Filters(published_from="2005-02", published_to="2005-02").where() == {
         "$and": [{"published_day": {"$gte": 20050200}}, {"published_day": {"$lte": 20050299}}]
     }
@@ -115,4 +116,18 @@ def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path,
     assert catalog.source_names() == ["Wire", "Herald"]
     ids = [r.id for r in first]
     assert [r.id for r in catalog.article_rows(reversed(ids))] == ids[::-1]
+    store.close()
+
+
+def test_sources_compare_in_any_script_and_wildcards_are_literal(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "orf.md").write_text("---\ntitle: Wien\nsource: ÖRF\n---\nSteel output in Linz rose.\n")
+    (folder / "tass.md").write_text("---\ntitle: Moskva\nsource: ТАСС\n---\nSteel output in Tula fell.\n")
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+    assert ingest(store, [folder]).ok
+    assert titles(store, Filters(source="örf")) == {"Wien"}
+    assert titles(store, Filters(source="тасс")) == {"Moskva"}
+    assert sorted(store.catalog.source_names()) == ["ÖRF", "ТАСС"]
+    assert store.catalog.resolve("____") is None and store.catalog.resolve("%%%%") is None
     store.close()

@@ -73,6 +73,14 @@ def test_torch_and_onnx_fp32_share_an_index_and_int8_needs_reindex(tmp_path: Pat
     reopened.close()
 
 
+def test_a_model_onnx_would_embed_differently_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "mpnet"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "mpnet"}')
+    with pytest.raises(ValueError, match="use embed_backend = 'local'"):
+        make_embedding(Settings(embed_backend="onnx", embed_model=str(folder)))
+
+
 def test_export_happens_once_and_leaves_no_partial_file(tmp_path: Path) -> None:
     model = local_model_path(DEFAULT_EMBED_MODEL)
     first = export(model, tmp_path, "fp32")

@@ -86,9 +86,12 @@ class App:
             filters = article_filters((), source, since, until)
         except ValueError as exc:
             return [], f"⚠ {exc}", 1
-        pages = max(1, -(-self.store.catalog.find_articles(text, filters, 0, 0)[1] // PAGE_SIZE))
-        page = min(max(1, int(page or 1)), pages)
+        page = max(1, int(page or 1))
         found, total = self.store.catalog.find_articles(text, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:  # past the end (the collection shrank, or Next on the last page): show the last
+            page = pages
+            found, total = self.store.catalog.find_articles(text, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         rows = [
             [r.id, r.title, r.source or "", r.published or "", r.n_passages, r.paths[0] if r.paths else ""]
             for r in found
@@ -319,8 +322,10 @@ def build(app: App) -> gr.Blocks:
         lists = [*table_outputs, source, chat_source]
         # Ingest and remove change the article lists, and wait in the store's queue like questions.
         changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
-        ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes)
-        remove_button.click(app.remove, inputs=[to_remove], api_name="remove", **changes)
+        # Then the table again, as the search and filters on the page ask for it.
+        again: dict[str, Any] = {"fn": app.article_page, "inputs": search_inputs, "outputs": table_outputs}
+        ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes).then(**again)
+        remove_button.click(app.remove, inputs=[to_remove], api_name="remove", **changes).then(**again)
         # Articles ingested by another process show up on reload.
         page.load(app.refreshed, outputs=lists, api_name=False)
     return page
