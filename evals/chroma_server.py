@@ -1,4 +1,4 @@
-"""A real `chroma run` on 127.0.0.1 for the tests and the scale benchmark: start, kill, start again."""
+"""Local servers for the tests and benchmarks: a free port, a real `chroma run` on 127.0.0.1, memory of a process."""
 
 from __future__ import annotations
 
@@ -55,7 +55,12 @@ class ChromaServer:
     def rss_mb(self) -> float:
         """The server process's resident memory, in MB."""
         assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return rss_mb(self.proc.pid)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

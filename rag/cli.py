@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from rag.errors import RagError
 from rag.settings import Settings, config_path, load_settings
 
 if TYPE_CHECKING:
@@ -48,15 +49,15 @@ def settings() -> Settings:
 @contextmanager
 def open_store(check_model: bool = True) -> Iterator[Store]:
     """The store, with its known failures turned into one-line errors."""
-    from rag.store import Store, StoreError
+    from rag.store import Store
 
     try:
         store = Store(settings(), check_model=check_model)
-    except StoreError as exc:
+    except RagError as exc:
         raise fail(str(exc)) from None
     try:
         yield store
-    except StoreError as exc:
+    except RagError as exc:  # any of the product's errors, raised while the store is in use
         raise fail(str(exc)) from None
     finally:
         store.close()
@@ -191,7 +192,7 @@ def ask(
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
     from rag.answer import Answer, Token, stream_answer
-    from rag.llms import BackendError, make_llm
+    from rag.llms import make_llm
 
     cfg = settings()
     if backend:
@@ -205,7 +206,7 @@ def ask(
                     err.print(event.text, end="", style="dim", highlight=False)
                 elif isinstance(event, Answer):
                     result = event
-        except BackendError as exc:
+        except RagError as exc:
             raise fail(str(exc)) from None
     assert result is not None
     if err.is_terminal and not as_json:
@@ -248,21 +249,20 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the chat page (Gradio) on 127.0.0.1:7860 by default; beyond it only with a login."""
-    from rag.store import StoreError
-    from ui.app import ExposedWithoutLogin, check_exposure
+    from ui.app import check_exposure
     from ui.app import serve as run_server
 
     cfg = settings()
     cfg = _with(cfg, **{k: v for k, v in (("ui_host", host), ("ui_port", port)) if v is not None})
     try:
         warning = check_exposure(cfg, insecure_no_login)
-    except ExposedWithoutLogin as exc:
+    except RagError as exc:
         raise fail(str(exc)) from None
     if warning:
         err.print(f"[bold yellow]{warning}[/]", highlight=False)
     try:
         run_server(cfg)
-    except StoreError as exc:
+    except RagError as exc:
         raise fail(str(exc)) from None
 
 
@@ -276,7 +276,7 @@ def brief(
     """Ask a few questions about TOPIC and print a cited Markdown briefing."""
     from rag.brief import brief_topic, briefing
     from rag.chat import Chat
-    from rag.llms import BackendError, make_llm
+    from rag.llms import make_llm
 
     cfg = settings()
     with open_store() as store:
@@ -284,7 +284,7 @@ def brief(
             chat = Chat(store, make_llm(cfg), cfg)
             with err.status(f"asking about {topic}…"):
                 turns = brief_topic(chat, topic)
-        except BackendError as exc:
+        except RagError as exc:
             raise fail(str(exc)) from None
     text = briefing(turns, title=f"Briefing: {topic}")
     if output:
@@ -310,9 +310,9 @@ def eval_suite(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a setting for this run: KEY=VALUE (repeatable).")
     ] = None,
-    cache_dir: Annotated[Path, typer.Option("--cache-dir", help="Suite indexes and cached replies.")] = Path(
-        "evals/.cache"
-    ),
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Suite indexes and cached replies [default: evals/.cache].")
+    ] = None,
     split: Annotated[
         str | None, typer.Option("--split", help="Only this split: dev (tune here) or test (report only).")
     ] = None,
@@ -326,10 +326,10 @@ def eval_suite(
     from rag.eval import baseline
     from rag.eval.report import markdown, write
     from rag.eval.runner import run_suite
-    from rag.eval.suite import SPLITS, SuiteError, load_suite
-    from rag.llms import BackendError
-    from rag.store import StoreError
+    from rag.eval.suite import PROJECT_ROOT, SPLITS, load_suite
 
+    evals_dir = PROJECT_ROOT / "evals"  # defaults are the project's, wherever rag eval runs from
+    cache_dir = cache_dir or evals_dir / ".cache"
     cfg = settings()
     changes = {}
     for item in overrides or []:
@@ -349,7 +349,7 @@ def eval_suite(
         raise fail("--update-baseline records the whole suite: leave out --split")
     try:
         chosen = load_suite(suite)
-    except SuiteError as exc:
+    except RagError as exc:
         raise fail(str(exc)) from None
     with _progress(False) as progress:
         task = progress.add_task(f"eval {chosen.name}", total=None, current="")
@@ -364,16 +364,16 @@ def eval_suite(
             result = run_suite(
                 chosen, cfg, cache_dir, use_cache=not no_cache, progress=report, split=split, pipeline=pipeline
             )
-        except (BackendError, StoreError, RuntimeError) as exc:
+        except (RagError, RuntimeError) as exc:
             raise fail(str(exc)) from None
     comparison = baseline.compare(result, baseline.read(compare)) if compare else None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = out_dir or Path("evals") / "runs" / f"{chosen.name}-{stamp}"
+    folder = out_dir or evals_dir / "runs" / f"{chosen.name}-{stamp}"
     files = write(result, folder, comparison)
     out.print(markdown(result, comparison), highlight=False)
     out.print(f"wrote {', '.join(str(f) for f in files)}", style="dim", highlight=False)
     if update_baseline:
-        target = compare or Path("evals") / "baseline.json"
+        target = compare or evals_dir / "baseline.json"
         baseline.update(target, result)
         out.print(f"baseline for {chosen.name} written to {target}", highlight=False)
         return

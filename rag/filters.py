@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rag.errors import FilterError
+
 _ISO_DAY = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?!\d)")
 
 
@@ -61,7 +63,7 @@ class Filters:
                 try:
                     _bound(value, "0")
                 except ValueError as exc:
-                    raise ValueError(f"{name}: {exc}") from None
+                    raise FilterError(f"{name}: {exc}") from None
 
     def __bool__(self) -> bool:
         return bool(self.article_ids or self.source or self.published_from or self.published_to)

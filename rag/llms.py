@@ -16,13 +16,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from rag.errors import RagError
 from rag.settings import DEFAULT_LLM_MODEL, Settings
 
 Message = dict[str, str]
 SEED = 42
 
 
-class BackendError(Exception):
+class BackendError(RagError):
     """A model backend is unreachable or misconfigured."""
 
 

@@ -22,6 +22,7 @@ import frontmatter
 import yaml
 
 from rag.articles import METADATA_FIELDS, Article, fallback_title, normalize_text
+from rag.errors import RagError
 from rag.guard import is_instruction
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
@@ -34,7 +35,7 @@ _HEADLINE_MAX = 150
 Loaded = tuple[list["Article"], list["LoadError"]]
 
 
-class LoadError(Exception):
+class LoadError(RagError):
     """A file or record that cannot become an article; `str()` names where and why."""
 
     def __init__(self, where: str, reason: str) -> None:

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from rag.errors import EmbeddingError
+
 Precision = Literal["fp32", "int8"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -115,7 +117,7 @@ def check_supported(model_dir: Path) -> None:
     pooling_file = model_dir / "1_Pooling" / "config.json"
     pooling = json.loads(pooling_file.read_text()) if pooling_file.is_file() else {}
     if config.get("model_type") != "bert" or not pooling.get("pooling_mode_mean_tokens"):
-        raise ValueError(
+        raise EmbeddingError(
             f"embed_backend 'onnx' runs BERT sentence-transformers with mean pooling; {model_dir} is "
             f"{config.get('model_type')!r} with {'mean' if pooling.get('pooling_mode_mean_tokens') else 'other'} "
             "pooling: use embed_backend = 'local' for it"

@@ -24,6 +24,7 @@ import numpy as np
 from rag.catalog import Catalog, PassageRow, ToIndex, passage_key
 from rag.chunking import Passage, chunk_text
 from rag.embeddings import Embedder, embedding_name, make_embedding
+from rag.errors import RagError
 from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
 
@@ -41,7 +42,7 @@ OVERFETCH = 1000  # else it keeps the allowed ones among this many nearest (abou
 TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
 
 
-class StoreError(Exception):
+class StoreError(RagError):
     """The index cannot be used as configured; the message says what to do."""
 
 

@@ -80,6 +80,7 @@ def llm(seeded):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def bbc() -> Path:
+    """The BBC corpus beside the project (`../shared/corpora/bbc`); a test that needs it fails without it."""
     if not BBC.is_dir():
-        pytest.skip(f"BBC corpus not found at {BBC}")
+        pytest.fail(f"the BBC corpus is not at {BBC}: these tests need ../shared/corpora/bbc beside the project")
     return BBC

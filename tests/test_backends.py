@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from evals.chroma_server import free_port
 from rag.llms import default_gguf
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rag(index_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

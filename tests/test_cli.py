@@ -104,3 +104,29 @@ def test_serve_beyond_loopback_needs_a_login(tmp_path: Path) -> None:
     assert "ui_username" in lines[0] and "--insecure-no-login" in lines[0]
     shared = rag(tmp_path, "serve", "--port", "7999", RAG_UI_SHARE="true")
     assert shared.returncode == 2 and "public share link" in shared.stderr
+
+
+def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
+    for n, (env, expected) in enumerate(
+        (
+            ({"RAG_EMBED_BACKEND": "openai_like"}, "embed_backend 'openai_like' needs embed_base_url"),
+            ({"RAG_EMBED_BACKEND": "local", "RAG_EMBED_MODEL": str(tmp_path / "nowhere")}, "is not a local"),
+        )
+    ):
+        done = rag(tmp_path / str(n), "ask", "Who is the Kremlin spokesperson?", **env)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], done.stderr
+
+
+def test_every_reported_error_is_a_rag_error() -> None:
+    from rag.errors import EmbeddingError, FilterError, RagError
+    from rag.eval.suite import SuiteError
+    from rag.llms import BackendError
+    from rag.loaders import LoadError
+    from rag.store import ModelMismatch, StoreError, StoreUnavailable
+    from ui.app import ExposedWithoutLogin
+
+    kinds = (EmbeddingError, FilterError, SuiteError, BackendError, LoadError, StoreError, ModelMismatch)
+    assert all(issubclass(kind, RagError) for kind in (*kinds, StoreUnavailable, ExposedWithoutLogin))

@@ -22,8 +22,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.mark.parametrize("name", ["seeds", "bbc", "redteam"])
 def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
     suite = load_suite(name, ROOT)
-    if not all(folder.is_dir() for folder in suite.corpus):
-        pytest.skip(f"corpus of {name} not here: {suite.corpus}")
+    missing = [str(folder) for folder in suite.corpus if not folder.is_dir()]
+    assert not missing, f"the corpus of suite {name} is missing: {missing}"
     for case in suite.cases:
         for evidence in case.evidence:
             articles, errors = load_file(article_file(suite, evidence.article), 10**7)
@@ -215,3 +215,10 @@ def test_an_answer_to_an_unanswerable_question_or_stating_no_fact_is_wrong() -> 
     metrics = aggregate(scored, k=4)
     assert metrics["wrong_shown"] == 2
     assert metrics["shown_answers_right"] == round(1 / 3, 4)  # refusals are not shown answers
+
+
+def test_suites_are_found_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    suite = load_suite("seeds")
+    assert suite.path == ROOT / "evals" / "suites" / "seeds.jsonl"
+    assert suite.corpus == [SEEDS]

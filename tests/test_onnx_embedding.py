@@ -13,6 +13,7 @@ import pytest
 
 from rag.chunking import chunk_text
 from rag.embeddings import embedding_name, local_model_path, make_embedding
+from rag.errors import EmbeddingError
 from rag.ingest import ingest
 from rag.onnx_embedding import export, graph_path
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
@@ -77,7 +78,7 @@ def test_a_model_onnx_would_embed_differently_is_refused(tmp_path: Path) -> None
     folder = tmp_path / "mpnet"
     folder.mkdir()
     (folder / "config.json").write_text('{"model_type": "mpnet"}')
-    with pytest.raises(ValueError, match="use embed_backend = 'local'"):
+    with pytest.raises(EmbeddingError, match="use embed_backend = 'local'"):
         make_embedding(Settings(embed_backend="onnx", embed_model=str(folder)))
 
 

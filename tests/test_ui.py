@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.chroma_server import free_port
 from tests.browser import chromium
 from tests.conftest import ROOT, SEEDS
 
@@ -27,12 +27,6 @@ NEW_ARTICLE = (
     "The mining company Zorblax has signed a lithium supply deal with the Norwegian government worth 40 million euros. "
     "Chief executive Ingrid Halvorsen said the first shipments would leave Tromso in March."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -24,12 +24,13 @@ from rag.answer import Answer, Token
 from rag.brief import briefing
 from rag.chat import Chat, Turn
 from rag.embeddings import embedding_label
+from rag.errors import FilterError, RagError
 from rag.ingest import ingest
-from rag.llms import LLM, BackendError, make_llm
+from rag.llms import LLM, make_llm
 from rag.loaders import SUPPORTED_SUFFIXES
 from rag.retrieve import Filters
 from rag.settings import Settings
-from rag.store import Store, StoreError
+from rag.store import Store
 from ui.render import CSS, answer_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
@@ -84,7 +85,7 @@ class App:
         """One page of the articles matching the search, a line saying which, and the page shown."""
         try:
             filters = article_filters((), source, since, until)
-        except ValueError as exc:
+        except FilterError as exc:
             return [], f"⚠ {exc}", 1
         page = max(1, int(page or 1))
         found, total = self.store.catalog.find_articles(text, filters, (page - 1) * PAGE_SIZE, PAGE_SIZE)
@@ -179,7 +180,7 @@ class App:
         yield history, turns, gr.skip(), ""
         try:
             filters = article_filters(tuple(selected or ()), source, since, until) or None
-        except ValueError as exc:
+        except FilterError as exc:
             history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
             yield history, turns, gr.skip(), ""
             return
@@ -194,7 +195,7 @@ class App:
                     yield history, turns, gr.skip(), ""
                 else:
                     result = event
-        except (BackendError, StoreError) as exc:
+        except RagError as exc:
             history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
             yield history, turns, gr.skip(), ""
             return
@@ -214,7 +215,7 @@ class App:
 
 
 def article_filters(ids: tuple[str, ...], source: str | None, since: str, until: str) -> Filters:
-    """The page's restriction controls as `Filters`; a date that is not ISO is a ValueError naming it."""
+    """The page's restriction controls as `Filters`; a date that is not ISO is a FilterError naming it."""
     return Filters(
         article_ids=ids,
         source=(source or "").strip() or None,
@@ -338,7 +339,7 @@ def upload_name(name: str) -> str:
     return cleaned or "upload.txt"
 
 
-class ExposedWithoutLogin(Exception):
+class ExposedWithoutLogin(RagError):
     """The page would be reachable from other machines with no login."""
 
 
