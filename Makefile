@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test eval lint bench soak clean
+.PHONY: install browser run test test-fast eval lint bench soak clean
 
 # llama.cpp built for one fixed instruction set (x86-64 with AVX2, FMA, F16C; no AVX-512),
 # not for the host: a build tuned to the host writes different greedy text on an AVX-512
@@ -46,6 +46,11 @@ test: install browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
+
+# The pipeline's logic with deterministic fake models: no model, no browser, under a minute.
+test-fast: install
+	$(BIN)/ruff check rag ui tests evals
+	$(BIN)/python -m pytest -q -m fast
 
 # Debian's Chromium for the browser tests; installed once, skipped when present.
 browser:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import EmbeddingError
+from rag.registry import Registry
 from rag.settings import DEFAULT_EMBED_MODEL, Settings
 
 if TYPE_CHECKING:  # each backend imports its own classes when it is made
@@ -24,29 +24,13 @@ class Embedder(Protocol):
     def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False) -> list[list[float]]: ...
 
 
-EmbeddingFactory = Callable[[Settings], Embedder]
-_BACKENDS: dict[str, EmbeddingFactory] = {}
-
-
-def register(name: str) -> Callable[[EmbeddingFactory], EmbeddingFactory]:
-    """Add an embedding backend under `name` (the value of `embed_backend`)."""
-
-    def wrap(factory: EmbeddingFactory) -> EmbeddingFactory:
-        _BACKENDS[name] = factory
-        return factory
-
-    return wrap
+BACKENDS: Registry[Embedder] = Registry("embed_backend", EmbeddingError)
+register = BACKENDS.register
 
 
 def make_embedding(settings: Settings) -> Embedder:
     """The embedding model the settings name."""
-    try:
-        factory = _BACKENDS[settings.embed_backend]
-    except KeyError:
-        raise EmbeddingError(
-            f"unknown embed_backend {settings.embed_backend!r}; choose one of {sorted(_BACKENDS)}"
-        ) from None
-    return factory(settings)
+    return BACKENDS.make(settings)
 
 
 def embedding_name(settings: Settings) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import atexit
 import importlib.resources
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from rag.errors import RagError
+from rag.registry import Registry
 from rag.settings import DEFAULT_LLM_MODEL, Settings
 
 Message = dict[str, str]
@@ -45,27 +46,13 @@ class LLM(Protocol):
         ...
 
 
-LLMFactory = Callable[[Settings], LLM]
-_BACKENDS: dict[str, LLMFactory] = {}
-
-
-def register(name: str) -> Callable[[LLMFactory], LLMFactory]:
-    """Add a language-model backend under `name` (the value of `llm_backend`)."""
-
-    def wrap(factory: LLMFactory) -> LLMFactory:
-        _BACKENDS[name] = factory
-        return factory
-
-    return wrap
+BACKENDS: Registry[LLM] = Registry("llm_backend", BackendError)
+register = BACKENDS.register
 
 
 def make_llm(settings: Settings) -> LLM:
     """The language model the settings name."""
-    try:
-        factory = _BACKENDS[settings.llm_backend]
-    except KeyError:
-        raise BackendError(f"unknown llm_backend {settings.llm_backend!r}; choose one of {sorted(_BACKENDS)}") from None
-    return factory(settings)
+    return BACKENDS.make(settings)
 
 
 def default_gguf() -> Path:

@@ -49,8 +49,10 @@ class Settings(BaseSettings):
     )
 
     # Embedding backend
-    embed_backend: Literal["onnx", "local", "ollama", "openai_like", "openai"] = Field(
-        "onnx", description="onnx (bundled model on ONNX Runtime), local (the same on torch), or a server."
+    embed_backend: str = Field(
+        "onnx",
+        description="onnx (bundled model on ONNX Runtime), local (the same on torch), ollama, openai_like, openai; "
+        "checked by the registry in rag.embeddings.",
     )
     embed_precision: Literal["fp32", "int8"] = Field(
         "fp32", description="onnx only: fp32 (the torch model's vectors) or int8 (dynamically quantised)."
@@ -62,7 +64,9 @@ class Settings(BaseSettings):
     embed_threads: int = Field(0, ge=0, description="Threads for onnx/local embeddings; 0 = all cores.")
 
     # Language model backend
-    llm_backend: Literal["llamacpp", "ollama", "openai_like", "openai"] = "llamacpp"
+    llm_backend: str = Field(
+        "llamacpp", description="llamacpp, ollama, openai_like, openai; checked by the registry in rag.llms."
+    )
     llm_model: str = Field(DEFAULT_LLM_MODEL, description="Model name, or GGUF path for llamacpp.")
     llm_base_url: str | None = None
     llm_api_key: str | None = None

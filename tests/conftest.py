@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +26,30 @@ HOSTILE = (
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 
 
+# The fast tier (`make test-fast`, `pytest -m fast`): the pipeline's logic with the fake
+# models of tests/fakes.py or none, real ChromaDB and SQLite, no browser, under a minute.
+FAST_MODULES = {"test_chunking", "test_loaders", "test_question", "test_guard", "test_filters", "test_fast_pipeline"}
+MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Settings must never come from a developer's own rag.toml.
     os.environ["RAG_CONFIG"] = str(ROOT / "tests" / "no-such-rag.toml")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in FAST_MODULES:
+            item.add_marker(pytest.mark.fast)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast tier fails if any test in it loaded a real model's runtime."""
+    if session.config.getoption("markexpr") == "fast":
+        loaded = [m for m in MODEL_MODULES if m in sys.modules]
+        if loaded:
+            print(f"\nfast tier: a test loaded {loaded}; move it out of FAST_MODULES or use tests/fakes.py")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

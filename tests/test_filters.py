@@ -1,4 +1,6 @@
-"""Filters by article, source and date run in SQL and in ChromaDB's `where`, old indexes included."""
+"""Filters by article, source and date run in SQL and in ChromaDB's `where`, old indexes included.
+
+The fake embedding model (tests/fakes.py) is enough: every allowed passage is asked for."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from rag.ingest import ingest
 from rag.retrieve import retrieve
 from rag.settings import Settings
 from rag.store import Store
+from tests.fakes import FakeEmbedding
 
 ARTICLES = {
     "wire-jan.md": ("Wire", "2005-01-12", "Steel output rose in January at the Sheffield works, the company said."),
@@ -57,7 +60,6 @@ def test_dates_read_as_iso_prefixes() -> None:
 )
 def test_source_and_date_filters_in_both_indexes(
     tmp_path: Path,
-    embed_model,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
     local_max: int,
     overfetch: int,
@@ -65,7 +67,7 @@ def test_source_and_date_filters_in_both_indexes(
     """Each of dense search's three ways of filtering gives the same passages as SQL does."""
     monkeypatch.setattr(rag.store, "LOCAL_RANKING_MAX", local_max)
     monkeypatch.setattr(rag.store, "OVERFETCH", overfetch)
-    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=FakeEmbedding())
     assert ingest(store, [write_articles(tmp_path / "news")]).ok
     assert titles(store, None) == set(ARTICLES)
     assert titles(store, Filters(source="wire")) == {"wire-jan.md", "wire-mar.md"}
@@ -79,29 +81,25 @@ def test_source_and_date_filters_in_both_indexes(
     store.close()
 
 
-def test_an_index_built_before_filters_gets_the_fields_once(
-    tmp_path: Path,
-    embed_model,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-) -> None:
+def test_an_index_built_before_filters_gets_the_fields_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(index_dir=tmp_path / "index")
     with monkeypatch.context() as patch:  # vectors as the previous version wrote them: the article id only
         patch.setattr(rag.store, "vector_metadata", lambda article_id, source, published: {"article_id": article_id})
-        old = Store(settings, embed_model=embed_model)
+        old = Store(settings, embed_model=FakeEmbedding())
         assert ingest(old, [write_articles(tmp_path / "news")]).ok
         with old.catalog.transaction():
             old.catalog._db.execute("DELETE FROM meta WHERE key = 'vector_fields'")
         assert old.collection.get(where=Filters(source="wire").where())["ids"] == []  # ChromaDB cannot filter these
         old.close()
-    upgraded = Store(settings, embed_model=embed_model)
+    upgraded = Store(settings, embed_model=FakeEmbedding())
     assert titles(upgraded, Filters(source="wire")) == {"wire-jan.md", "wire-mar.md"}
     stored = upgraded.collection.get(include=["metadatas"])
     assert all("_node_content" in m and "start" in m for m in stored["metadatas"]), "nothing else was lost"
     upgraded.close()
 
 
-def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
-    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path) -> None:
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=FakeEmbedding())
     assert ingest(store, [write_articles(tmp_path / "news")]).ok
     catalog = store.catalog
     first, total = catalog.find_articles(limit=3)
@@ -119,12 +117,12 @@ def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path,
     store.close()
 
 
-def test_sources_compare_in_any_script_and_wildcards_are_literal(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_sources_compare_in_any_script_and_wildcards_are_literal(tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
     (folder / "orf.md").write_text("---\ntitle: Wien\nsource: ÖRF\n---\nSteel output in Linz rose.\n")
     (folder / "tass.md").write_text("---\ntitle: Moskva\nsource: ТАСС\n---\nSteel output in Tula fell.\n")
-    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=embed_model)
+    store = Store(Settings(index_dir=tmp_path / "index"), embed_model=FakeEmbedding())
     assert ingest(store, [folder]).ok
     assert titles(store, Filters(source="örf")) == {"Wien"}
     assert titles(store, Filters(source="тасс")) == {"Moskva"}

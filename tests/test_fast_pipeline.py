@@ -1,0 +1,81 @@
+"""The whole question pipeline with the deterministic fake models (fast tier: no model, no browser).
+
+Real ChromaDB and SQLite; the models come from `tests/fakes.py` through the registries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import tests.fakes as fakes
+from rag.answer import Answer, Token, final, stream_answer
+from rag.embeddings import BACKENDS as embedding_backends
+from rag.errors import RagError
+from rag.ingest import ingest
+from rag.llms import BACKENDS as llm_backends
+from rag.llms import make_llm
+from rag.settings import Settings
+from rag.store import Store
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def fake_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Settings]]:
+    settings = Settings(index_dir=tmp_path_factory.mktemp("fast") / "index", embed_backend="fake", llm_backend="fake")
+    store = Store(settings)
+    assert ingest(store, [SEEDS]).ok
+    yield store, settings
+    store.close()
+
+
+def test_fakes_come_through_the_registries(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+    assert isinstance(store.embed_model, fakes.FakeEmbedding)
+    assert make_llm(settings) is fakes.LLM
+    assert store.catalog.get_meta("embed_model") == "fake:all-MiniLM-L6-v2"
+    assert store.vector_count() == store.catalog.count("passages") > 10
+
+
+def test_a_question_is_answered_streamed_verified_and_cited(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+    events = list(stream_answer(store, make_llm(settings), settings, "Who is the Kremlin spokesperson?"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and all(isinstance(e, Token) for e in events[:-1])
+    assert not answer.refused and "Peskov" in answer.answer
+    assert answer.citations and all(s.supported for s in answer.sentences)
+    for c in answer.citations:  # every citation points at the exact text of its article
+        text = store.catalog.article_text(c.article_id)
+        assert text[c.start : c.end] == c.text and text[c.quote_start : c.quote_end] == c.quote
+
+
+def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
+    fake_store: tuple[Store, Settings],
+) -> None:
+    store, settings = fake_store
+    before = fakes.LLM.calls
+    answer = final(stream_answer(store, fakes.LLM, settings, "What did Angela Merkel say about the talks in Paris?"))
+    assert answer.refused and answer.mode == "refused" and answer.answer == "The articles don't say."
+    assert fakes.LLM.calls == before, "refused before generation"
+
+
+def test_an_unknown_backend_is_the_registrys_one_line_error() -> None:
+    with pytest.raises(RagError, match=r"unknown llm_backend 'nope'; choose one of .*fake.*llamacpp"):
+        make_llm(Settings(llm_backend="nope"))
+
+
+def test_a_sentence_the_evidence_does_not_hold_is_never_shown(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+
+    class Inventor(fakes.FakeLLM):
+        def stream(self, messages, params):  # type: ignore[no-untyped-def]
+            yield "Dmitry Peskov resigned on Thursday in London [1]."
+
+    answer = final(stream_answer(store, Inventor(), settings, "Who is the Kremlin spokesperson?"))
+    assert "resigned" not in answer.answer and "London" not in answer.answer
+    assert answer.mode in ("extractive", "refused")
+
+
+def test_tests_register_from_outside_the_package() -> None:
+    assert "fake" in llm_backends.names() and "fake" in embedding_backends.names()
