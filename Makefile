@@ -43,6 +43,7 @@ run: install
 
 test: install browser
 	$(BIN)/ruff check rag ui tests evals
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
@@ -63,6 +64,7 @@ eval: install
 lint: install
 	$(BIN)/ruff check rag ui tests evals
 	$(BIN)/ruff format --check rag ui tests evals
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m evals.bench_ingest

@@ -25,7 +25,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _articles(paths: list[Path], limit: int | None):  # type: ignore[no-untyped-def]
+def _articles(paths: list[Path], limit: int | None):
     from rag.loaders import LoadError, discover, load_file
 
     files = discover(paths).files
@@ -62,7 +62,7 @@ def bench_ours(files: list[Path], workdir: Path, **settings: object) -> tuple[fl
     return elapsed, n_articles, n_passages
 
 
-def bench_raw(articles, settings) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def bench_raw(articles, settings) -> tuple[float, int]:
     from sentence_transformers import SentenceTransformer
 
     from rag.chunking import chunk_text
@@ -76,7 +76,7 @@ def bench_raw(articles, settings) -> tuple[float, int]:  # type: ignore[no-untyp
     return time.perf_counter() - start, len(texts)
 
 
-def bench_plain_llamaindex(articles, settings, workdir: Path) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def bench_plain_llamaindex(articles, settings, workdir: Path) -> tuple[float, int]:
     import chromadb
     from llama_index.core import Document, StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter

@@ -35,9 +35,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+
+from rag.embeddings import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = [
@@ -96,9 +99,9 @@ def variant(text: str, v: int) -> str:
 class ReusedVectors:
     """Real vectors for real passages; a variant passage gets its original's, slightly moved."""
 
-    def __init__(self, real: object, model_name: str) -> None:
+    def __init__(self, real: Embedder) -> None:
         self.real = real
-        self.model_name = model_name
+        self.model_name = real.model_name
         self.planned: dict[str, np.ndarray] = {}
 
     def plan(self, text: str, vector: np.ndarray) -> None:
@@ -107,12 +110,12 @@ class ReusedVectors:
         self.planned[text] = moved / np.linalg.norm(moved)
 
     def get_query_embedding(self, query: str) -> list[float]:
-        return self.real.get_query_embedding(query)  # type: ignore[attr-defined,no-any-return]
+        return self.real.get_query_embedding(query)
 
     def get_text_embedding_batch(self, texts: list[str], show_progress: bool = False) -> list[list[float]]:
         missing = [t for t in texts if t not in self.planned]
         if missing:
-            for t, vec in zip(missing, self.real.get_text_embedding_batch(missing), strict=True):  # type: ignore[attr-defined]
+            for t, vec in zip(missing, self.real.get_text_embedding_batch(missing), strict=True):
                 self.planned[t] = np.asarray(vec)
         return [self.planned[t].tolist() for t in texts]
 
@@ -210,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         try:
             settings = Settings(index_dir=work / "index", chroma_host="127.0.0.1", chroma_port=server.port, top_k=4)
             real = make_embedding(settings)
-            embedder = ReusedVectors(real, real.model_name)
+            embedder = ReusedVectors(real)
             store = Store(settings, embed_model=embedder)
             with console.status(f"{len(files)} real files, with the embedding model…"):
                 start = time.perf_counter()
@@ -270,14 +273,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for label, filters in kinds.items():
                 if not store.dense_search(questions[0], k, filters):
                     raise SystemExit(f"error: the filter {label!r} finds nothing: the benchmark would time no work")
-                row = [
-                    percentiles(lambda q, f=filters: store.dense_search(q, k, f), questions),
-                    percentiles(lambda q, f=filters: store.keyword_search(q, k, f), questions),
-                    percentiles(lambda q, f=filters: retrieve(store, q, settings.top_k, f), questions),
+                timed = [
+                    percentiles(partial(store.dense_search, k=k, filters=filters), questions),
+                    percentiles(partial(store.keyword_search, k=k, filters=filters), questions),
+                    percentiles(partial(retrieve, store, k=settings.top_k, filters=filters), questions),
                 ]
-                table.add_row(label, *(f"{a:.0f} / {b:.0f}" for a, b in row))
-                figures[f"fused_p50_ms[{label}]"] = row[2][0]
-                figures[f"fused_p95_ms[{label}]"] = row[2][1]
+                table.add_row(label, *(f"{a:.0f} / {b:.0f}" for a, b in timed))
+                figures[f"fused_p50_ms[{label}]"] = timed[2][0]
+                figures[f"fused_p95_ms[{label}]"] = timed[2][1]
             figures["server_rss_mb"] = server.rss_mb()
             figures["client_rss_mb"] = rss_mb()
             store.close()

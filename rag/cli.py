@@ -139,17 +139,9 @@ def list_articles(as_json: JsonOpt = False) -> None:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
     table = Table("id", "title", "source", "published", "passages", "added", "path")
-    for r in records:
-        path = str(r["path"]) + (f" (+{len(r['paths']) - 1})" if len(r["paths"]) > 1 else "")  # type: ignore[arg-type]
-        table.add_row(
-            str(r["id"]),
-            str(r["title"]),
-            r["source"] or "",
-            r["published"] or "",  # type: ignore[arg-type]
-            str(r["passages"]),
-            str(r["added"]),
-            path,
-        )
+    for row in rows:
+        path = (row.paths[0] if row.paths else "") + (f" (+{len(row.paths) - 1})" if len(row.paths) > 1 else "")
+        table.add_row(row.id, row.title, row.source or "", row.published or "", str(row.n_passages), row.added_at, path)
     out.print(table)
     out.print(f"{len(records)} article(s)", style="dim")
 
@@ -390,4 +382,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -121,6 +121,7 @@ class OpenAIChat:
 
     def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
         import openai
+        from openai.types.chat import ChatCompletionChunk
 
         try:
             chunks = self._client.chat.completions.create(
@@ -132,7 +133,7 @@ class OpenAIChat:
                 seed=SEED,
             )
             for chunk in chunks:
-                if chunk.choices and chunk.choices[0].delta.content:
+                if isinstance(chunk, ChatCompletionChunk) and chunk.choices and chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
         except openai.APIConnectionError:
             raise BackendError(f"{self._backend}: cannot connect to {self._url}") from None

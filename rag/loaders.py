@@ -208,7 +208,7 @@ def _load_html(raw: str, where: str) -> Loaded:
     logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its notes are not the user's business
     try:
         extracted = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False)
-        doc = extracted.as_dict() if extracted is not None else None
+        doc = extracted if isinstance(extracted, dict) or extracted is None else extracted.as_dict()
     except (ValueError, TypeError, RecursionError) as exc:  # lxml refuses some malformed trees
         raise LoadError(where, f"unreadable HTML: {exc}") from None
     if not doc or not doc.get("text"):

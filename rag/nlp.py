@@ -36,7 +36,7 @@ class Span:
 
 
 @cache
-def _encoding():  # type: ignore[no-untyped-def]
+def _encoding():
     import tiktoken
 
     return tiktoken.get_encoding("cl100k_base")
@@ -51,7 +51,7 @@ def _nltk() -> None:
 
 
 @cache
-def _punkt():  # type: ignore[no-untyped-def]
+def _punkt():
     from nltk.tokenize.punkt import PunktTokenizer
 
     _nltk()
@@ -92,7 +92,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 
 
 @cache
-def _porter():  # type: ignore[no-untyped-def]
+def _porter():
     from nltk.stem.porter import PorterStemmer
 
     return PorterStemmer()

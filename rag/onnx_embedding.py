@@ -188,7 +188,7 @@ def main() -> None:
 
     model_dir = local_model_path(DEFAULT_EMBED_MODEL)
     for precision in ("fp32", "int8"):
-        print(export(model_dir, default_onnx_dir(), precision))  # type: ignore[arg-type]
+        print(export(model_dir, default_onnx_dir(), precision))
 
 
 if __name__ == "__main__":

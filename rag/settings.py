@@ -128,7 +128,7 @@ class Settings(BaseSettings):
 
     def replace(self, **changes: object) -> Settings:
         """These settings with `changes`, validated like any others (`ValidationError` names the field)."""
-        return Settings(**{**self.model_dump(), **changes})  # type: ignore[arg-type]
+        return Settings(**{**self.model_dump(), **changes})
 
     @property
     def catalog_path(self) -> Path:

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -29,7 +30,7 @@ from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
 
 if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import BaseNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -122,17 +123,14 @@ class Store:
             step = self._max_batch()
             for i in range(0, len(keys), step):
                 batch = keys[i : i + step]
-                stored = self._call(
-                    "updating passages", lambda b=batch: self.collection.get(ids=b, include=["metadatas"])
-                )
+                stored = self._call("updating passages", partial(self.collection.get, ids=batch, include=["metadatas"]))
                 extra = dict(zip(keys[i : i + step], fields[i : i + step], strict=True))
                 merged = [
                     {**(meta or {}), **extra[key]} for key, meta in zip(stored["ids"], stored["metadatas"], strict=True)
                 ]
                 if merged:
                     self._call(
-                        "updating passages",
-                        lambda s=stored, m=merged: self.collection.update(ids=s["ids"], metadatas=m),
+                        "updating passages", partial(self.collection.update, ids=stored["ids"], metadatas=merged)
                     )
             with self.catalog.transaction():
                 self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
@@ -263,35 +261,33 @@ class Store:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         chunked = {a.id: chunk_text(a.text, self.settings.chunk_tokens, self.settings.chunk_overlap) for a in articles}
-        nodes: list[TextNode] = []
+        nodes: list[BaseNode] = []
+        texts: list[str] = []
         for a in articles:
+            fields = vector_metadata(a.id, a.source, a.published)
             for p in chunked[a.id]:
                 node = TextNode(
                     id_=passage_key(a.id, p.index),
                     text=p.text,
-                    metadata={
-                        **vector_metadata(a.id, a.source, a.published),
-                        "idx": p.index,
-                        "start": p.start,
-                        "end": p.end,
-                    },
+                    metadata={**fields, "idx": p.index, "start": p.start, "end": p.end},
                 )
-                # ChromaVectorStore deletes by ref_doc_id; without it removal leaves orphans.
+                # The article as the node's source document, as LlamaIndex's own delete(ref_doc_id) expects.
                 node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=a.id)
                 nodes.append(node)
-        for node, vec in zip(nodes, self.embed_passages([n.text for n in nodes]), strict=True):
-            node.embedding = vec
+                texts.append(p.text)
+        for made, vec in zip(nodes, self.embed_passages(texts), strict=True):
+            made.embedding = vec
         with self.writing():
             self._record_dimension(nodes)
             for a in articles:
                 # A crash may have left some of this article's vectors behind.
-                self._call("writing passages", lambda a=a: self._delete_vectors(a.id))
+                self._call("writing passages", partial(self._delete_vectors, a.id))
             # ChromaDB refuses larger writes; the catalog publishes the article only after the
             # last one, so until then none of its passages is visible to a query.
             step = self._max_batch()
             for i in range(0, len(nodes), step):
                 # Retrying is safe: ChromaDB skips ids it already holds.
-                self._call("writing passages", lambda i=i: self.vectors.add(nodes[i : i + step]))
+                self._call("writing passages", partial(self.vectors.add, nodes[i : i + step]))
             self.catalog.publish((a.id, chunked[a.id]) for a in articles)
         return chunked
 
@@ -300,7 +296,7 @@ class Store:
         self.collection  # noqa: B018 (opens the collection, which reads the limit)
         return self._write_limit
 
-    def _record_dimension(self, nodes: list[TextNode]) -> None:
+    def _record_dimension(self, nodes: Sequence[BaseNode]) -> None:
         if not nodes or nodes[0].embedding is None:
             return
         dim = str(len(nodes[0].embedding))

@@ -138,8 +138,13 @@ class App:
             shutil.copyfile(f, target)
             kept.append(target)
         progress(0, desc="ingesting", total=len(kept))
-        done = []
-        report = ingest(self.store, kept, on_file=lambda p: (done.append(p), progress(len(done) / len(kept))))
+        done: list[str] = []
+
+        def advance(path: str) -> None:
+            done.append(path)
+            progress(len(done) / len(kept))
+
+        report = ingest(self.store, kept, on_file=advance)
         lines = ["| file | result | detail |", "|---|---|---|"]
         for o in report.outcomes:
             detail = o.detail or (o.title or "")
@@ -302,7 +307,7 @@ def build(app: App) -> gr.Blocks:
             "concurrency_limit": 1,
         }
         send.click(**ask_args, api_name="ask")
-        message.submit(**ask_args, api_name=False)
+        message.submit(**ask_args, api_visibility="private")
         new_chat.click(
             lambda: ([], [], all_sources([]), None),
             outputs=[chatbot, turns, sources, brief_file],
@@ -311,10 +316,10 @@ def build(app: App) -> gr.Blocks:
         export.click(app.export, inputs=[turns], outputs=[brief_file], api_name="export")
         find.change(app.picker_choices, inputs=[find, restrict], outputs=[restrict], api_name="find_articles")
 
-        search_inputs = [search, source, since, until]
+        search_inputs: list[Any] = [search, source, since, until]
         table_outputs = [table, count, page_number]
         for box in search_inputs:
-            box.change(lambda *a: app.article_page(*a, page=1), inputs=search_inputs, outputs=table_outputs)
+            box.change(lambda t, s, f, u: app.article_page(t, s, f, u, 1), inputs=search_inputs, outputs=table_outputs)
         turn_page: dict[str, Any] = {"inputs": [*search_inputs, page_number], "outputs": table_outputs}
         previous_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) - 1), **turn_page)
         next_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) + 1), **turn_page)
@@ -328,7 +333,7 @@ def build(app: App) -> gr.Blocks:
         ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes).then(**again)
         remove_button.click(app.remove, inputs=[to_remove], api_name="remove", **changes).then(**again)
         # Articles ingested by another process show up on reload.
-        page.load(app.refreshed, outputs=lists, api_name=False)
+        page.load(app.refreshed, outputs=lists, api_visibility="private")
     return page
 
 

@@ -82,6 +82,10 @@ class PlainEngine:
         response = self.engine.query(question)
         timings = {"retrieve_s": 0.0, "first_token_s": 0.0, "total_s": 0.0}
         raw = ""
+        from llama_index.core.base.response.schema import StreamingResponse
+
+        if not isinstance(response, StreamingResponse):
+            raise RuntimeError(f"plain LlamaIndex answered without streaming: {type(response).__name__}")
         for delta in response.response_gen:
             if not raw and delta:
                 timings["first_token_s"] = time.perf_counter() - started
