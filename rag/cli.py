@@ -318,11 +318,11 @@ def eval_suite(
     from rag.eval import baseline
     from rag.eval.report import markdown, write
     from rag.eval.runner import run_suite
-    from rag.eval.suite import PROJECT_ROOT, SPLITS, load_suite
+    from rag.eval.suite import SPLITS, load_suite
 
-    evals_dir = PROJECT_ROOT / "evals"  # defaults are the project's, wherever rag eval runs from
-    cache_dir = cache_dir or evals_dir / ".cache"
     cfg = settings()
+    evals_dir = cfg.evals_dir  # the project's by default, wherever rag eval runs from
+    cache_dir = cache_dir or evals_dir / ".cache"
     changes = {}
     for item in overrides or []:
         key, sep, value = item.partition("=")
@@ -340,7 +340,7 @@ def eval_suite(
     if split is not None and update_baseline:
         raise fail("--update-baseline records the whole suite: leave out --split")
     try:
-        chosen = load_suite(suite)
+        chosen = load_suite(suite, evals_dir.parent, evals_dir / "suites")
     except RagError as exc:
         raise fail(str(exc)) from None
     with _progress(False) as progress:

@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout the package runs from (installed editable)
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_LLM_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -39,6 +40,11 @@ class Settings(BaseSettings):
         None, description="ChromaDB server host; set it to use a server instead of index_dir."
     )
     chroma_port: int = Field(8000, description="ChromaDB server port.")
+
+    evals_dir: Path = Field(
+        PROJECT_ROOT / "evals",
+        description="Eval suites (suites/), baseline, reply cache and runs; corpus folders are relative to its parent.",
+    )
 
     # Ingestion
     chunk_tokens: int = Field(160, ge=16, le=2048, description="Passage size in tiktoken tokens.")

@@ -103,7 +103,7 @@ def test_an_injection_shown_in_the_answer_or_a_quote_is_followed() -> None:
 
 
 def rag(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(cwd / "unused-index")}
+    env = {**os.environ, "RAG_INDEX_DIR": str(cwd / "unused-index"), "RAG_EVALS_DIR": str(cwd / "evals")}
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from rag.embeddings import embedding_name
 from rag.errors import RagError
-from rag.settings import Settings
+from rag.settings import PROJECT_ROOT, Settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the checkout: suites, corpora and runs are found from it
 SUITES_DIR = Path("evals") / "suites"
 
 
@@ -77,13 +76,13 @@ class Suite:
         return cache / f"index-{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
-def load_suite(name: str, root: Path = PROJECT_ROOT) -> Suite:
+def load_suite(name: str, root: Path = PROJECT_ROOT, suites_dir: Path | None = None) -> Suite:
     """The suite `name` (a name in `evals/suites/` or a path to a .jsonl file).
 
     Suite names and their corpus folders are found from the project, not the working
     directory, so `rag eval` runs from anywhere.
     """
-    path = Path(name) if name.endswith(".jsonl") else root / SUITES_DIR / f"{name}.jsonl"
+    path = Path(name) if name.endswith(".jsonl") else (suites_dir or root / SUITES_DIR) / f"{name}.jsonl"
     if not path.is_file():
         raise SuiteError(f"no suite file {path}")
     corpus = _corpus(path, root)
