@@ -321,8 +321,6 @@ def eval_suite(
     from rag.eval.suite import SPLITS, load_suite
 
     cfg = settings()
-    evals_dir = cfg.evals_dir  # the project's by default, wherever rag eval runs from
-    cache_dir = cache_dir or evals_dir / ".cache"
     changes = {}
     for item in overrides or []:
         key, sep, value = item.partition("=")
@@ -331,6 +329,8 @@ def eval_suite(
         changes[key.strip()] = value.strip()
     if changes:
         cfg = _with(cfg, **changes)
+    evals_dir = cfg.evals_dir  # the project's by default, wherever rag eval runs from; --set may move it
+    cache_dir = cache_dir or evals_dir / ".cache"
     if split is not None and split not in SPLITS:
         raise fail(f"--split: unknown split {split!r} (use {' or '.join(SPLITS)})")
     if pipeline not in ("ours", "plain"):

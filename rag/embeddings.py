@@ -41,9 +41,13 @@ def embedding_name(settings: Settings) -> str:
     int8 is recorded as its own model and the mismatch check and `rag reindex` apply.
     """
     if settings.embed_backend in ("local", "onnx"):
-        suffix = ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
-        return f"local:{settings.embed_model}{suffix}"
+        return f"local:{settings.embed_model}{_precision(settings)}"
     return f"{settings.embed_backend}:{settings.embed_model}"
+
+
+def _precision(settings: Settings) -> str:
+    """`:int8` when the vectors come from the quantised graph, else nothing (fp32 is the model itself)."""
+    return ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
 
 
 def as_llama_index(embedder: Embedder) -> BaseEmbedding:
@@ -71,8 +75,7 @@ def as_llama_index(embedder: Embedder) -> BaseEmbedding:
 
 def embedding_label(settings: Settings) -> str:
     """How answers and pages name the embeddings in use: `backend:model`, with int8 said."""
-    suffix = ":int8" if settings.embed_backend == "onnx" and settings.embed_precision == "int8" else ""
-    return f"{settings.embed_backend}:{settings.embed_model}{suffix}"
+    return f"{settings.embed_backend}:{settings.embed_model}{_precision(settings)}"
 
 
 def local_model_path(model: str) -> Path:

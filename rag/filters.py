@@ -88,7 +88,7 @@ class Filters:
             params += list(self.article_ids)
         if self.source:
             parts.append(f"lower_text({alias}.source) = ?")
-            params.append(self.source.lower())
+            params.append(lower_text(self.source))
         days = self._days()
         if days:
             parts.append(f"published_day({alias}.published) BETWEEN ? AND ?")
@@ -101,7 +101,7 @@ class Filters:
         if self.article_ids:
             parts.append({"article_id": {"$in": list(self.article_ids)}})
         if self.source:
-            parts.append({"source": self.source.lower()})
+            parts.append({"source": lower_text(self.source)})
         days = self._days()
         if days:
             parts += [{"published_day": {"$gte": days[0]}}, {"published_day": {"$lte": days[1]}}]

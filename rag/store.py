@@ -115,18 +115,19 @@ class Store:
         with self.writing():
             if self.catalog.get_meta("vector_fields") == VECTOR_FIELDS:  # another process did it meanwhile
                 return
-            keys, fields = [], []
-            for row in self.catalog.articles():
-                article_fields = vector_metadata(row.id, row.source, row.published)
-                keys += [passage_key(row.id, i) for i in range(row.n_passages)]
-                fields += [article_fields] * row.n_passages
+            fields_of = {
+                passage_key(row.id, i): vector_metadata(row.id, row.source, row.published)
+                for row in self.catalog.articles()
+                for i in range(row.n_passages)
+            }
+            keys = list(fields_of)
             step = self._max_batch()
             for i in range(0, len(keys), step):
                 batch = keys[i : i + step]
                 stored = self._call("updating passages", partial(self.collection.get, ids=batch, include=["metadatas"]))
-                extra = dict(zip(keys[i : i + step], fields[i : i + step], strict=True))
                 merged = [
-                    {**(meta or {}), **extra[key]} for key, meta in zip(stored["ids"], stored["metadatas"], strict=True)
+                    {**(meta or {}), **fields_of[key]}
+                    for key, meta in zip(stored["ids"], stored["metadatas"], strict=True)
                 ]
                 if merged:
                     self._call(
@@ -401,9 +402,7 @@ class Store:
 
     def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """BM25 hits, best first; `filters` run in SQL."""
-        scored = self.catalog.keyword_search(query, k, filters or None)
-        rows = self.catalog.passages([key for key, _ in scored])
-        return [Hit(rows[key], s) for key, s in scored if key in rows]
+        return self._hits(self.catalog.keyword_search(query, k, filters or None))
 
     def embed_texts(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Vectors of short texts (sentences) with the index's own embedding model.

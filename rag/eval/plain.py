@@ -78,12 +78,12 @@ class PlainEngine:
         self.name = llm.name
 
     def stream(self, question: str) -> Iterator[Token | Answer]:
+        from llama_index.core.base.response.schema import StreamingResponse
+
         started = time.perf_counter()
         response = self.engine.query(question)
         timings = {"retrieve_s": 0.0, "first_token_s": 0.0, "total_s": 0.0}
         raw = ""
-        from llama_index.core.base.response.schema import StreamingResponse
-
         if not isinstance(response, StreamingResponse):
             raise RuntimeError(f"plain LlamaIndex answered without streaming: {type(response).__name__}")
         for delta in response.response_gen:
