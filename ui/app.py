@@ -118,16 +118,20 @@ class App:
     def upload(
         self,
         files: list[str] | None,
+        *search: Any,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects progress through this default
     ) -> tuple[Any, ...]:
-        """Ingest uploaded files; a per-file result table. Bad files are reported, nothing is lost."""
+        """Ingest uploaded files; a per-file result table. Bad files are reported, nothing is lost.
+
+        `search` is the article table's search and filters, so the table comes back as they ask.
+        """
         if not files:
-            return ("Choose files to upload first.", *self.refreshed())
+            return ("Choose files to upload first.", *self.refreshed(*search))
         if len(files) > MAX_UPLOAD_FILES:
             return (
                 f"{len(files)} files is more than {MAX_UPLOAD_FILES} at once: upload fewer, "
                 "or ingest the folder with `rag ingest`.",
-                *self.refreshed(),
+                *self.refreshed(*search),
             )
         folder = self.settings.index_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
@@ -150,19 +154,22 @@ class App:
             detail = o.detail or (o.title or "")
             lines.append(f"| {Path(o.path.split(':')[0]).name} | {o.status} | {detail.replace('|', '/')} |")
         counts = ", ".join(f"{n} {k}" for k, n in report.counts().items() if n)
-        return (f"**{counts}**\n\n" + "\n".join(lines), *self.refreshed())
+        return (f"**{counts}**\n\n" + "\n".join(lines), *self.refreshed(*search))
 
-    def remove(self, ref: str | None) -> tuple[Any, ...]:
+    def remove(self, ref: str | None, *search: Any) -> tuple[Any, ...]:
         """Remove the article with this id (or unique id prefix, or path)."""
         ref = (ref or "").strip()
         if not ref:
-            return ("Give the id (or path) of the article to remove: the table's first column.", *self.refreshed())
+            return (
+                "Give the id (or path) of the article to remove: the table's first column.",
+                *self.refreshed(*search),
+            )
         article_id = self.store.catalog.resolve(ref)
         if article_id is None:
-            return (f"No article with id or path `{html.escape(ref)}`.", *self.refreshed())
+            return (f"No article with id or path `{html.escape(ref)}`.", *self.refreshed(*search))
         title = self.store.catalog.article_title(article_id)
         self.store.remove(article_id)
-        return (f"Removed **{html.escape(title)}**.", *self.refreshed())
+        return (f"Removed **{html.escape(title)}**.", *self.refreshed(*search))
 
     # -- chat -----------------------------------------------------------------------------
 
@@ -274,13 +281,13 @@ def build(app: App) -> gr.Blocks:
         with gr.Tab("Articles"):
             with gr.Row():
                 search = gr.Textbox(
-                    placeholder="Search titles, ids and paths…", show_label=False, elem_id="article-search", scale=3
+                    "", placeholder="Search titles, ids and paths…", show_label=False, elem_id="article-search", scale=3
                 )
                 source = gr.Dropdown(
                     sources_now, value="", label="Source", allow_custom_value=True, elem_id="article-source"
                 )
-                since = gr.Textbox(label="Published from", elem_id="article-since")
-                until = gr.Textbox(label="Published until", elem_id="article-until")
+                since = gr.Textbox("", label="Published from", elem_id="article-since")
+                until = gr.Textbox("", label="Published until", elem_id="article-until")
             with gr.Row():
                 count = gr.Markdown(line, elem_id="article-count")
                 previous_page = gr.Button("← Previous", size="sm", elem_id="previous-page")
@@ -328,12 +335,11 @@ def build(app: App) -> gr.Blocks:
         lists = [*table_outputs, source, chat_source]
         # Ingest and remove change the article lists, and wait in the store's queue like questions.
         changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
-        # Then the table again, as the search and filters on the page ask for it.
-        again: dict[str, Any] = {"fn": app.article_page, "inputs": search_inputs, "outputs": table_outputs}
-        ingest_button.click(app.upload, inputs=[uploads], api_name="upload", **changes).then(**again)
-        remove_button.click(app.remove, inputs=[to_remove], api_name="remove", **changes).then(**again)
+        # The table comes back as the search and filters on the page ask for it.
+        ingest_button.click(app.upload, inputs=[uploads, *search_inputs], api_name="upload", **changes)
+        remove_button.click(app.remove, inputs=[to_remove, *search_inputs], api_name="remove", **changes)
         # Articles ingested by another process show up on reload.
-        page.load(app.refreshed, outputs=lists, api_visibility="private")
+        page.load(app.refreshed, inputs=search_inputs, outputs=lists, api_visibility="private")
     return page
 
 
