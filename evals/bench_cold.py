@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rag.eval.metrics import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 RAG = [sys.executable, "-m", "rag.cli"]
 LOAD_EMBEDDING = (
@@ -48,8 +50,7 @@ def p50(values: list[float]) -> float:
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return percentile(values, 0.95) or 0.0
 
 
 def ask_rows(questions: list[str], env: dict[str, str]) -> dict[str, list[float]]:

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embeddings import Embedder
+from rag.eval.metrics import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = [
@@ -126,15 +127,15 @@ def percentiles(fn: Callable[[str], object], questions: list[str]) -> tuple[floa
         start = time.perf_counter()
         fn(q)
         times.append((time.perf_counter() - start) * 1000)
-    ordered = sorted(times)
-    return statistics.median(times), ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(times), percentile(times, 0.95) or 0.0
 
 
 def du_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -144,7 +145,7 @@ def page_load(rag: list[str], env: dict[str, str], work: Path) -> dict[str, floa
 
     from gradio_client import Client
 
-    from evals.chroma_server import free_port
+    from evals.chroma_server import free_port, wait_until_up
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -152,14 +153,7 @@ def page_load(rag: list[str], env: dict[str, str], work: Path) -> dict[str, floa
         proc = subprocess.Popen([*rag, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         start = time.perf_counter()
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - start > 300:
-                    raise SystemExit(f"rag serve did not start: {(work / 'serve.log').read_text()[-500:]}") from None
-                time.sleep(0.2)
+        wait_until_up(url, proc, work / "serve.log", 300)
         figures = {"serve_start_s": time.perf_counter() - start}
         start = time.perf_counter()
         with urllib.request.urlopen(url, timeout=60) as response:
@@ -282,7 +276,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 figures[f"fused_p50_ms[{label}]"] = timed[2][0]
                 figures[f"fused_p95_ms[{label}]"] = timed[2][1]
             figures["server_rss_mb"] = server.rss_mb()
-            figures["client_rss_mb"] = rss_mb()
+            figures["client_rss_mb"] = peak_rss_mb()
             store.close()
 
             env = {

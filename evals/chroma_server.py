@@ -36,16 +36,7 @@ class ChromaServer:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.proc.poll() is None, (self.folder / "chroma.log").read_text()
-            assert time.monotonic() < deadline, "chroma server did not start"
-            time.sleep(0.3)
+        wait_until_up(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", self.proc, self.folder / "chroma.log", 60)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -56,6 +47,22 @@ class ChromaServer:
         """The server process's resident memory, in MB."""
         assert self.proc is not None
         return rss_mb(self.proc.pid)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    """Poll `url` until it answers 200; fail with the server's log if it exits or takes longer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited: {log.read_text()[-2000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server for {url} did not answer within {seconds:.0f} s")
+        time.sleep(0.3)
 
 
 def rss_mb(pid: int) -> float:

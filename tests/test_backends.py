@@ -6,14 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from evals.chroma_server import free_port
+from evals.chroma_server import free_port, wait_until_up
 from rag.llms import default_gguf
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -60,16 +58,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert proc.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "llama.cpp server did not start"
-                time.sleep(0.5)
+            wait_until_up(f"http://127.0.0.1:{port}/v1/models", proc, log_path, 120)
             yield f"http://127.0.0.1:{port}/v1"
         finally:
             proc.terminate()
