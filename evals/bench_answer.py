@@ -4,7 +4,7 @@
 
 For each suite's questions (follow-ups left out), on that suite's index (built on first
 use under evals/.cache, as `rag eval` does), measures retrieval, time to first token and
-whole-answer time, p50 and p95, for `stream_answer` and for plain LlamaIndex
+whole-answer time, p50 and p95, for `rag.answer.respond` and for plain LlamaIndex
 (`VectorStoreIndex.from_vector_store(...).as_query_engine(streaming=True)`) over the
 same ChromaDB collection with the same embedding model and the same loaded GGUF, and
 prints the ratios. No reply cache: every answer is generated.
@@ -26,7 +26,7 @@ TARGETS = {"retrieve_s": 0.050, "first_token_s": 1.0, "total_s": 2.5}
 
 
 def bench_suite(name: str, limit: int | None) -> dict[str, dict[str, list[float]]]:
-    from rag.answer import final, stream_answer
+    from rag.answer import respond
     from rag.eval.plain import PlainEngine
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import load_suite
@@ -40,13 +40,13 @@ def bench_suite(name: str, limit: int | None) -> dict[str, dict[str, list[float]
     questions = [c.question for c in suite.cases if not c.history][:limit]
     plain_engine = PlainEngine(store, llm, settings)
     # Warm both paths once, so model loading is not counted as latency.
-    final(stream_answer(store, llm, settings, questions[0]))
-    final(plain_engine.stream(questions[0]))
+    respond(store, llm, settings, questions[0]).answer()
+    plain_engine.respond(questions[0]).answer()
 
     ours: dict[str, list[float]] = {"retrieve_s": [], "first_token_s": [], "total_s": []}
     plain: dict[str, list[float]] = {"retrieve_s": [], "first_token_s": [], "total_s": []}
     for q in questions:
-        timings = final(stream_answer(store, llm, settings, q)).timings  # retrieve_s: retrieval and evidence
+        timings = respond(store, llm, settings, q).answer().timings  # retrieve_s: retrieval and evidence
         ours["retrieve_s"].append(timings["retrieve_s"])
         if timings["first_token_s"]:  # refusals before generation have no first token
             ours["first_token_s"].append(timings["first_token_s"])
@@ -55,7 +55,7 @@ def bench_suite(name: str, limit: int | None) -> dict[str, dict[str, list[float]
         start = time.perf_counter()
         plain_engine.retriever.retrieve(q)
         plain["retrieve_s"].append(time.perf_counter() - start)
-        timings = final(plain_engine.stream(q)).timings
+        timings = plain_engine.respond(q).answer().timings
         plain["total_s"].append(timings["total_s"])
         if timings["first_token_s"]:
             plain["first_token_s"].append(timings["first_token_s"])

@@ -9,17 +9,20 @@
    (`rag.verify`); unsupported sentences are dropped (or kept and flagged, a setting).
 5. When the evidence answers but nothing the model wrote survives, the answer is the best
    evidence sentence, verbatim and cited: `mode` "extractive" rather than "generated".
+
+`respond` returns a `Response`: iterate it for the model's draft as it streams, and call
+`answer()` for the verified `Answer`, the shape `rag ask --json` prints.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from rag.embeddings import embedding_label
-from rag.evidence import TOP_MARGIN, Evidence, select_evidence
+from rag.evidence import Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
@@ -27,7 +30,7 @@ from rag.question import Analysis, analyse
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import Support, answers, informative, leading_clauses, repeats, split_claims, support
+from rag.verify import Verdict, judge, stating
 
 EXTRACTIVE_POOL = 3  # the extractive answer is the best of these that states the expected answer
 RELATED = 3
@@ -86,35 +89,49 @@ class Answer:
         return data
 
 
-@dataclass(frozen=True)
-class Token:
-    """A piece of the model's reply as it streams."""
+class Response:
+    """An answer being written: iterate it for the model's words as they arrive, then ask for the answer.
 
-    text: str
+        response = respond(store, llm, settings, "Who is the Kremlin spokesperson?")
+        for piece in response:  # the model's draft, unchecked; nothing when it refuses first
+            print(piece, end="")
+        response.answer()  # the verified, cited Answer; drains whatever was not iterated
+
+    The one place a stream of tokens becomes an answer: `answer()` returns the same `Answer`
+    every time, and iterating after it has been drained yields nothing.
+    """
+
+    def __init__(self, events: Generator[str, None, Answer]) -> None:
+        self._events = events
+        self._answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        if self._answer is None:
+            self._answer = yield from self._events
+
+    def answer(self) -> Answer:
+        """The verified answer (waiting for the model to finish, if it has not)."""
+        for _ in self:
+            pass
+        assert self._answer is not None, "the answer stream ended without an answer"
+        return self._answer
+
+    def text(self) -> str:
+        """The verified answer's text, citation markers included."""
+        return self.answer().answer
 
 
-def answer(
+def respond(
     store: Store, llm: LLM, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
-) -> Answer:
-    """Answer `question` (blocking)."""
-    return final(stream_answer(store, llm, settings, question, k, filters))
+) -> Response:
+    """Answer `question` from the articles: a `Response` to stream or to wait on."""
+    return Response(_answer(store, llm, settings, question, k, filters))
 
 
-def final(events: Iterator[Token | Answer]) -> Answer:
-    """Drain a stream of tokens and return the answer it ends with."""
-    result = None
-    for event in events:
-        if isinstance(event, Answer):
-            result = event
-    if result is None:
-        raise RuntimeError("the answer stream ended without an answer")
-    return result
-
-
-def stream_answer(
-    store: Store, llm: LLM, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
-) -> Iterator[Token | Answer]:
-    """Yield the model's tokens as they arrive, then the verified `Answer`."""
+def _answer(
+    store: Store, llm: LLM, settings: Settings, question: str, k: int | None, filters: Filters | None
+) -> Generator[str, None, Answer]:
+    """Yield the model's tokens as they arrive; return the verified `Answer`."""
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings)}
     sources = retrieve(store, question, k or settings.top_k, filters)
@@ -126,29 +143,28 @@ def stream_answer(
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:
         timings["total_s"] = time.perf_counter() - started
-        yield _refusal(question, evidence, timings, backend, "")
-        return
+        return _refusal(question, evidence, timings, backend, "")
     shown = evidence.top(settings.evidence_sentences)
     raw = ""
     for piece in llm.stream(build_messages(question, shown), Generation(max_tokens=settings.max_answer_tokens)):
         if not raw:
             timings["first_token_s"] = time.perf_counter() - started
         raw += piece
-        yield Token(piece)
-    result = _verify(analysis, raw, shown, texts, settings)
-    if not any(s.supported for s in result.sentences):
-        quoted = _extractive(analysis, evidence, texts, result.sentences, raw, settings.extractive_sentences)
+        yield piece
+    verdicts = judge(raw, shown, texts, analysis, settings.support_threshold)
+    result = _generated(question, verdicts, shown, raw, settings.unsupported == "flag")
+    if not any(v.supported for v in verdicts):
+        quoted = _extractive(analysis, evidence, result.sentences, raw, settings.extractive_sentences)
         if quoted is None:
             timings["total_s"] = time.perf_counter() - started
             refusal = _refusal(question, evidence, timings, backend, raw)
             refusal.sentences = result.sentences
-            yield refusal
-            return
+            return refusal
         result = quoted
     result.answerability = evidence.probability
     timings["total_s"] = time.perf_counter() - started
     result.timings, result.backend = timings, backend
-    yield result
+    return result
 
 
 def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
@@ -170,54 +186,22 @@ def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
     )
 
 
-def _verify(
-    analysis: Analysis,
-    raw: str,
-    shown: list[EvidenceSentence],
-    texts: dict[str, str],
-    settings: Settings,
-) -> Answer:
-    """Judge every claim against the evidence sentences; number those the kept claims cite, in order of use."""
-    question = analysis.text
+def _generated(question: str, verdicts: list[Verdict], shown: list[EvidenceSentence], raw: str, flag: bool) -> Answer:
+    """The model's answer as verified: the claims that stand, each cited; the evidence they cite numbered in
+    order of use. With `flag`, claims that do not stand are kept, marked "[unsupported]"."""
     cited: dict[int, Citation] = {}  # index into `shown` -> citation
     sentences: list[Sentence] = []
     parts: list[str] = []
-    seen: list[str] = []
-    for claim in split_claims(raw):
-        if claim.text.strip().rstrip(".").lower() == REFUSAL.rstrip(".").lower():
-            continue
-        if not informative(claim.text, question):
-            continue  # an echo of the question backs nothing, however well it matches
-        if any(repeats(claim.text, earlier) for earlier in seen):
-            continue  # small models loop; one statement of a fact is enough
-        seen.append(claim.text)
-        stated = claim.text
-        best_i, best = _best_sentence(stated, claim.markers, question, shown, texts, settings.support_threshold)
-        if best.score < settings.support_threshold:
-            # "X said Y, which is Z.": keep the leading clause when it alone is supported.
-            for clause in leading_clauses(claim.text):
-                i, s = _best_sentence(clause, claim.markers, question, shown, texts, settings.support_threshold)
-                if s.score >= settings.support_threshold and informative(clause, question):
-                    stated, best_i, best = clause, i, s
-                    break
-        ok = best.score >= settings.support_threshold
-        note = "" if ok else ("missing: " + ", ".join(best.missing) if best.missing else "unsupported")
-        if ok:
-            reason = answers(stated, shown[best_i].text, shown[best_i].previous, analysis)
-            if reason is None and shown[best_i].score < shown[0].score - TOP_MARGIN:
-                reason = "backed by a sentence that matches the question much less than the best"
-            if reason:
-                ok, note = False, reason
+    for v in verdicts:
         numbers: list[int] = []
-        if ok:
-            if best_i not in cited:
-                cited[best_i] = _citation(len(cited) + 1, shown[best_i], best.score)
-            numbers = [cited[best_i].n]
-        sentences.append(Sentence(stated, numbers, ok, round(best.score, 3), note))
-        if ok:
-            parts.append(_mark(stated, f"[{numbers[0]}]"))
-        elif settings.unsupported == "flag":
-            parts.append(_mark(claim.text, "[unsupported]"))
+        if v.supported:
+            if v.evidence not in cited:
+                cited[v.evidence] = _citation(len(cited) + 1, shown[v.evidence], v.score)
+            numbers = [cited[v.evidence].n]
+            parts.append(_mark(v.text, f"[{numbers[0]}]"))
+        elif flag:
+            parts.append(_mark(v.written, "[unsupported]"))
+        sentences.append(Sentence(v.text, numbers, v.supported, v.score, v.note))
     return Answer(
         question=question,
         answer=" ".join(parts),
@@ -229,35 +213,9 @@ def _verify(
     )
 
 
-def _best_sentence(
-    claim: str,
-    markers: tuple[int, ...],
-    question: str,
-    shown: list[EvidenceSentence],
-    texts: dict[str, str],
-    threshold: float,
-) -> tuple[int, Support]:
-    """The evidence sentence that backs `claim` best: the ones it cites first, then any other."""
-    marked = [m - 1 for m in markers if 1 <= m <= len(shown)]
-    candidates = marked + [i for i in range(len(shown)) if i not in marked]
-    best_i, best = candidates[0], None
-    for i in candidates:
-        e = shown[i]
-        s = support(claim, e.text, e.previous, texts[e.source.article_id], question)
-        if best is None or s.score > best.score:
-            best_i, best = i, s
-        if i in marked and s.score >= threshold:
-            break
-    assert best is not None
-    return best_i, best
-
-
-def _extractive(
-    analysis: Analysis, evidence: Evidence, texts: dict[str, str], tried: list[Sentence], raw: str, most: int
-) -> Answer | None:
+def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Sentence], raw: str, most: int) -> Answer | None:
     """The best evidence sentences (at most `most`) that answer the question, verbatim and cited."""
-    pool = evidence.near_top()[:EXTRACTIVE_POOL]
-    chosen = [s for s in pool if answers(s.text, s.text, s.previous, analysis) is None][:most]
+    chosen = stating(evidence.near_top()[:EXTRACTIVE_POOL], analysis)[:most]
     if not chosen:
         return None  # no sentence near the best states the answer: the evidence does not answer
     citations = [_citation(n, s, 1.0) for n, s in enumerate(chosen, start=1)]

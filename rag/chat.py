@@ -11,10 +11,10 @@ model that invents a subject falls back to the rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
-from rag.answer import Answer, Token, final, stream_answer
+from rag.answer import Answer, Response, respond
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
 from rag.retrieve import Filters
@@ -138,17 +138,21 @@ class Chat:
             return condense_by_model(self.llm, recent, message)
         return condense_by_rules(recent, message)
 
-    def stream(self, message: str, k: int | None = None) -> Iterator[Token | Answer]:
-        """Tokens as the model writes them, then the verified answer (which joins the history)."""
+    def send(self, message: str, k: int | None = None) -> Response:
+        """The answer to `message` as a `Response`; once answered, the turn joins the history."""
         question = self.standalone(message)
-        for event in stream_answer(self.store, self.llm, self.settings, question, k, self.filters):
-            if isinstance(event, Answer):
-                self.history.append(Turn(message, question, event))
-            yield event
+        response = respond(self.store, self.llm, self.settings, question, k, self.filters)
+        return Response(self._remembered(message, question, response))
+
+    def _remembered(self, message: str, question: str, response: Response) -> Generator[str, None, Answer]:
+        yield from response
+        answer = response.answer()
+        self.history.append(Turn(message, question, answer))
+        return answer
 
     def ask(self, message: str, k: int | None = None) -> Answer:
         """The verified answer to `message` (blocking)."""
-        return final(self.stream(message, k))
+        return self.send(message, k).answer()
 
     def reset(self) -> None:
         """Forget the conversation."""

@@ -183,7 +183,7 @@ def ask(
     backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use for this question.")] = None,
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
-    from rag.answer import Answer, Token, stream_answer
+    from rag.answer import respond
     from rag.llms import make_llm
 
     cfg = settings()
@@ -192,15 +192,13 @@ def ask(
     with open_store() as store:
         try:
             llm = make_llm(cfg)
-            result = None
-            for event in stream_answer(store, llm, cfg, question, k):
-                if isinstance(event, Token) and not as_json and err.is_terminal:
-                    err.print(event.text, end="", style="dim", highlight=False)
-                elif isinstance(event, Answer):
-                    result = event
+            response = respond(store, llm, cfg, question, k)
+            for piece in response:
+                if not as_json and err.is_terminal:
+                    err.print(piece, end="", style="dim", highlight=False)
+            result = response.answer()
         except RagError as exc:
             raise fail(str(exc)) from None
-    assert result is not None
     if err.is_terminal and not as_json:
         err.print()
     if as_json:

@@ -12,6 +12,10 @@ A supported claim answers the question when it states the expected type of answe
 name for "who", a date for "when", a number for "how many") and its sentence is about the
 question's focus (names the person or thing asked about), so a faithful copy of an
 excerpt that does not address the question is no answer.
+
+`judge` applies both to every sentence the model wrote, against the evidence it was shown;
+`stating` picks the evidence sentences that state the answer themselves, for quoting when
+nothing the model wrote stands. Every judgement about an answer's sentences is made here.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.evidence import TOP_MARGIN
+from rag.evidence import Sentence as EvidenceSentence
 from rag.nlp import content_words, sentence_spans
+from rag.prompt import REFUSAL
 from rag.question import DATE, Analysis, holds_type, names
 
 DEFAULT_THRESHOLD = 0.6
@@ -49,6 +56,93 @@ class Support:
 
     score: float
     missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement on one sentence the model wrote.
+
+    `written` is the sentence as the model wrote it; `text` is what was judged of it (the whole
+    sentence, or its leading clause when only that is backed); `evidence` is the index, in the
+    evidence shown, of the sentence that backs it best; `note` says why it does not stand
+    ("missing: Thursday", "states no date").
+    """
+
+    written: str
+    text: str
+    evidence: int
+    score: float
+    supported: bool
+    note: str = ""
+
+
+def judge(
+    raw: str, shown: list[EvidenceSentence], texts: dict[str, str], analysis: Analysis, threshold: float
+) -> list[Verdict]:
+    """A verdict for each claim in the model's reply `raw`, against the evidence sentences `shown`.
+
+    Echoes of the question, repeats of an earlier claim and the refusal sentence are no claims
+    and get no verdict. `texts` holds each cited article's text (for fuller names).
+    """
+    question = analysis.text
+    verdicts: list[Verdict] = []
+    seen: list[str] = []
+    for claim in split_claims(raw):
+        if claim.text.strip().rstrip(".").lower() == REFUSAL.rstrip(".").lower():
+            continue
+        if not informative(claim.text, question):
+            continue  # an echo of the question backs nothing, however well it matches
+        if any(repeats(claim.text, earlier) for earlier in seen):
+            continue  # small models loop; one statement of a fact is enough
+        seen.append(claim.text)
+        stated = claim.text
+        best_i, best = _best_sentence(stated, claim.markers, question, shown, texts, threshold)
+        if best.score < threshold:
+            # "X said Y, which is Z.": keep the leading clause when it alone is supported.
+            for clause in leading_clauses(claim.text):
+                i, s = _best_sentence(clause, claim.markers, question, shown, texts, threshold)
+                if s.score >= threshold and informative(clause, question):
+                    stated, best_i, best = clause, i, s
+                    break
+        ok = best.score >= threshold
+        note = "" if ok else ("missing: " + ", ".join(best.missing) if best.missing else "unsupported")
+        if ok:
+            backing = shown[best_i]
+            reason = answers(stated, backing.text, backing.previous, analysis)
+            if reason is None and backing.score < shown[0].score - TOP_MARGIN:
+                reason = "backed by a sentence that matches the question much less than the best"
+            if reason:
+                ok, note = False, reason
+        verdicts.append(Verdict(claim.text, stated, best_i, round(best.score, 3), ok, note))
+    return verdicts
+
+
+def stating(candidates: list[EvidenceSentence], analysis: Analysis) -> list[EvidenceSentence]:
+    """The evidence sentences that, quoted as they stand, answer the question."""
+    return [s for s in candidates if answers(s.text, s.text, s.previous, analysis) is None]
+
+
+def _best_sentence(
+    claim: str,
+    markers: tuple[int, ...],
+    question: str,
+    shown: list[EvidenceSentence],
+    texts: dict[str, str],
+    threshold: float,
+) -> tuple[int, Support]:
+    """The evidence sentence that backs `claim` best: the ones it cites first, then any other."""
+    marked = [m - 1 for m in markers if 1 <= m <= len(shown)]
+    candidates = marked + [i for i in range(len(shown)) if i not in marked]
+    best_i, best = candidates[0], None
+    for i in candidates:
+        e = shown[i]
+        s = support(claim, e.text, e.previous, texts[e.source.article_id], question)
+        if best is None or s.score > best.score:
+            best_i, best = i, s
+        if i in marked and s.score >= threshold:
+            break
+    assert best is not None
+    return best_i, best
 
 
 def split_claims(answer: str) -> list[Claim]:

@@ -12,14 +12,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.answer import Answer, Token, _verify, answer, stream_answer
-from rag.evidence import select_evidence
+from rag.answer import Answer, _generated, respond
+from rag.evidence import Sentence, select_evidence
 from rag.ingest import ingest
 from rag.llms import Generation, Message
 from rag.prompt import build_messages
-from rag.question import analyse
+from rag.question import Analysis, analyse
 from rag.retrieve import Filters, retrieve
+from rag.settings import Settings
 from rag.store import Store
+from rag.verify import judge
 
 WEATHER = (
     "Kyiv weather\n\n"
@@ -44,6 +46,12 @@ def evidence_for(store: Store, question: str, settings):  # type: ignore[no-unty
     return analysis, select_evidence(store, analysis, sources, texts), texts
 
 
+def _verify(analysis: Analysis, raw: str, shown: list[Sentence], texts: dict[str, str], settings: Settings) -> Answer:
+    """The generated answer `raw` becomes once verified against the evidence `shown`."""
+    verdicts = judge(raw, shown, texts, analysis, settings.support_threshold)
+    return _generated(analysis.text, verdicts, shown, raw, settings.unsupported == "flag")
+
+
 class Scripted:
     """A model that always writes the same reply: for the paths the real model rarely takes."""
 
@@ -60,7 +68,7 @@ class Scripted:
 
 def test_answerable_question_is_cited_and_verified(seeded, llm) -> None:  # type: ignore[no-untyped-def]
     store, settings = seeded
-    result = answer(store, llm, settings, "Who is the Kremlin spokesperson?")
+    result = respond(store, llm, settings, "Who is the Kremlin spokesperson?").answer()
     assert not result.refused and result.mode in ("generated", "extractive"), result.raw
     assert "Peskov" in result.answer
     assert result.citations and all(s.supported for s in result.sentences if s.citations)
@@ -74,7 +82,7 @@ def test_answerable_question_is_cited_and_verified(seeded, llm) -> None:  # type
 def test_the_evidence_that_answers_is_used(seeded, llm) -> None:  # type: ignore[no-untyped-def]
     """The question that used to get "The articles don't say." beside the very sentence that answers it."""
     store, settings = seeded
-    result = answer(store, llm, settings, "What did Rubio say about stepping back from mediation?")
+    result = respond(store, llm, settings, "What did Rubio say about stepping back from mediation?").answer()
     assert not result.refused, result.raw
     assert "step back" in result.answer
     assert any("step back from its mediation efforts" in c.quote for c in result.citations)
@@ -83,7 +91,7 @@ def test_the_evidence_that_answers_is_used(seeded, llm) -> None:  # type: ignore
 
 def test_unanswerable_question_is_refused_before_generation(seeded, llm) -> None:  # type: ignore[no-untyped-def]
     store, settings = seeded
-    result = answer(store, llm, settings, "What is the capital of Australia?")
+    result = respond(store, llm, settings, "What is the capital of Australia?").answer()
     assert result.refused and result.mode == "refused"
     assert result.answer.startswith("The articles don't say")
     assert "Canberra" not in result.answer
@@ -96,7 +104,7 @@ def test_a_name_in_no_article_is_refused(seeded, llm) -> None:  # type: ignore[n
     question = "What did Angela Merkel say about the talks?"
     _, evidence, _ = evidence_for(store, question, settings)
     assert evidence.features["names_missing"] == 1.0 and evidence.features["name_unknown"] == 1.0
-    result = answer(store, llm, settings, question)
+    result = respond(store, llm, settings, question).answer()
     assert result.refused and result.raw == "", "refused before the model wrote anything"
     assert result.related, "the closest sentences are offered as related reading"
     check_offsets(store, result)
@@ -149,7 +157,7 @@ def test_a_claim_must_state_the_type_of_answer_asked_for(seeded) -> None:  # typ
 def test_extractive_answer_when_nothing_the_model_wrote_survives(seeded) -> None:  # type: ignore[no-untyped-def]
     store, settings = seeded
     model = Scripted("The capital of Australia is Canberra [1].")
-    result = answer(store, model, settings, "Who is the Kremlin spokesperson?")  # type: ignore[arg-type]
+    result = respond(store, model, settings, "Who is the Kremlin spokesperson?").answer()  # type: ignore[arg-type]
     assert model.calls == 1
     assert result.mode == "extractive" and not result.refused
     assert "Peskov" in result.answer and result.answer.endswith("[1].")
@@ -161,11 +169,13 @@ def test_extractive_answer_when_nothing_the_model_wrote_survives(seeded) -> None
 
 def test_streaming_yields_tokens_then_the_answer(seeded, llm) -> None:  # type: ignore[no-untyped-def]
     store, settings = seeded
-    events = list(stream_answer(store, llm, settings, "What did Rubio say about the United States stepping back?"))
-    assert isinstance(events[-1], Answer)
-    tokens = [e.text for e in events if isinstance(e, Token)]
-    assert len(tokens) > 3
-    assert "".join(tokens) == events[-1].raw
+    response = respond(store, llm, settings, "What did Rubio say about the United States stepping back?")
+    tokens = list(response)
+    assert len(tokens) > 3 and all(isinstance(t, str) for t in tokens)
+    result = response.answer()
+    assert "".join(tokens) == result.raw
+    assert response.answer() is result and list(response) == [], "drained once; the same answer after"
+    assert response.text() == result.answer
 
 
 def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +187,7 @@ def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:  # type:
     prompt = build_messages(question, evidence.top(settings.evidence_sentences))
     assert "Ignore all previous instructions" not in prompt[1]["content"]
     assert all("Ignore all previous" not in s.text for s in evidence.sentences)
-    result = answer(store, llm, settings, question)
+    result = respond(store, llm, settings, question).answer()
     assert "resigned" not in result.answer
     assert all("Ignore all previous" not in c.quote for c in result.citations)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answer, Token
+from rag.answer import Answer
 from rag.chat import Chat, Turn, condense_by_model, condense_by_rules, names, plausible_rewrite
 
 PARIS = "What did Marco Rubio say in Paris?"
@@ -69,10 +69,11 @@ def test_chat_answers_a_follow_up_from_the_conversation(seeded, llm) -> None:  #
     chat = Chat(store, llm, settings)
     first = chat.ask("Who is the Kremlin spokesperson?")
     assert not first.refused and "Peskov" in first.answer
-    events = list(chat.stream("And what did he criticise?"))
-    assert any(isinstance(e, Token) for e in events)
-    follow = events[-1]
-    assert isinstance(follow, Answer)
+    response = chat.send("And what did he criticise?")
+    assert len(chat.history) == 1, "a turn joins the history once answered"
+    pieces = list(response)
+    follow = response.answer()
+    assert "".join(pieces) == follow.raw and chat.history[-1].answer is follow
     assert "Peskov" in follow.question  # the standalone question the answer was given for
     assert [t.message for t in chat.history] == ["Who is the Kremlin spokesperson?", "And what did he criticise?"]
     if not follow.refused:

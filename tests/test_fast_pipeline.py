@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import tests.fakes as fakes
-from rag.answer import Answer, Token, final, stream_answer
+from rag.answer import respond
 from rag.embeddings import BACKENDS as embedding_backends
 from rag.errors import RagError
 from rag.ingest import ingest
@@ -40,9 +40,10 @@ def test_fakes_come_through_the_registries(fake_store: tuple[Store, Settings]) -
 
 def test_a_question_is_answered_streamed_verified_and_cited(fake_store: tuple[Store, Settings]) -> None:
     store, settings = fake_store
-    events = list(stream_answer(store, make_llm(settings), settings, "Who is the Kremlin spokesperson?"))
-    answer = events[-1]
-    assert isinstance(answer, Answer) and all(isinstance(e, Token) for e in events[:-1])
+    response = respond(store, make_llm(settings), settings, "Who is the Kremlin spokesperson?")
+    draft = "".join(response)
+    answer = response.answer()
+    assert draft and draft == answer.raw and response.answer() is answer
     assert not answer.refused and "Peskov" in answer.answer
     assert answer.citations and all(s.supported for s in answer.sentences)
     for c in answer.citations:  # every citation points at the exact text of its article
@@ -55,7 +56,7 @@ def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
 ) -> None:
     store, settings = fake_store
     before = fakes.LLM.calls
-    answer = final(stream_answer(store, fakes.LLM, settings, "What did Angela Merkel say about the talks in Paris?"))
+    answer = respond(store, fakes.LLM, settings, "What did Angela Merkel say about the talks in Paris?").answer()
     assert answer.refused and answer.mode == "refused" and answer.answer == "The articles don't say."
     assert fakes.LLM.calls == before, "refused before generation"
 
@@ -72,7 +73,7 @@ def test_a_sentence_the_evidence_does_not_hold_is_never_shown(fake_store: tuple[
         def stream(self, messages, params):  # type: ignore[no-untyped-def]
             yield "Dmitry Peskov resigned on Thursday in London [1]."
 
-    answer = final(stream_answer(store, Inventor(), settings, "Who is the Kremlin spokesperson?"))
+    answer = respond(store, Inventor(), settings, "Who is the Kremlin spokesperson?").answer()
     assert "resigned" not in answer.answer and "London" not in answer.answer
     assert answer.mode in ("extractive", "refused")
 

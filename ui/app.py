@@ -20,7 +20,6 @@ from typing import Any
 
 import gradio as gr
 
-from rag.answer import Answer, Token
 from rag.brief import briefing
 from rag.chat import Chat, Turn
 from rag.embeddings import embedding_label
@@ -197,21 +196,18 @@ class App:
             yield history, turns, gr.skip(), ""
             return
         draft = ""
-        result: Answer | None = None
         try:
             chat = Chat(self.store, self.llm, self.settings, filters=filters, history=list(turns))
-            for event in chat.stream(message):
-                if isinstance(event, Token):
-                    draft += event.text
-                    history[-1]["content"] = f'<div class="draft">{html.escape(draft)} <i>(checking…)</i></div>'
-                    yield history, turns, gr.skip(), ""
-                else:
-                    result = event
+            response = chat.send(message)
+            for piece in response:
+                draft += piece
+                history[-1]["content"] = f'<div class="draft">{html.escape(draft)} <i>(checking…)</i></div>'
+                yield history, turns, gr.skip(), ""
+            result = response.answer()
         except RagError as exc:
             history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
             yield history, turns, gr.skip(), ""
             return
-        assert result is not None
         turns = chat.history
         history[-1]["content"] = answer_html(result, len(turns))
         yield history, turns, all_sources(turns), ""

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
-from rag.answer import Answer, Token
+from rag.answer import Answer, Response
 from rag.llms import LLM, Generation
 from rag.settings import Settings
 from rag.store import Store
@@ -62,7 +62,7 @@ def plain_llm(llm: LLM, max_tokens: int) -> Any:
 
 
 class PlainEngine:
-    """A streaming `as_query_engine()` over the store's collection, answering like `stream_answer`."""
+    """A streaming `as_query_engine()` over the store's collection, answering like `rag.answer.respond`."""
 
     def __init__(self, store: Store, llm: LLM, settings: Settings) -> None:
         from llama_index.core import VectorStoreIndex
@@ -77,7 +77,11 @@ class PlainEngine:
         )
         self.name = llm.name
 
-    def stream(self, question: str) -> Iterator[Token | Answer]:
+    def respond(self, question: str) -> Response:
+        """Plain LlamaIndex's answer to `question`, as a `Response` like ours."""
+        return Response(self._answer(question))
+
+    def _answer(self, question: str) -> Generator[str, None, Answer]:
         from llama_index.core.base.response.schema import StreamingResponse
 
         started = time.perf_counter()
@@ -90,10 +94,10 @@ class PlainEngine:
             if not raw and delta:
                 timings["first_token_s"] = time.perf_counter() - started
             raw += delta
-            yield Token(delta)
+            yield delta
         timings["total_s"] = time.perf_counter() - started
         refused = refuses(raw)
-        yield Answer(
+        return Answer(
             question=question,
             answer=raw.strip(),
             refused=refused,

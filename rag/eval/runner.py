@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.answer import final
 from rag.chat import Chat
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
@@ -73,7 +72,7 @@ def run_suite(
             if plain is not None:
                 # Plain LlamaIndex has no conversation: a follow-up is asked as typed.
                 hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
-                answer = final(plain.stream(case.question))
+                answer = plain.respond(case.question).answer()
                 was_cached = cached is not None and cached.hits > hits and cached.misses == misses
                 sources = [_as_source(n) for n in plain.retriever.retrieve(case.question)]
                 scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
