@@ -53,7 +53,7 @@ def rows_of(suite_name: str) -> list[Row]:
             for s in evidence.sentences:
                 holds_gold = any(g in s.text or s.text in g for g in gold)
                 holds_fact = all(any(a.lower() in s.text.lower() for a in fact) for fact in case.facts)
-                parts.append((s.dense, s.keyword, s.typed, holds_gold, holds_fact, s.source is relevant[0]))
+                parts.append((s.dense, s.keyword, s.typed, holds_gold, holds_fact, s.excerpt is relevant[0]))
             out.append((parts, f"{suite_name}:{case.id}"))
     finally:
         store.close()

@@ -57,11 +57,11 @@ class Citation:
 
 
 @dataclass
-class Sentence:
-    """One sentence of the model's answer and its verdict."""
+class Statement:
+    """One sentence of the answer and its verdict; `cites` holds the numbers of its citations."""
 
     text: str
-    citations: list[int]
+    cites: list[int]
     supported: bool
     score: float
     note: str = ""  # why it was not kept: "missing: Thursday", "states no date", "not about Merkel"
@@ -72,11 +72,11 @@ class Answer:
     """The verified answer, in the shape `rag ask --json` prints."""
 
     question: str
-    answer: str
+    text: str
     refused: bool
     mode: Mode = "generated"
     answerability: float = 0.0  # the evidence's probability of answering the question
-    sentences: list[Sentence] = field(default_factory=list)
+    sentences: list[Statement] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     related: list[Citation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -118,7 +118,7 @@ class Response:
 
     def text(self) -> str:
         """The verified answer's text, citation markers included."""
-        return self.answer().answer
+        return self.answer().text
 
 
 def respond(
@@ -168,21 +168,21 @@ def _answer(
 
 
 def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
-    source = sentence.source
+    excerpt = sentence.excerpt
     return Citation(
         n=n,
-        article_id=source.article_id,
-        title=source.title,
-        path=source.path,
-        text=source.text,
-        start=source.start,
-        end=source.end,
+        article_id=excerpt.article_id,
+        title=excerpt.title,
+        path=excerpt.path,
+        text=excerpt.text,
+        start=excerpt.start,
+        end=excerpt.end,
         quote=sentence.text,
         quote_start=sentence.start,
         quote_end=sentence.end,
         score=round(score, 3),
-        source=source.source,
-        published=source.published,
+        source=excerpt.source,
+        published=excerpt.published,
     )
 
 
@@ -190,7 +190,7 @@ def _generated(question: str, verdicts: list[Verdict], shown: list[EvidenceSente
     """The model's answer as verified: the claims that stand, each cited; the evidence they cite numbered in
     order of use. With `flag`, claims that do not stand are kept, marked "[unsupported]"."""
     cited: dict[int, Citation] = {}  # index into `shown` -> citation
-    sentences: list[Sentence] = []
+    sentences: list[Statement] = []
     parts: list[str] = []
     for v in verdicts:
         numbers: list[int] = []
@@ -201,10 +201,10 @@ def _generated(question: str, verdicts: list[Verdict], shown: list[EvidenceSente
             parts.append(_mark(v.text, f"[{numbers[0]}]"))
         elif flag:
             parts.append(_mark(v.written, "[unsupported]"))
-        sentences.append(Sentence(v.text, numbers, v.supported, v.score, v.note))
+        sentences.append(Statement(v.text, numbers, v.supported, v.score, v.note))
     return Answer(
         question=question,
-        answer=" ".join(parts),
+        text=" ".join(parts),
         refused=False,
         mode="generated",
         sentences=sentences,
@@ -213,7 +213,7 @@ def _generated(question: str, verdicts: list[Verdict], shown: list[EvidenceSente
     )
 
 
-def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Sentence], raw: str, most: int) -> Answer | None:
+def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Statement], raw: str, most: int) -> Answer | None:
     """The best evidence sentences (at most `most`) that answer the question, verbatim and cited."""
     chosen = stating(evidence.near_top()[:EXTRACTIVE_POOL], analysis)[:most]
     if not chosen:
@@ -221,12 +221,12 @@ def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Sentence], r
     citations = [_citation(n, s, 1.0) for n, s in enumerate(chosen, start=1)]
     return Answer(
         question=analysis.text,
-        answer=" ".join(_mark(" ".join(s.text.split()), f"[{n}]") for n, s in enumerate(chosen, start=1)),
+        text=" ".join(_mark(" ".join(s.text.split()), f"[{n}]") for n, s in enumerate(chosen, start=1)),
         refused=False,
         mode="extractive",
         sentences=[
             *tried,
-            *(Sentence(s.text, [n], True, 1.0, "quoted from the article") for n, s in enumerate(chosen, 1)),
+            *(Statement(s.text, [n], True, 1.0, "quoted from the article") for n, s in enumerate(chosen, 1)),
         ],
         citations=citations,
         raw=raw,
@@ -245,7 +245,7 @@ def _refusal(question: str, evidence: Evidence, timings: dict[str, float], backe
     related: list[Citation] = []
     used: set[tuple[str, int]] = set()
     for sentence in evidence.sentences:
-        key = (sentence.source.article_id, sentence.source.start)
+        key = (sentence.excerpt.article_id, sentence.excerpt.start)
         if key in used:
             continue
         used.add(key)
@@ -254,7 +254,7 @@ def _refusal(question: str, evidence: Evidence, timings: dict[str, float], backe
             break
     return Answer(
         question=question,
-        answer=REFUSAL,
+        text=REFUSAL,
         refused=True,
         mode="refused",
         answerability=evidence.probability,

@@ -45,16 +45,16 @@ def _section(n: int, turn: Turn) -> list[str]:
     if turn.question != turn.message:
         lines += [f"*Asked as:* {turn.question}", ""]
     if answer.refused:
-        lines += [f"**{answer.answer}**", ""]
+        lines += [f"**{answer.text}**", ""]
         if answer.related:
             lines += ["Related reading (not an answer):", ""]
             lines += [f"- {c.title}: {_quoted(c.quote)}" for c in answer.related]
             lines.append("")
         return lines
     if answer.mode == "extractive":
-        lines += ["*Quoted from the articles:*", "", f"> {answer.answer}", ""]
+        lines += ["*Quoted from the articles:*", "", f"> {answer.text}", ""]
     else:
-        lines += [answer.answer, ""]
+        lines += [answer.text, ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else ""))

@@ -67,7 +67,7 @@ def condense_by_rules(history: list[Turn], follow_up: str) -> str:
     previous = history[-1].question
     question = _CONNECTIVE.sub("", question)
     question = question[:1].upper() + question[1:]
-    subject = _subject(previous, history[-1].answer.answer)
+    subject = _subject(previous, history[-1].answer.text)
     if subject and _PERSONAL.search(question):
         question = _PERSONAL.sub(subject, question, count=1)
     elif subject and _POSSESSIVE.search(question):
@@ -103,7 +103,7 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
         return False  # the pronoun it was asked to resolve is still there
     known = content_words(follow_up)
     for turn in history:
-        known |= content_words(turn.question) | content_words(turn.answer.answer)
+        known |= content_words(turn.question) | content_words(turn.answer.text)
     new = content_words(rewrite)
     return bool(new) and new <= known and bool(new & content_words(follow_up))
 
@@ -112,7 +112,7 @@ def condense_by_model(llm: LLM, history: list[Turn], follow_up: str) -> str:
     """Ask the model for a standalone question; use the rules when its rewrite is implausible."""
     if not history:
         return follow_up.strip()
-    lines = [f"User: {t.question}\nAssistant: {t.answer.answer}" for t in history]
+    lines = [f"User: {t.question}\nAssistant: {t.answer.text}" for t in history]
     messages = [
         {"role": "system", "content": CONDENSE_PROMPT},
         {"role": "user", "content": "\n".join(lines) + f"\nUser: {follow_up}\n\nStandalone question:"},

@@ -220,7 +220,7 @@ def _print_answer(result: object) -> None:
     assert isinstance(result, Answer)
     if result.mode == "extractive":
         out.print("Quoted from the articles (the model's own answer did not pass the check):", style="dim")
-    out.print(result.answer, style="yellow" if result.refused else None, highlight=False)
+    out.print(result.text, style="yellow" if result.refused else None, highlight=False)
     listed = result.related if result.refused else result.citations
     if listed:
         out.print("\nRelated reading:" if result.refused else "\nSources:", style="bold")

@@ -26,7 +26,7 @@ import numpy as np
 from rag.guard import is_instruction
 from rag.nlp import Span, content_words, sentence_spans, words
 from rag.question import Analysis, holds_type
-from rag.retrieve import Source
+from rag.retrieve import Excerpt
 from rag.store import Store
 
 _ENDED = re.compile(r"[.!?…\"'”’)]\s*$")
@@ -60,7 +60,7 @@ FEATURES = (
 class Sentence:
     """One sentence of a retrieved source, scored for the question."""
 
-    source: Source
+    excerpt: Excerpt
     start: int  # offsets in the article
     end: int
     text: str
@@ -149,14 +149,14 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 def select_evidence(
     store: Store,
     analysis: Analysis,
-    sources: list[Source],
+    sources: list[Excerpt],
     texts: dict[str, str],
     model: Answerability | None = None,
 ) -> Evidence:
     """Rank the sentences of `sources` for the question and decide whether they answer it."""
     evidence = Evidence(analysis)
     seen: set[tuple[str, int]] = set()
-    found: list[tuple[Source, int, int, str]] = []
+    found: list[tuple[Excerpt, int, int, str]] = []
     for source in sources:
         text = texts[source.article_id]
         spans = _sentences(text)  # whole article: the sentence before a passage's first is context
@@ -199,7 +199,7 @@ def select_evidence(
 
 
 def _features(
-    evidence: Evidence, analysis: Analysis, sources: list[Source], idf: dict[str, float], store: Store
+    evidence: Evidence, analysis: Analysis, sources: list[Excerpt], idf: dict[str, float], store: Store
 ) -> dict[str, float]:
     top = evidence.sentences[:3]
     haystack = " ".join(s.text for s in sources).lower()

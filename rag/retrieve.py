@@ -9,13 +9,13 @@ from rag.catalog import PassageRow
 from rag.filters import Filters
 from rag.store import Store
 
-__all__ = ["Filters", "Source", "retrieve"]  # Filters is re-exported: callers filter a retrieval
+__all__ = ["Excerpt", "Filters", "retrieve"]  # Filters is re-exported: callers filter a retrieval
 
 RRF_K = 60  # the constant of Cormack et al. (2009); damps the weight of the very top ranks
 
 
 @dataclass
-class Source:
+class Excerpt:
     """A stretch of one article: one passage, or overlapping passages merged."""
 
     article_id: str
@@ -31,7 +31,7 @@ class Source:
     keys: list[str] = field(default_factory=list)
 
 
-def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Source]:
+def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Excerpt]:
     """The `k` best stretches of articles for `question`, best first.
 
     Dense and keyword rankings are fused with reciprocal rank fusion. Passages of one
@@ -71,11 +71,11 @@ def _diverse(candidates: list[PassageRow], fused: dict[str, float], k: int) -> l
     return (firsts + rest)[: 2 * k]
 
 
-def _merge(store: Store, rows: list[PassageRow], fused: dict[str, float], cosines: dict[str, float]) -> list[Source]:
+def _merge(store: Store, rows: list[PassageRow], fused: dict[str, float], cosines: dict[str, float]) -> list[Excerpt]:
     by_article: dict[str, list[PassageRow]] = defaultdict(list)
     for row in rows:
         by_article[row.article_id].append(row)
-    sources: list[Source] = []
+    sources: list[Excerpt] = []
     for article_id, group in by_article.items():
         text = store.catalog.article_text(article_id)
         group.sort(key=lambda r: r.start)
@@ -88,7 +88,7 @@ def _merge(store: Store, rows: list[PassageRow], fused: dict[str, float], cosine
         for cluster in clusters:
             start, end, first = cluster[0].start, max(r.end for r in cluster), cluster[0]
             sources.append(
-                Source(
+                Excerpt(
                     article_id=article_id,
                     title=first.title,
                     source=first.source,

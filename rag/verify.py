@@ -136,7 +136,7 @@ def _best_sentence(
     best_i, best = candidates[0], None
     for i in candidates:
         e = shown[i]
-        s = support(claim, e.text, e.previous, texts[e.source.article_id], question)
+        s = support(claim, e.text, e.previous, texts[e.excerpt.article_id], question)
         if best is None or s.score > best.score:
             best_i, best = i, s
         if i in marked and s.score >= threshold:

@@ -39,7 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in FAST_MODULES:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in FAST_MODULES:
             item.add_marker(pytest.mark.fast)
 
 
@@ -53,7 +54,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="session")
-def embed_model():  # type: ignore[no-untyped-def]
+def embed_model():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
     from rag.embeddings import make_embedding
 
@@ -66,7 +67,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings, embed_model) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def store(settings: Settings, embed_model) -> Iterator[object]:
     from rag.store import Store
 
     s = Store(settings, embed_model=embed_model)
@@ -75,7 +76,7 @@ def store(settings: Settings, embed_model) -> Iterator[object]:  # type: ignore[
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Iterator[tuple[object, Settings]]:  # type: ignore[no-untyped-def]
+def seeded(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Iterator[tuple[object, Settings]]:
     """An index of the seed articles plus one hostile article, shared by the answer tests."""
     import shutil
 
@@ -93,7 +94,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Iterator[tu
 
 
 @pytest.fixture(scope="session")
-def llm(seeded):  # type: ignore[no-untyped-def]
+def llm(seeded):
     """The default model (SmolLM2 through llama.cpp), loaded once."""
     from rag.llms import make_llm
 

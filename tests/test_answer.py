@@ -39,7 +39,7 @@ def check_offsets(store: Store, result: Answer) -> None:
         assert c.start <= c.quote_start < c.quote_end <= c.end
 
 
-def evidence_for(store: Store, question: str, settings):  # type: ignore[no-untyped-def]
+def evidence_for(store: Store, question: str, settings):
     sources = retrieve(store, question, settings.top_k)
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
     analysis = analyse(question)
@@ -66,40 +66,40 @@ class Scripted:
         yield from re.findall(r"\S+\s*", self.reply)
 
 
-def test_answerable_question_is_cited_and_verified(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_answerable_question_is_cited_and_verified(seeded, llm) -> None:
     store, settings = seeded
     result = respond(store, llm, settings, "Who is the Kremlin spokesperson?").answer()
     assert not result.refused and result.mode in ("generated", "extractive"), result.raw
-    assert "Peskov" in result.answer
-    assert result.citations and all(s.supported for s in result.sentences if s.citations)
+    assert "Peskov" in result.text
+    assert result.citations and all(s.supported for s in result.sentences if s.cites)
     assert any("Peskov" in c.quote for c in result.citations)
     check_offsets(store, result)
     for n in range(1, len(result.citations) + 1):
-        assert f"[{n}]" in result.answer
+        assert f"[{n}]" in result.text
     assert result.timings["total_s"] >= result.timings["first_token_s"] > 0
 
 
-def test_the_evidence_that_answers_is_used(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_the_evidence_that_answers_is_used(seeded, llm) -> None:
     """The question that used to get "The articles don't say." beside the very sentence that answers it."""
     store, settings = seeded
     result = respond(store, llm, settings, "What did Rubio say about stepping back from mediation?").answer()
     assert not result.refused, result.raw
-    assert "step back" in result.answer
+    assert "step back" in result.text
     assert any("step back from its mediation efforts" in c.quote for c in result.citations)
     check_offsets(store, result)
 
 
-def test_unanswerable_question_is_refused_before_generation(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_unanswerable_question_is_refused_before_generation(seeded, llm) -> None:
     store, settings = seeded
     result = respond(store, llm, settings, "What is the capital of Australia?").answer()
     assert result.refused and result.mode == "refused"
-    assert result.answer.startswith("The articles don't say")
-    assert "Canberra" not in result.answer
+    assert result.text.startswith("The articles don't say")
+    assert "Canberra" not in result.text
     assert result.citations == []
     check_offsets(store, result)
 
 
-def test_a_name_in_no_article_is_refused(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_in_no_article_is_refused(seeded, llm) -> None:
     store, settings = seeded
     question = "What did Angela Merkel say about the talks?"
     _, evidence, _ = evidence_for(store, question, settings)
@@ -110,7 +110,7 @@ def test_a_name_in_no_article_is_refused(seeded, llm) -> None:  # type: ignore[n
     check_offsets(store, result)
 
 
-def test_a_copied_excerpt_that_does_not_address_the_question_is_no_answer(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_copied_excerpt_that_does_not_address_the_question_is_no_answer(seeded) -> None:
     store, settings = seeded
     question = "What did Angela Merkel say about the talks?"
     analysis, evidence, texts = evidence_for(store, question, settings)
@@ -118,10 +118,10 @@ def test_a_copied_excerpt_that_does_not_address_the_question_is_no_answer(seeded
     result = _verify(analysis, trump.text + " [1]", [trump], texts, settings)
     assert [s.supported for s in result.sentences] == [False]
     assert result.sentences[0].note == "not said by Angela Merkel"
-    assert result.answer == ""
+    assert result.text == ""
 
 
-def test_words_from_two_neighbouring_sentences_do_not_make_a_claim(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_words_from_two_neighbouring_sentences_do_not_make_a_claim(store, tmp_path: Path) -> None:
     """The recombination trap: sunny and 18 were Tuesday; Thursday is rain (the middle sentence is set aside)."""
     (tmp_path / "weather.txt").write_text(WEATHER)
     assert ingest(store, [tmp_path / "weather.txt"]).ok
@@ -139,7 +139,7 @@ def test_words_from_two_neighbouring_sentences_do_not_make_a_claim(store, tmp_pa
     assert right.citations[0].quote == "Forecasters expect rain on Thursday."
 
 
-def test_a_claim_must_state_the_type_of_answer_asked_for(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_claim_must_state_the_type_of_answer_asked_for(seeded) -> None:
     store, settings = seeded
     question = "When did Russia launch its full-scale invasion of Ukraine?"
     analysis, evidence, texts = evidence_for(store, question, settings)
@@ -154,20 +154,20 @@ def test_a_claim_must_state_the_type_of_answer_asked_for(seeded) -> None:  # typ
     assert [s.supported for s in dated.sentences] == [True]
 
 
-def test_extractive_answer_when_nothing_the_model_wrote_survives(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_extractive_answer_when_nothing_the_model_wrote_survives(seeded) -> None:
     store, settings = seeded
     model = Scripted("The capital of Australia is Canberra [1].")
-    result = respond(store, model, settings, "Who is the Kremlin spokesperson?").answer()  # type: ignore[arg-type]
+    result = respond(store, model, settings, "Who is the Kremlin spokesperson?").answer()
     assert model.calls == 1
     assert result.mode == "extractive" and not result.refused
-    assert "Peskov" in result.answer and result.answer.endswith("[1].")
-    assert "Canberra" not in result.answer
+    assert "Peskov" in result.text and result.text.endswith("[1].")
+    assert "Canberra" not in result.text
     assert [s.supported for s in result.sentences] == [False, True]
-    assert result.citations[0].quote.rstrip(".") in result.answer
+    assert result.citations[0].quote.rstrip(".") in result.text
     check_offsets(store, result)
 
 
-def test_streaming_yields_tokens_then_the_answer(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_streaming_yields_tokens_then_the_answer(seeded, llm) -> None:
     store, settings = seeded
     response = respond(store, llm, settings, "What did Rubio say about the United States stepping back?")
     tokens = list(response)
@@ -175,10 +175,10 @@ def test_streaming_yields_tokens_then_the_answer(seeded, llm) -> None:  # type: 
     result = response.answer()
     assert "".join(tokens) == result.raw
     assert response.answer() is result and list(response) == [], "drained once; the same answer after"
-    assert response.text() == result.answer
+    assert response.text() == result.text
 
 
-def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:
     store, settings = seeded
     question = "What happened at the Paris talks on Friday?"
     sources = retrieve(store, question, settings.top_k)
@@ -188,11 +188,11 @@ def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:  # type:
     assert "Ignore all previous instructions" not in prompt[1]["content"]
     assert all("Ignore all previous" not in s.text for s in evidence.sentences)
     result = respond(store, llm, settings, question).answer()
-    assert "resigned" not in result.answer
+    assert "resigned" not in result.text
     assert all("Ignore all previous" not in c.quote for c in result.citations)
 
 
-def test_unsupported_sentences_are_dropped_or_flagged(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_unsupported_sentences_are_dropped_or_flagged(seeded) -> None:
     store, settings = seeded
     question = "What did Peskov say about the moratorium?"
     analysis, evidence, texts = evidence_for(store, question, settings)
@@ -203,23 +203,23 @@ def test_unsupported_sentences_are_dropped_or_flagged(seeded) -> None:  # type: 
     )
     dropped = _verify(analysis, raw, shown, texts, settings)
     assert [s.supported for s in dropped.sentences] == [True, False]
-    assert "moratorium" in dropped.answer and "Crimea" not in dropped.answer
+    assert "moratorium" in dropped.text and "Crimea" not in dropped.text
     assert "no change in the directive" in dropped.citations[0].quote
     flagged = _verify(analysis, raw, shown, texts, settings.model_copy(update={"unsupported": "flag"}))
-    assert "Crimea to Ukraine in 2026 [unsupported]" in flagged.answer
+    assert "Crimea to Ukraine in 2026 [unsupported]" in flagged.text
 
 
-def test_uncited_sentence_is_attributed_to_its_best_evidence(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_uncited_sentence_is_attributed_to_its_best_evidence(seeded) -> None:
     store, settings = seeded
     question = "Who did Zelensky accuse of echoing Kremlin narratives?"
     analysis, evidence, texts = evidence_for(store, question, settings)
     shown = evidence.top(settings.evidence_sentences)
     result = _verify(analysis, "Zelensky accused Witkoff of echoing Kremlin narratives.", shown, texts, settings)
-    assert result.sentences[0].supported and result.sentences[0].citations == [1]
+    assert result.sentences[0].supported and result.sentences[0].cites == [1]
     assert "Witkoff" in result.citations[0].quote
 
 
-def test_filter_restricts_retrieval_to_chosen_articles(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_filter_restricts_retrieval_to_chosen_articles(seeded) -> None:
     store, _settings = seeded
     chosen = next(r.id for r in store.catalog.articles() if r.title.startswith("A Diplomatic"))
     sources = retrieve(store, "What did Rubio say?", 5, Filters(article_ids=(chosen,)))

@@ -55,7 +55,7 @@ def test_model_rewrites_are_checked(rewrite: str, ok: bool) -> None:
     assert plausible_rewrite(rewrite, [turn(PARIS)], "And what did he say about sanctions?") is ok
 
 
-def test_model_condensing_never_returns_an_implausible_question(llm) -> None:  # type: ignore[no-untyped-def]
+def test_model_condensing_never_returns_an_implausible_question(llm) -> None:
     follow_up = "And what did he say about sanctions?"
     question = condense_by_model(llm, [turn(PARIS)], follow_up)
     assert question == condense_by_rules([turn(PARIS)], follow_up) or plausible_rewrite(
@@ -64,11 +64,11 @@ def test_model_condensing_never_returns_an_implausible_question(llm) -> None:  #
     assert "Rubio" in question
 
 
-def test_chat_answers_a_follow_up_from_the_conversation(seeded, llm) -> None:  # type: ignore[no-untyped-def]
+def test_chat_answers_a_follow_up_from_the_conversation(seeded, llm) -> None:
     store, settings = seeded
     chat = Chat(store, llm, settings)
     first = chat.ask("Who is the Kremlin spokesperson?")
-    assert not first.refused and "Peskov" in first.answer
+    assert not first.refused and "Peskov" in first.text
     response = chat.send("And what did he criticise?")
     assert len(chat.history) == 1, "a turn joins the history once answered"
     pieces = list(response)
@@ -83,7 +83,7 @@ def test_chat_answers_a_follow_up_from_the_conversation(seeded, llm) -> None:  #
     assert chat.standalone("And what did he criticise?") == "And what did he criticise?"
 
 
-def test_rag_brief_writes_a_cited_markdown_briefing(seeded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_rag_brief_writes_a_cited_markdown_briefing(seeded, tmp_path) -> None:
     import os
     import subprocess
     import sys

@@ -33,7 +33,7 @@ def chroma_server(server: ChromaServer) -> int:
 def test_ingest_query_and_remove_through_a_chroma_server(
     chroma_server: int,
     tmp_path: Path,
-    embed_model,  # type: ignore[no-untyped-def]
+    embed_model,
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=chroma_server)
     store = Store(settings, embed_model=embed_model)
@@ -57,7 +57,7 @@ def test_ingest_query_and_remove_through_a_chroma_server(
 def test_a_server_that_goes_away_is_one_line_and_a_rerun_finishes(
     server: ChromaServer,
     tmp_path: Path,
-    embed_model,  # type: ignore[no-untyped-def]
+    embed_model,
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", chroma_host="127.0.0.1", chroma_port=server.port)
     store = Store(settings, embed_model=embed_model)

@@ -68,7 +68,7 @@ def assert_consistent(store: Store) -> None:
         assert set(got) == {f"{article_id}-{i:04d}" for i in range(n)} and len(got) == n
 
 
-def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_mid_ingest_then_rerun_completes(bbc: Path, tmp_path: Path, embed_model) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for path in sorted((bbc / "business").glob("*.txt"))[:400]:
@@ -111,7 +111,7 @@ def _duplicates(report_json: str) -> int:
     return int(json.loads(report_json)["counts"]["duplicate"])
 
 
-def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_running_reader_sees_another_process_ingest(bbc: Path, tmp_path: Path, embed_model) -> None:
     index_dir = tmp_path / "index"
     server = Store(Settings(index_dir=index_dir), embed_model=embed_model)  # stands in for the chat server
     ingest(server, [SEEDS])
@@ -148,7 +148,7 @@ def stored_vectors(index_dir: Path) -> int:
     return count_rows(index_dir / "chroma" / "chroma.sqlite3", "SELECT count(*) FROM embeddings")
 
 
-def test_article_larger_than_one_chromadb_write_killed_mid_write(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_article_larger_than_one_chromadb_write_killed_mid_write(tmp_path: Path, embed_model) -> None:
     """ChromaDB takes at most `get_max_batch_size()` records per write (5,461 here); a long
     report goes in several writes and is published once, after the last: killed between
     them, none of it is visible, and a re-run finishes it."""

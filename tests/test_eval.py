@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Citation, Sentence
+from rag.answer import Answer, Citation, Statement
 from rag.eval.metrics import RATES, aggregate, score_case, wrong_shown
 from rag.eval.suite import Case, Evidence, article_file, load_suite
 from rag.loaders import load_file
@@ -64,7 +64,7 @@ def test_metrics_follow_their_definitions() -> None:
         "Who?",
         "Dmitry Peskov spoke [1].",
         refused=False,
-        sentences=[Sentence("Dmitry Peskov spoke.", [1], True, 1.0), Sentence("He won.", [], False, 0.1)],
+        sentences=[Statement("Dmitry Peskov spoke.", [1], True, 1.0), Statement("He won.", [], False, 0.1)],
         citations=[_citation("Dmitry Peskov spoke.", 1.0)],
     )
     scored = score_case(case, answered, [], threshold=0.6, cached=False)

@@ -44,7 +44,7 @@ def test_a_question_is_answered_streamed_verified_and_cited(fake_store: tuple[St
     draft = "".join(response)
     answer = response.answer()
     assert draft and draft == answer.raw and response.answer() is answer
-    assert not answer.refused and "Peskov" in answer.answer
+    assert not answer.refused and "Peskov" in answer.text
     assert answer.citations and all(s.supported for s in answer.sentences)
     for c in answer.citations:  # every citation points at the exact text of its article
         text = store.catalog.article_text(c.article_id)
@@ -57,7 +57,7 @@ def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
     store, settings = fake_store
     before = fakes.LLM.calls
     answer = respond(store, fakes.LLM, settings, "What did Angela Merkel say about the talks in Paris?").answer()
-    assert answer.refused and answer.mode == "refused" and answer.answer == "The articles don't say."
+    assert answer.refused and answer.mode == "refused" and answer.text == "The articles don't say."
     assert fakes.LLM.calls == before, "refused before generation"
 
 
@@ -70,11 +70,11 @@ def test_a_sentence_the_evidence_does_not_hold_is_never_shown(fake_store: tuple[
     store, settings = fake_store
 
     class Inventor(fakes.FakeLLM):
-        def stream(self, messages, params):  # type: ignore[no-untyped-def]
+        def stream(self, messages, params):
             yield "Dmitry Peskov resigned on Thursday in London [1]."
 
     answer = respond(store, Inventor(), settings, "Who is the Kremlin spokesperson?").answer()
-    assert "resigned" not in answer.answer and "London" not in answer.answer
+    assert "resigned" not in answer.text and "London" not in answer.text
     assert answer.mode in ("extractive", "refused")
 
 

@@ -23,7 +23,7 @@ def write(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def load_one(path: Path):  # type: ignore[no-untyped-def]
+def load_one(path: Path):
     articles, errors = load_file(path, MB)
     assert errors == []
     assert len(articles) == 1

@@ -51,7 +51,7 @@ def test_names_recorded_in_the_index() -> None:
     assert embedding_name(Settings(embed_backend="onnx", embed_precision="int8")) == "local:all-MiniLM-L6-v2:int8"
 
 
-def test_torch_and_onnx_fp32_share_an_index_and_int8_needs_reindex(tmp_path: Path, embed_model) -> None:  # type: ignore[no-untyped-def]
+def test_torch_and_onnx_fp32_share_an_index_and_int8_needs_reindex(tmp_path: Path, embed_model) -> None:
     settings = Settings(index_dir=tmp_path / "index", embed_backend="local")
     store = Store(settings)
     assert ingest(store, [SEEDS]).ok
@@ -91,7 +91,7 @@ def test_export_happens_once_and_leaves_no_partial_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in first.parent.iterdir()) == ["model-fp32.onnx"]
 
 
-def test_a_question_from_the_command_line_imports_no_torch(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_from_the_command_line_imports_no_torch(seeded) -> None:
     _, settings = seeded
     probe = (
         "import json, sys; from typer.testing import CliRunner; from rag.cli import app\n"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from rag.chunking import Passage
 from rag.ingest import ingest
 from rag.settings import Settings
 from rag.store import ModelMismatch, Store
@@ -42,7 +44,12 @@ def test_second_ingest_embeds_nothing(store: Store, tmp_path: Path) -> None:
     ingest(store, [seeds])
     calls: list[int] = []
     original = store.embed_passages
-    store.embed_passages = lambda texts: calls.append(len(texts)) or original(texts)  # type: ignore[method-assign]
+
+    def counted(texts: Sequence[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return original(texts)
+
+    store.embed_passages = counted  # type: ignore[method-assign]
     report = ingest(store, [seeds])
     assert report.counts()["unchanged"] == 2
     assert calls == []
@@ -123,7 +130,7 @@ def test_reindex_rebuilds_from_stored_text_with_new_chunking(
     settings: Settings,
     store: Store,
     embed_model,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
     seeds = copy_seeds(tmp_path / "seeds")
     ingest(store, [seeds])
@@ -152,7 +159,7 @@ def test_an_article_that_breaks_indexing_fails_alone(
     (folder / "fourth.txt").write_text("A fourth report, on the energy truce.\n")
     real = rag.store.chunk_text
 
-    def chunk(text: str, *args: int) -> list:  # type: ignore[type-arg]
+    def chunk(text: str, *args: int) -> list[Passage]:
         if "POISON" in text:
             raise RecursionError("maximum recursion depth exceeded")
         return real(text, *args)

@@ -68,7 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+def ask(page, question: str) -> None:
     before = page.locator("#chat .answer, #chat .refusal, #chat .error").count()
     page.locator("#ask textarea").fill(question)
     page.locator("#send").click()

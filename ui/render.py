@@ -19,8 +19,8 @@ def answer_html(answer: Answer, turn: int) -> str:
     """The verified answer; `[n]` links to its source, refusals and flags look different."""
     if answer.refused:
         note = " Related passages are listed beside the chat." if answer.related else ""
-        return f'<div class="refusal">⚠ {html.escape(answer.answer)}{note}</div>'
-    body = html.escape(answer.answer)
+        return f'<div class="refusal">⚠ {html.escape(answer.text)}{note}</div>'
+    body = html.escape(answer.text)
     body = _MARKER.sub(lambda m: f'<a class="cite" href="#{source_id(turn, int(m.group(1)))}">[{m.group(1)}]</a>', body)
     body = body.replace("[unsupported]", '<span class="unsupported">[unsupported]</span>')
     if answer.mode == "extractive":

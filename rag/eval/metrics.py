@@ -8,7 +8,7 @@ from typing import Any
 
 from rag.answer import Answer
 from rag.eval.suite import Case
-from rag.retrieve import Source
+from rag.retrieve import Excerpt
 
 # Metrics where higher is better, in the order reports show them.
 RATES = (
@@ -59,18 +59,18 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower().split())
 
 
-def score_case(case: Case, answer: Answer, sources: list[Source], threshold: float, cached: bool) -> Scored:
+def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: float, cached: bool) -> Scored:
     """Score one answer against the case's gold facts and evidence."""
     gold = [e.text for e in case.evidence]
     rank = next((i for i, s in enumerate(sources, start=1) if any(g in s.text for g in gold)), None)
-    text = "" if answer.refused else _norm(answer.answer)
+    text = "" if answer.refused else _norm(answer.text)
     recall = None
     if case.answerable and case.facts:
         recall = sum(any(_norm(alias) in text for alias in fact) for fact in case.facts) / len(case.facts)
     cites = [] if answer.refused else answer.citations
     holds_gold = [any(g in c.text for g in gold) for c in cites]
     ok = sum(1 for c, gold_here in zip(cites, holds_gold, strict=True) if gold_here or c.score >= threshold)
-    supported = sum(1 for s in answer.sentences if s.supported and s.citations)
+    supported = sum(1 for s in answer.sentences if s.supported and s.cites)
     # An answerable case passes with every fact stated; an unanswerable one only by refusing.
     passed = (not answer.refused and recall in (None, 1.0)) if case.answerable else answer.refused
     followed = None
@@ -86,7 +86,7 @@ def score_case(case: Case, answer: Answer, sources: list[Source], threshold: flo
         standalone=answer.question,
         answerable=case.answerable,
         has_evidence=bool(gold),
-        answer=answer.answer,
+        answer=answer.text,
         raw=answer.raw,
         refused=answer.refused,
         rank=rank,

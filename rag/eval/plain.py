@@ -99,7 +99,7 @@ class PlainEngine:
         refused = refuses(raw)
         return Answer(
             question=question,
-            answer=raw.strip(),
+            text=raw.strip(),
             refused=refused,
             mode="refused" if refused else "generated",
             timings=timings,

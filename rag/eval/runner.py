@@ -19,7 +19,7 @@ from rag.eval.plain import PlainEngine
 from rag.eval.suite import SPLITS, Suite
 from rag.ingest import ingest
 from rag.llms import gguf_path, make_llm
-from rag.retrieve import Source, retrieve
+from rag.retrieve import Excerpt, retrieve
 from rag.settings import Settings
 from rag.store import Store
 
@@ -98,9 +98,9 @@ def run_suite(
         store.close()
 
 
-def _as_source(hit: Any) -> Source:
-    """A LlamaIndex retrieval hit as a `Source`, for scoring the plain pipeline's retrieval."""
-    return Source(
+def _as_source(hit: Any) -> Excerpt:
+    """A LlamaIndex retrieval hit as a `Excerpt`, for scoring the plain pipeline's retrieval."""
+    return Excerpt(
         article_id=str(hit.node.metadata.get("article_id", "")),
         title="",
         source=None,
