@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
             originals = []
             for row in store.catalog.articles():
-                item = store.catalog.to_index(row.id)
+                item = store.catalog.stored(row.id)
                 keys = [f"{row.id}-{i:04d}" for i in range(row.n_passages)]
                 got = store.collection.get(ids=keys, include=["embeddings"])
                 by_key = dict(zip(got["ids"], got["embeddings"], strict=True))

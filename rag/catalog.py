@@ -4,6 +4,9 @@ It is the source of truth. An article becomes visible to queries in one transact
 writes its passages and its keyword (FTS5) rows and flips its state to `ready`, after its
 vectors are in ChromaDB. Anything a crash leaves behind is in state `pending` or
 `deleting`, invisible to queries and finished by `Store.recover()`.
+
+Only `rag.store.Store` writes to it. Everything else reads through `CatalogReader`, the
+read-only view `Store.catalog` hands out, so the write order above cannot be bypassed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from rag.articles import Article
 from rag.chunking import Passage
@@ -103,17 +107,6 @@ class PassageRow:
     path: str | None
 
 
-@dataclass(frozen=True)
-class ToIndex:
-    """An article's stored text, ready to be chunked and embedded."""
-
-    id: str
-    text: str
-    title: str
-    source: str | None = None
-    published: str | None = None
-
-
 _ARTICLE_ROWS = (
     "SELECT a.id, a.title, a.source, a.url, a.published, a.author, a.state, a.added_at, a.n_passages,"
     " (SELECT group_concat(path, char(10)) FROM sources s WHERE s.article_id = a.id) AS paths FROM articles a"
@@ -133,6 +126,28 @@ def _article_row(r: sqlite3.Row) -> ArticleRow:
         n_passages=r["n_passages"],
         paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
     )
+
+
+class CatalogReader(Protocol):
+    """The catalog's reads: what `Store.catalog` offers the rest of the product."""
+
+    def get_meta(self, key: str) -> str | None: ...
+    def state_of(self, article_id: str) -> str | None: ...
+    def article_of_path(self, path: str) -> str | None: ...
+    def paths_of(self, article_id: str) -> list[str]: ...
+    def ids_in_state(self, state: str) -> list[str]: ...
+    def article_text(self, article_id: str) -> str: ...
+    def stored(self, article_id: str) -> Article: ...
+    def article_title(self, article_id: str) -> str: ...
+    def articles(self, state: str = "ready") -> list[ArticleRow]: ...
+    def find_articles(
+        self, text: str = "", filters: Filters | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[list[ArticleRow], int]: ...
+    def article_rows(self, ids: Iterable[str]) -> list[ArticleRow]: ...
+    def source_names(self, limit: int = 500) -> list[str]: ...
+    def resolve(self, ref: str) -> str | None: ...
+    def passages(self, keys: list[str]) -> dict[str, PassageRow]: ...
+    def count(self, table: str) -> int: ...
 
 
 class Catalog:
@@ -312,11 +327,20 @@ class Catalog:
             raise KeyError(article_id)
         return str(row[0])
 
-    def to_index(self, article_id: str) -> ToIndex:
-        """A stored article as the store chunks and embeds it."""
-        r = self._db.execute("SELECT id, text, title, source, published FROM articles WHERE id = ?", (article_id,))
-        row = r.fetchone()
-        return ToIndex(row["id"], row["text"], row["title"], row["source"], row["published"])
+    def stored(self, article_id: str) -> Article:
+        """The article as stored (its first path, if it still has one): what reindexing and recovery index."""
+        row = self._db.execute(
+            "SELECT text, title, source, url, published, author,"
+            " (SELECT min(path) FROM sources s WHERE s.article_id = a.id) AS path FROM articles a WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(article_id)
+        fields = {k: row[k] for k in ("title", "source", "url", "published", "author")}
+        article = Article(text=row["text"], path=row["path"] or "", **fields)
+        if article.id != article_id:  # the id is the hash of the text: a mismatch is a damaged catalog
+            raise ValueError(f"the catalog's article {article_id} holds text whose id is {article.id}")
+        return article
 
     def article_title(self, article_id: str) -> str:
         row = self._db.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()

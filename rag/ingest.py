@@ -10,7 +10,7 @@ from typing import Literal
 
 from rag.articles import Article
 from rag.loaders import LoadError, discover, load_file
-from rag.store import ModelMismatch, Store, StoreError, StoreUnavailable, ToIndex
+from rag.store import ModelMismatch, Store, StoreError, StoreUnavailable
 
 Status = Literal["added", "updated", "unchanged", "duplicate", "failed"]
 
@@ -150,7 +150,7 @@ def _index(store: Store, articles: list[Article]) -> list[tuple[Article, str]]:
     cost the others. A store that cannot be reached fails every one and is raised as such.
     """
     try:
-        store.index_articles([ToIndex(a.id, a.text, a.title, a.source, a.published) for a in articles])
+        store.index_articles(articles)
         return []
     except (StoreUnavailable, ModelMismatch):
         raise  # every article would fail the same way
@@ -164,7 +164,7 @@ def _unplace(store: Store, article: Article, before: str | None) -> None:
     """Take back a pending article that could not be indexed; its path keeps what it held."""
     store.remove(article.id)
     if before is not None:
-        store.catalog.link_path(article.path, before)
+        store.link_path(article.path, before)
 
 
 def _place(store: Store, batch: _Batch, replaced: dict[str, str], article: Article) -> Outcome:
@@ -177,13 +177,13 @@ def _place(store: Store, batch: _Batch, replaced: dict[str, str], article: Artic
         others = [p for p in catalog.paths_of(article.id) if p != article.path]
         if before == article.id:
             return Outcome(article.path, "unchanged", article.id, article.title)
-        catalog.link_path(article.path, article.id)
+        store.link_path(article.path, article.id)
         if before is not None:
             _forget_if_orphaned(store, before)
         if others:
             return Outcome(article.path, "duplicate", article.id, article.title, detail=f"same text as {others[0]}")
         return Outcome(article.path, "updated" if before else "added", article.id, article.title)
-    catalog.add_pending(article)
+    store.add_pending(article)
     batch.add(article)
     if before is not None and before != article.id:
         replaced[article.id] = before

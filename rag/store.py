@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from rag.catalog import Catalog, PassageRow, ToIndex, passage_key
+from rag.articles import Article
+from rag.catalog import Catalog, CatalogReader, PassageRow, passage_key
 from rag.chunking import Passage, chunk_text
 from rag.embeddings import Embedder, embedding_name, make_embedding
 from rag.errors import RagError
@@ -68,7 +69,7 @@ class Store:
 
     def __init__(self, settings: Settings, embed_model: Embedder | None = None, check_model: bool = True) -> None:
         self.settings = settings
-        self.catalog = Catalog(settings.catalog_path)
+        self._catalog = Catalog(settings.catalog_path)
         self._embed = embed_model
         if check_model:
             self._check_model()
@@ -83,6 +84,19 @@ class Store:
         if check_model:
             self._add_vector_fields()
 
+    @property
+    def catalog(self) -> CatalogReader:
+        """The catalog, to read: articles, passages, paths. Every write goes through the store."""
+        return self._catalog
+
+    def add_pending(self, article: Article) -> None:
+        """Record a loaded article as `pending` (invisible) until `index_articles` publishes it."""
+        self._catalog.add_pending(article)
+
+    def link_path(self, path: str, article_id: str) -> None:
+        """Record that the file at `path` now holds the article `article_id`."""
+        self._catalog.link_path(path, article_id)
+
     # -- models and connections -------------------------------------------------------
     @property
     def embed_model(self) -> Embedder:
@@ -92,12 +106,12 @@ class Store:
 
     def _check_model(self) -> None:
         wanted = embedding_name(self.settings)
-        built = self.catalog.get_meta("embed_model")
+        built = self._catalog.get_meta("embed_model")
         if built is None:
-            with self.catalog.transaction():
-                self.catalog.set_meta("embed_model", wanted)
+            with self._catalog.transaction():
+                self._catalog.set_meta("embed_model", wanted)
         elif built != wanted:
-            dim = self.catalog.get_meta("embed_dim")
+            dim = self._catalog.get_meta("embed_dim")
             raise ModelMismatch(
                 f"the index in {self.settings.index_dir} was built with embedding model {built!r}"
                 f"{f' (dimension {dim})' if dim else ''}, but the settings ask for {wanted!r}. "
@@ -106,18 +120,18 @@ class Store:
 
     def _add_vector_fields(self) -> None:
         """Give the vectors of an index built before filters ran in ChromaDB the fields they filter on."""
-        if self.catalog.get_meta("vector_fields") == VECTOR_FIELDS:
+        if self._catalog.get_meta("vector_fields") == VECTOR_FIELDS:
             return
-        if self.catalog.count("passages") == 0:  # a new index: every vector will be written with them
-            with self.catalog.transaction():
-                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
+        if self._catalog.count("passages") == 0:  # a new index: every vector will be written with them
+            with self._catalog.transaction():
+                self._catalog.set_meta("vector_fields", VECTOR_FIELDS)
             return
         with self.writing():
-            if self.catalog.get_meta("vector_fields") == VECTOR_FIELDS:  # another process did it meanwhile
+            if self._catalog.get_meta("vector_fields") == VECTOR_FIELDS:  # another process did it meanwhile
                 return
             fields_of = {
                 passage_key(row.id, i): vector_metadata(row.id, row.source, row.published)
-                for row in self.catalog.articles()
+                for row in self._catalog.articles()
                 for i in range(row.n_passages)
             }
             keys = list(fields_of)
@@ -133,8 +147,8 @@ class Store:
                     self._call(
                         "updating passages", partial(self.collection.update, ids=stored["ids"], metadatas=merged)
                     )
-            with self.catalog.transaction():
-                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
+            with self._catalog.transaction():
+                self._catalog.set_meta("vector_fields", VECTOR_FIELDS)
 
     def _client(self) -> Any:
         import chromadb
@@ -160,7 +174,7 @@ class Store:
         if self._writing:
             assert self._collection is not None
             return self._collection
-        generation = self.catalog.generation()
+        generation = self._catalog.generation()
         if self._collection is None or (generation != self._seen_generation and not self.settings.chroma_host):
             with self._locked(fcntl.LOCK_SH):
                 self._open_vectors()
@@ -238,14 +252,14 @@ class Store:
     def writing(self) -> Iterator[None]:
         """Hold the write lock, on a vector store that has seen every earlier write."""
         with self._locked(fcntl.LOCK_EX):
-            if self._collection is None or self.catalog.generation() != self._seen_generation:
+            if self._collection is None or self._catalog.generation() != self._seen_generation:
                 self._open_vectors()
             self._writing = True
             try:
                 yield
             finally:
                 self._writing = False
-                self._seen_generation = self.catalog.generation()
+                self._seen_generation = self._catalog.generation()
 
     # -- writes -----------------------------------------------------------------------
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
@@ -257,7 +271,7 @@ class Store:
             out[i] = vec
         return out
 
-    def index_articles(self, articles: Sequence[ToIndex]) -> dict[str, list[Passage]]:
+    def index_articles(self, articles: Sequence[Article]) -> dict[str, list[Passage]]:
         """Chunk, embed and publish articles already recorded as pending."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -289,7 +303,7 @@ class Store:
             for i in range(0, len(nodes), step):
                 # Retrying is safe: ChromaDB skips ids it already holds.
                 self._call("writing passages", partial(self.vectors.add, nodes[i : i + step]))
-            self.catalog.publish((a.id, chunked[a.id]) for a in articles)
+            self._catalog.publish((a.id, chunked[a.id]) for a in articles)
         return chunked
 
     def _max_batch(self) -> int:
@@ -301,10 +315,10 @@ class Store:
         if not nodes or nodes[0].embedding is None:
             return
         dim = str(len(nodes[0].embedding))
-        known = self.catalog.get_meta("embed_dim")
+        known = self._catalog.get_meta("embed_dim")
         if known is None:
-            with self.catalog.transaction():
-                self.catalog.set_meta("embed_dim", dim)
+            with self._catalog.transaction():
+                self._catalog.set_meta("embed_dim", dim)
         elif known != dim:
             raise ModelMismatch(
                 f"embedding model {embedding_name(self.settings)!r} returns {dim} dimensions, "
@@ -314,21 +328,21 @@ class Store:
     def remove(self, article_id: str) -> None:
         """Remove an article and every passage of it from both indexes."""
         with self.writing():
-            self.catalog.begin_delete(article_id)
+            self._catalog.begin_delete(article_id)
             self._call("removing an article", lambda: self._delete_vectors(article_id))
-            self.catalog.finish_delete(article_id)
+            self._catalog.finish_delete(article_id)
 
     def _delete_vectors(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
     def recover(self, progress: Callable[[int], None] | None = None) -> int:
         """Finish work a crash interrupted: removals, then pending articles. Returns the count."""
-        deleting = self.catalog.ids_in_state("deleting")
+        deleting = self._catalog.ids_in_state("deleting")
         for article_id in deleting:
             self.remove(article_id)
-        pending = self.catalog.ids_in_state("pending")
+        pending = self._catalog.ids_in_state("pending")
         for i in range(0, len(pending), 32):
-            batch = [self.catalog.to_index(a) for a in pending[i : i + 32]]
+            batch = [self._catalog.stored(a) for a in pending[i : i + 32]]
             self.index_articles(batch)
             if progress:
                 progress(len(batch))
@@ -341,11 +355,11 @@ class Store:
             with self._client() as client, contextlib.suppress(Exception):
                 client.delete_collection(self.settings.collection)
             self._collection = self._vectors = None
-            self.catalog.mark_all_pending(embedding_name(self.settings))
-            with self.catalog.transaction():
-                self.catalog.set_meta("vector_fields", VECTOR_FIELDS)
+            self._catalog.mark_all_pending(embedding_name(self.settings))
+            with self._catalog.transaction():
+                self._catalog.set_meta("vector_fields", VECTOR_FIELDS)
             self._open_vectors()
-            self._seen_generation = self.catalog.generation()
+            self._seen_generation = self._catalog.generation()
         return self.recover(progress)
 
     # -- reads ------------------------------------------------------------------------
@@ -363,11 +377,11 @@ class Store:
         embedding = self.embed_model.get_query_embedding(query)
         if not filters:
             return self._hits(self._nearest(embedding, k))
-        few = self.catalog.passage_keys(filters, limit=LOCAL_RANKING_MAX + 1)
+        few = self._catalog.passage_keys(filters, limit=LOCAL_RANKING_MAX + 1)
         if len(few) <= LOCAL_RANKING_MAX:
             return self._hits(self._rank(embedding, few)[:k])
         near = self._nearest(embedding, OVERFETCH)
-        allowed = self.catalog.allowed_keys([key for key, _ in near], filters)
+        allowed = self._catalog.allowed_keys([key for key, _ in near], filters)
         kept = [(key, score) for key, score in near if key in allowed]
         if len(kept) >= k or len(near) < OVERFETCH:
             return self._hits(kept[:k])
@@ -397,12 +411,12 @@ class Store:
         return sorted(zip(got["ids"], map(float, cosines), strict=True), key=lambda pair: -pair[1])
 
     def _hits(self, scored: list[tuple[str, float]]) -> list[Hit]:
-        rows = self.catalog.passages([key for key, _ in scored])
+        rows = self._catalog.passages([key for key, _ in scored])
         return [Hit(rows[key], score) for key, score in scored if key in rows]
 
     def keyword_search(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         """BM25 hits, best first; `filters` run in SQL."""
-        return self._hits(self.catalog.keyword_search(query, k, filters or None))
+        return self._hits(self._catalog.keyword_search(query, k, filters or None))
 
     def embed_texts(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Vectors of short texts (sentences) with the index's own embedding model.
@@ -428,7 +442,7 @@ class Store:
 
     def document_frequencies(self, words: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many passages hold each word, and how many passages there are (for IDF)."""
-        return {w: self.catalog.document_frequency(w) for w in words}, self.catalog.count("passages")
+        return {w: self._catalog.document_frequency(w) for w in words}, self._catalog.count("passages")
 
     def vector_count(self) -> int:
         return int(self.collection.count())
@@ -441,4 +455,4 @@ class Store:
             self._chroma.close()
             self._chroma = None
             self._collection = self._vectors = None
-        self.catalog.close()
+        self._catalog.close()

@@ -28,7 +28,15 @@ BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 
 # The fast tier (`make test-fast`, `pytest -m fast`): the pipeline's logic with the fake
 # models of tests/fakes.py or none, real ChromaDB and SQLite, no browser, under a minute.
-FAST_MODULES = {"test_chunking", "test_loaders", "test_question", "test_guard", "test_filters", "test_fast_pipeline"}
+FAST_MODULES = {
+    "test_chunking",
+    "test_loaders",
+    "test_question",
+    "test_guard",
+    "test_filters",
+    "test_fast_pipeline",
+    "test_layers",
+}
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 
 

@@ -59,7 +59,7 @@ def ready_count(catalog: Path) -> int:
 def assert_consistent(store: Store) -> None:
     """Every visible article is whole in both indexes; nothing else is visible."""
     visible = {r.id: r.n_passages for r in store.catalog.articles()}
-    rows = store.catalog._db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
+    rows = store._catalog._db.execute("SELECT article_id, count(*) FROM passages GROUP BY article_id").fetchall()
     assert {r[0]: r[1] for r in rows} == {k: v for k, v in visible.items() if v}
     assert store.catalog.count("passages_fts") == store.catalog.count("passages")
     collection = store.collection

@@ -87,8 +87,8 @@ def test_an_index_built_before_filters_gets_the_fields_once(tmp_path: Path, monk
         patch.setattr(rag.store, "vector_metadata", lambda article_id, source, published: {"article_id": article_id})
         old = Store(settings, embed_model=FakeEmbedding())
         assert ingest(old, [write_articles(tmp_path / "news")]).ok
-        with old.catalog.transaction():
-            old.catalog._db.execute("DELETE FROM meta WHERE key = 'vector_fields'")
+        with old._catalog.transaction():
+            old._catalog._db.execute("DELETE FROM meta WHERE key = 'vector_fields'")
         assert old.collection.get(where=Filters(source="wire").where())["ids"] == []  # ChromaDB cannot filter these
         old.close()
     upgraded = Store(settings, embed_model=FakeEmbedding())
