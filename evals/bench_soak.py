@@ -23,12 +23,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from evals.chroma_server import free_port, rss_mb
+from evals.chroma_server import free_port, rss_mb, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 RAG = [sys.executable, "-m", "rag.cli"]
@@ -125,16 +124,12 @@ def main() -> int:
     log = (root / "server.log").open("w")
     server = subprocess.Popen([*RAG, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                print((root / "server.log").read_text()[-2000:], file=sys.stderr)
-                return 2
-            time.sleep(0.5)
+    try:
+        wait_until_up(url, server, root / "server.log", 180)
+    except RuntimeError as exc:
+        server.kill()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     soak = Soak(url, server.pid, args.questions)
     started = time.perf_counter()

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.chroma_server import free_port
+from evals.chroma_server import free_port, wait_until_up
 from tests.browser import chromium
 from tests.conftest import ROOT, SEEDS
 
@@ -42,18 +41,11 @@ def serving(root: Path, **settings: str) -> Iterator[str]:
         [*rag, "serve", "--port", str(port)], env={**env, **settings}, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start: {(root / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.5)
+    try:
+        wait_until_up(url, proc, root / "server.log", 120)
+    except RuntimeError as exc:
+        proc.kill()
+        pytest.fail(str(exc))
     try:
         yield url
     finally:
