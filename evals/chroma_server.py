@@ -54,14 +54,14 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
     deadline = time.monotonic() + seconds
     while True:
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if httpx.get(url, timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
             raise RuntimeError(f"the server for {url} exited: {log.read_text()[-2000:]}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the server for {url} did not answer within {seconds:.0f} s")
+            raise RuntimeError(f"the server for {url} did not answer within {seconds:.0f} s: {log.read_text()[-2000:]}")
         time.sleep(0.3)
 
 

@@ -1,6 +1,6 @@
 """Question in, verified and cited answer out: evidence first, the model second.
 
-1. Retrieve sources; rank their sentences for the question (`rag.evidence`).
+1. Retrieve excerpts; rank their sentences for the question (`rag.evidence`).
 2. Decide whether the evidence answers the question; if not, refuse before generating,
    with the closest sentences as related reading.
 3. The model writes from the few best evidence sentences only, numbered.
@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -98,22 +98,42 @@ class Response:
         response.answer()  # the verified, cited Answer; drains whatever was not iterated
 
     The one place a stream of tokens becomes an answer: `answer()` returns the same `Answer`
-    every time, and iterating after it has been drained yields nothing.
+    every time, and iterating after it has been drained yields nothing. A loop left early
+    loses nothing (the response is its own iterator, so leaving the loop closes nothing);
+    an error raised while the model writes is raised again by every later `answer()`.
     """
 
     def __init__(self, events: Generator[str, None, Answer]) -> None:
         self._events = events
         self._answer: Answer | None = None
+        self._error: BaseException | None = None
 
-    def __iter__(self) -> Iterator[str]:
-        if self._answer is None:
-            self._answer = yield from self._events
+    def __iter__(self) -> Response:
+        return self
+
+    def __next__(self) -> str:
+        if self._error is not None:
+            raise self._error
+        if self._answer is not None:
+            raise StopIteration
+        try:
+            return next(self._events)
+        except StopIteration as done:
+            if not isinstance(done.value, Answer):
+                self._error = RuntimeError("the answer stream ended without an answer")
+                raise self._error from None
+            self._answer = done.value
+            raise StopIteration from None
+        except BaseException as exc:
+            self._error = exc
+            raise
 
     def answer(self) -> Answer:
         """The verified answer (waiting for the model to finish, if it has not)."""
         for _ in self:
             pass
-        assert self._answer is not None, "the answer stream ended without an answer"
+        if self._answer is None:  # unreachable: the loop ends with an answer or raises
+            raise RuntimeError("the answer stream ended without an answer")
         return self._answer
 
     def text(self) -> str:

@@ -6,7 +6,8 @@ vectors are in ChromaDB. Anything a crash leaves behind is in state `pending` or
 `deleting`, invisible to queries and finished by `Store.recover()`.
 
 Only `rag.store.Store` writes to it. Everything else reads through `CatalogReader`, the
-read-only view `Store.catalog` hands out, so the write order above cannot be bypassed.
+read-only view `Store.catalog` hands out: the type checker holds every caller outside the
+store to reads, so nothing bypasses the write order above.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Protocol
 
 from rag.articles import Article
 from rag.chunking import Passage
+from rag.errors import StoreError
 from rag.filters import Filters, lower_text, published_day
 from rag.nlp import stopwords
 
@@ -339,7 +341,9 @@ class Catalog:
         fields = {k: row[k] for k in ("title", "source", "url", "published", "author")}
         article = Article(text=row["text"], path=row["path"] or "", **fields)
         if article.id != article_id:  # the id is the hash of the text: a mismatch is a damaged catalog
-            raise ValueError(f"the catalog's article {article_id} holds text whose id is {article.id}")
+            raise StoreError(
+                f"the catalog {self.path} is damaged: article {article_id} holds text whose id is {article.id}"
+            )
         return article
 
     def article_title(self, article_id: str) -> str:

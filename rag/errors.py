@@ -27,5 +27,9 @@ class EmbeddingError(RagError):
     """The embedding backend or model named in the settings cannot be used."""
 
 
+class StoreError(RagError):
+    """The index cannot be used as configured; the message says what to do."""
+
+
 class FilterError(RagError, ValueError):
     """A filter value that cannot be read (a ValueError too, as a bad argument is)."""

@@ -149,48 +149,48 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 def select_evidence(
     store: Store,
     analysis: Analysis,
-    sources: list[Excerpt],
+    excerpts: list[Excerpt],
     texts: dict[str, str],
     model: Answerability | None = None,
 ) -> Evidence:
-    """Rank the sentences of `sources` for the question and decide whether they answer it."""
+    """Rank the sentences of `excerpts` for the question and decide whether they answer it."""
     evidence = Evidence(analysis)
     seen: set[tuple[str, int]] = set()
     found: list[tuple[Excerpt, int, int, str]] = []
-    for source in sources:
-        text = texts[source.article_id]
+    for excerpt in excerpts:
+        text = texts[excerpt.article_id]
         spans = _sentences(text)  # whole article: the sentence before a passage's first is context
         for i, span in enumerate(spans):
-            if span.end <= source.start or span.start >= source.end or (source.article_id, span.start) in seen:
+            if span.end <= excerpt.start or span.start >= excerpt.end or (excerpt.article_id, span.start) in seen:
                 continue
             sentence = text[span.start : span.end]
             if is_instruction(sentence) or not any(c.isalnum() for c in sentence):
                 continue
-            seen.add((source.article_id, span.start))
+            seen.add((excerpt.article_id, span.start))
             previous = next(
                 (text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), ""
             )
-            found.append((source, span.start, span.end, previous))
+            found.append((excerpt, span.start, span.end, previous))
     if not found:
-        evidence.features = _features(evidence, analysis, sources, {}, store)
+        evidence.features = _features(evidence, analysis, excerpts, {}, store)
         return evidence
     idf = idf_weights(store, analysis)
     vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
     query = store.embed_query(analysis.text)
-    for (source, start, end, previous), vector in zip(found, vectors, strict=True):
-        sentence = texts[source.article_id][start:end]
+    for (excerpt, start, end, previous), vector in zip(found, vectors, strict=True):
+        sentence = texts[excerpt.article_id][start:end]
         dense = _cosine(query, vector)
         keyword = coverage(content_words(sentence), idf)
         typed = analysis.answer_type is not None and holds_type(_typed_text(sentence, previous, analysis), analysis)
         if analysis.answer_type in ("person", "place") and not _ENDED.search(sentence):
             typed = False  # a heading's Title Case is no name
         score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
-        score += SOURCE_BONUS if source is sources[0] else 0.0
+        score += SOURCE_BONUS if excerpt is excerpts[0] else 0.0
         evidence.sentences.append(
-            Sentence(source, start, end, sentence, previous, round(dense, 4), round(keyword, 4), typed, score)
+            Sentence(excerpt, start, end, sentence, previous, round(dense, 4), round(keyword, 4), typed, score)
         )
     evidence.sentences.sort(key=lambda s: -s.score)
-    evidence.features = _features(evidence, analysis, sources, idf, store)
+    evidence.features = _features(evidence, analysis, excerpts, idf, store)
     decide = model or load_answerability()
     evidence.probability = round(decide.probability(evidence.features), 4)
     evidence.vetoes = [name for name in VETOES if evidence.features[name]]

@@ -20,7 +20,7 @@ class Excerpt:
 
     article_id: str
     title: str
-    source: str | None
+    source: str | None  # the outlet ("BBC News"), as the article's metadata names it
     published: str | None
     path: str | None
     start: int

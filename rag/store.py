@@ -26,7 +26,7 @@ from rag.articles import Article
 from rag.catalog import Catalog, CatalogReader, PassageRow, passage_key
 from rag.chunking import Passage, chunk_text
 from rag.embeddings import Embedder, embedding_name, make_embedding
-from rag.errors import RagError
+from rag.errors import StoreError
 from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
 
@@ -42,10 +42,6 @@ VECTOR_FIELDS = "article_id,source,published_day"  # the metadata filters read; 
 LOCAL_RANKING_MAX = 512  # filtered dense search ranks this many allowed passages itself, from their vectors
 OVERFETCH = 1000  # else it keeps the allowed ones among this many nearest (about 8 ms at 100k passages)
 TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
-
-
-class StoreError(RagError):
-    """The index cannot be used as configured; the message says what to do."""
 
 
 class ModelMismatch(StoreError):

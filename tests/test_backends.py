@@ -79,8 +79,8 @@ def test_openai_like_backend_against_a_real_server(index_dir: Path, llama_server
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["backend"]["llm"] == "openai_like:smollm2"
-    assert set(result) >= {"question", "answer", "refused", "sentences", "citations", "timings", "backend"}
-    assert not result["refused"] and "Peskov" in result["answer"]
+    assert set(result) >= {"question", "text", "refused", "sentences", "citations", "timings", "backend"}
+    assert not result["refused"] and "Peskov" in result["text"]
     for c in result["citations"]:
         assert set(c) >= {
             "n",

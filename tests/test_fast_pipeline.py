@@ -11,11 +11,12 @@ import pytest
 
 import tests.fakes as fakes
 from rag.answer import respond
+from rag.chat import Chat
 from rag.embeddings import BACKENDS as embedding_backends
 from rag.errors import RagError
 from rag.ingest import ingest
 from rag.llms import BACKENDS as llm_backends
-from rag.llms import make_llm
+from rag.llms import BackendError, Generation, Message, make_llm
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import SEEDS
@@ -49,6 +50,43 @@ def test_a_question_is_answered_streamed_verified_and_cited(fake_store: tuple[St
     for c in answer.citations:  # every citation points at the exact text of its article
         text = store.catalog.article_text(c.article_id)
         assert text[c.start : c.end] == c.text and text[c.quote_start : c.quote_end] == c.quote
+
+
+def test_a_response_left_early_still_gives_its_answer(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+    response = respond(store, fakes.LLM, settings, "Who is the Kremlin spokesperson?")
+    first = next(response)
+    for _ in response:
+        break  # leaving a loop early closes nothing
+    answer = response.answer()
+    assert answer.raw.startswith(first) and "Peskov" in answer.text
+    assert list(response) == [] and response.answer() is answer
+
+
+def test_a_chat_turn_joins_the_history_once_however_its_response_is_read(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+    chat = Chat(store, fakes.LLM, settings)
+    response = chat.send("Who is the Kremlin spokesperson?")
+    next(response)
+    assert chat.history == []
+    answer = response.answer()
+    response.answer()
+    assert [t.answer for t in chat.history] == [answer]
+
+
+def test_an_error_while_the_model_writes_is_raised_again_by_answer(fake_store: tuple[Store, Settings]) -> None:
+    store, settings = fake_store
+
+    class Broken(fakes.FakeLLM):
+        def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+            yield "Dmitry"
+            raise BackendError("the model server went away")
+
+    response = respond(store, Broken(), settings, "Who is the Kremlin spokesperson?")
+    assert next(response) == "Dmitry"
+    for _ in range(2):
+        with pytest.raises(BackendError, match="went away"):
+            response.answer()
 
 
 def test_a_question_about_someone_no_article_names_is_refused_without_the_model(

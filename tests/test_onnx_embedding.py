@@ -96,7 +96,7 @@ def test_a_question_from_the_command_line_imports_no_torch(seeded) -> None:
     probe = (
         "import json, sys; from typer.testing import CliRunner; from rag.cli import app\n"
         "r = CliRunner().invoke(app, ['ask', 'Who is the Kremlin spokesperson?', '--json'])\n"
-        "print(json.dumps(json.loads(r.output)['answer']) if r.exit_code == 0 else r.output)\n"
+        "print(json.dumps(json.loads(r.output)['text']) if r.exit_code == 0 else r.output)\n"
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))"
     )
     env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir)}

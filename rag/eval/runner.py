@@ -74,7 +74,7 @@ def run_suite(
                 hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
                 answer = plain.respond(case.question).answer()
                 was_cached = cached is not None and cached.hits > hits and cached.misses == misses
-                sources = [_as_source(n) for n in plain.retriever.retrieve(case.question)]
+                sources = [_as_excerpt(n) for n in plain.retriever.retrieve(case.question)]
                 scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
                 say(case.id, None)
                 continue
@@ -98,8 +98,8 @@ def run_suite(
         store.close()
 
 
-def _as_source(hit: Any) -> Excerpt:
-    """A LlamaIndex retrieval hit as a `Excerpt`, for scoring the plain pipeline's retrieval."""
+def _as_excerpt(hit: Any) -> Excerpt:
+    """A LlamaIndex retrieval hit as an `Excerpt`, for scoring the plain pipeline's retrieval."""
     return Excerpt(
         article_id=str(hit.node.metadata.get("article_id", "")),
         title="",
