@@ -21,6 +21,7 @@ from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from rag.articles import Ref
 from rag.embeddings import embedding_label
 from rag.evidence import Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
@@ -52,8 +53,10 @@ class Citation:
     quote_start: int
     quote_end: int
     score: float
-    source: str | None = None
+    source: str | None = None  # the outlet
     published: str | None = None
+    url: str | None = None
+    also_in: list[Ref] = field(default_factory=list)  # the same story in other articles: copies, one source
 
 
 @dataclass
@@ -203,6 +206,8 @@ def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
         score=round(score, 3),
         source=excerpt.source,
         published=excerpt.published,
+        url=excerpt.url,
+        also_in=excerpt.also_in,
     )
 
 

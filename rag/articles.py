@@ -54,6 +54,27 @@ class Article:
         return {name: getattr(self, name) for name in METADATA_FIELDS}
 
 
+@dataclass(frozen=True)
+class Ref:
+    """An article as a citation names it: what a reader can look up."""
+
+    article_id: str
+    title: str
+    source: str | None = None  # the outlet
+    published: str | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        """ "Title (Outlet, 2025-04-18)", with what is known."""
+        where = ", ".join(x for x in (self.source, self.published) if x)
+        return self.title + (f" ({where})" if where else "")
+
+
+def also_in(refs: list[Ref]) -> str:
+    """ "also in: A (BBC); B (Reuters)", or "" when the story has no other article."""
+    return "also in: " + "; ".join(r.label() for r in refs) if refs else ""
+
+
 def fallback_title(text: str, limit: int = 80) -> str:
     """A display title for an article that gives none: its opening words."""
     first = text.split("\n", 1)[0]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from rag.answer import Answer
+from rag.articles import also_in
 from rag.chat import Chat, Turn
 
 # What a reader of a briefing on a topic wants answered first.
@@ -60,6 +61,8 @@ def _section(n: int, turn: Turn) -> list[str]:
         lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else ""))
         lines.append(f"   > {_quote(c.quote)}")
         lines.append(f"   <sub>{c.path or c.article_id}, characters {c.quote_start}–{c.quote_end}</sub>")
+        if c.also_in:
+            lines.append(f"   <sub>{also_in(c.also_in)} (the same story: not a second source)</sub>")
     lines.append("")
     return lines
 

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rag.articles import Article
+from rag.articles import Article, Ref
 from rag.chunking import Passage
 from rag.errors import StoreError
 from rag.filters import Filters, lower_text, published_day
 from rag.nlp import stopwords
+from rag.stories import SAME_STORY, containment, shingles
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,6 +59,9 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS story_bands (band INTEGER NOT NULL, key INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_bands_key ON story_bands(band, key);
+CREATE INDEX IF NOT EXISTS story_bands_article ON story_bands(article_id);
 """
 
 _QUERY_WORD = re.compile(r"\w+", re.UNICODE)
@@ -91,6 +95,7 @@ class ArticleRow:
     added_at: str
     n_passages: int
     paths: list[str]
+    story: str | None = None  # the story group: the id of its first article (None: not yet grouped)
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,12 @@ class PassageRow:
     source: str | None
     published: str | None
     path: str | None
+    url: str | None = None
+    story: str = ""  # the story group it belongs to (`rag.stories`)
 
 
 _ARTICLE_ROWS = (
-    "SELECT a.id, a.title, a.source, a.url, a.published, a.author, a.state, a.added_at, a.n_passages,"
+    "SELECT a.id, a.title, a.source, a.url, a.published, a.author, a.state, a.added_at, a.n_passages, a.story,"
     " (SELECT group_concat(path, char(10)) FROM sources s WHERE s.article_id = a.id) AS paths FROM articles a"
 )
 
@@ -127,6 +134,7 @@ def _article_row(r: sqlite3.Row) -> ArticleRow:
         added_at=r["added_at"],
         n_passages=r["n_passages"],
         paths=sorted(r["paths"].split("\n")) if r["paths"] else [],
+        story=r["story"],
     )
 
 
@@ -150,6 +158,7 @@ class CatalogReader(Protocol):
     def resolve(self, ref: str) -> str | None: ...
     def passages(self, keys: list[str]) -> dict[str, PassageRow]: ...
     def count(self, table: str) -> int: ...
+    def story_members(self, stories: Iterable[str]) -> dict[str, list[Ref]]: ...
 
 
 class Catalog:
@@ -166,6 +175,10 @@ class Catalog:
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._db.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
+        with self.transaction() as db:  # catalogs made before story groups get the column (NULL: not yet grouped)
+            if "story" not in {r["name"] for r in db.execute("PRAGMA table_info(articles)")}:
+                db.execute("ALTER TABLE articles ADD COLUMN story TEXT")
+            db.execute("CREATE INDEX IF NOT EXISTS articles_story ON articles(story)")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -263,10 +276,11 @@ class Catalog:
             (path, article_id, _now()),
         )
 
-    def publish(self, items: Iterable[tuple[str, list[Passage]]]) -> None:
-        """Make articles visible: their passages, keyword rows and `ready` state, at once."""
+    def publish(self, items: Iterable[tuple[str, list[Passage]]], bands: dict[str, list[int]]) -> None:
+        """Make articles visible: their passages, keyword rows, story group and `ready` state, at once."""
         with self.transaction() as db:
             for article_id, passages in items:
+                self._join_story(db, article_id, bands[article_id])
                 self._delete_passages(db, article_id)
                 title = db.execute("SELECT title FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
                 for p in passages:
@@ -284,6 +298,63 @@ class Catalog:
                 )
             self._bump(db)
 
+    def _join_story(self, db: sqlite3.Connection, article_id: str, keys: list[int]) -> None:
+        """Record the article's LSH band keys and put it in the story of the earliest ready article whose text
+        is a near-duplicate of its own (`rag.stories`), or in a story of its own."""
+        db.execute("DELETE FROM story_bands WHERE article_id = ?", (article_id,))
+        db.executemany(
+            "INSERT INTO story_bands(band, key, article_id) VALUES (?, ?, ?)",
+            [(band, key, article_id) for band, key in enumerate(keys)],
+        )
+        candidates = db.execute(
+            "SELECT a.id, a.story, a.text FROM articles a WHERE a.state = 'ready' AND a.id != ? AND a.id IN"
+            " (SELECT o.article_id FROM story_bands me JOIN story_bands o ON o.band = me.band AND o.key = me.key"
+            "  WHERE me.article_id = ?) ORDER BY a.added_at, a.id",
+            (article_id, article_id),
+        ).fetchall()
+        story = article_id
+        if candidates:
+            mine = shingles(db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
+            for c in candidates:
+                if containment(mine, shingles(c["text"])) >= SAME_STORY:
+                    story = c["story"] or c["id"]
+                    break
+        db.execute("UPDATE articles SET story = ? WHERE id = ?", (story, article_id))
+
+    def ungrouped(self, limit: int) -> list[Article]:
+        """Ready articles not yet in a story group (an index made before story groups), oldest first."""
+        ids = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT id FROM articles WHERE state = 'ready' AND story IS NULL ORDER BY added_at, id LIMIT ?",
+                (limit,),
+            )
+        ]
+        return [self.stored(i) for i in ids]
+
+    def group(self, bands: dict[str, list[int]]) -> None:
+        """Put ready articles in their story groups, in the order given."""
+        with self.transaction() as db:
+            for article_id, keys in bands.items():
+                self._join_story(db, article_id, keys)
+            self._bump(db)
+
+    def story_members(self, stories: Iterable[str]) -> dict[str, list[Ref]]:
+        """The ready articles of each story group, first added first."""
+        wanted = list(dict.fromkeys(stories))
+        found: dict[str, list[Ref]] = {s: [] for s in wanted}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT id, title, source, published, url, story FROM articles"
+                f" WHERE state = 'ready' AND story IN ({marks}) ORDER BY added_at, id",
+                chunk,
+            )
+            for r in rows:
+                found[r["story"]].append(Ref(r["id"], r["title"], r["source"], r["published"], r["url"]))
+        return found
+
     def _delete_passages(self, db: sqlite3.Connection, article_id: str) -> None:
         db.execute(
             "DELETE FROM passages_fts WHERE rowid IN (SELECT rowid FROM passages WHERE article_id = ?)",
@@ -296,6 +367,7 @@ class Catalog:
         with self.transaction() as db:
             self._delete_passages(db, article_id)
             db.execute("DELETE FROM sources WHERE article_id = ?", (article_id,))
+            db.execute("DELETE FROM story_bands WHERE article_id = ?", (article_id,))
             db.execute("UPDATE articles SET state = 'deleting' WHERE id = ?", (article_id,))
             self._bump(db)
 
@@ -420,7 +492,8 @@ class Catalog:
             chunk = keys[i : i + 500]
             marks = ",".join("?" * len(chunk))
             rows = self._db.execute(
-                "SELECT p.key, p.article_id, p.idx, p.start, p.end, p.text, a.title, a.source, a.published,"
+                "SELECT p.key, p.article_id, p.idx, p.start, p.end, p.text,"
+                " a.title, a.source, a.published, a.url, a.story,"
                 " (SELECT min(path) FROM sources s WHERE s.article_id = a.id) AS path"
                 f" FROM passages p JOIN articles a ON a.id = p.article_id"
                 f" WHERE p.key IN ({marks}) AND a.state = 'ready'",
@@ -438,6 +511,8 @@ class Catalog:
                     source=r["source"],
                     published=r["published"],
                     path=r["path"],
+                    url=r["url"],
+                    story=r["story"] or r["article_id"],
                 )
         return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,16 +133,21 @@ def list_articles(as_json: JsonOpt = False) -> None:
             "paths": r.paths,
             "passages": r.n_passages,
             "added": r.added_at,
+            "story": r.story,
         }
         for r in rows
     ]
+    sizes = Counter(r.story for r in rows)
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    table = Table("id", "title", "source", "published", "passages", "added", "path")
+    table = Table("id", "title", "source", "published", "passages", "added", "story", "path")
     for row in rows:
         path = (row.paths[0] if row.paths else "") + (f" (+{len(row.paths) - 1})" if len(row.paths) > 1 else "")
-        table.add_row(row.id, row.title, row.source or "", row.published or "", str(row.n_passages), row.added_at, path)
+        story = f"{row.story} ({sizes[row.story]} articles)" if row.story and sizes[row.story] > 1 else ""
+        table.add_row(
+            row.id, row.title, row.source or "", row.published or "", str(row.n_passages), row.added_at, story, path
+        )
     out.print(table)
     out.print(f"{len(records)} article(s)", style="dim")
 
@@ -216,6 +222,7 @@ def _with(cfg: Settings, **changes: object) -> Settings:
 
 def _print_answer(result: object) -> None:
     from rag.answer import Answer
+    from rag.articles import also_in
 
     assert isinstance(result, Answer)
     if result.mode == "extractive":
@@ -228,6 +235,8 @@ def _print_answer(result: object) -> None:
         quote = c.quote if len(c.quote) < 400 else c.quote[:397] + "..."
         out.print(f"[{c.n}] {c.title}" + (f" ({c.source})" if c.source else ""), highlight=False)
         out.print(f'    "{quote}"', style="dim", highlight=False)
+        if c.also_in:
+            out.print(f"    {also_in(c.also_in)}", style="dim", highlight=False)
 
 
 @app.command()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from rag.articles import Ref
 from rag.catalog import PassageRow
 from rag.filters import Filters
 from rag.store import Store
+from rag.stories import SAME_STORY, containment, shingles
 
 __all__ = ["Excerpt", "Filters", "retrieve"]  # Filters is re-exported: callers filter a retrieval
 
@@ -29,12 +31,17 @@ class Excerpt:
     score: float
     dense: float = 0.0  # best cosine similarity of its passages to the question
     keys: list[str] = field(default_factory=list)
+    url: str | None = None
+    story: str = ""  # its story group (`rag.stories`)
+    also_in: list[Ref] = field(default_factory=list)  # the other articles of its story: copies, not corroboration
 
 
 def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Excerpt]:
     """The `k` best stretches of articles for `question`, best first.
 
-    Dense and keyword rankings are fused with reciprocal rank fusion. Passages of one
+    Dense and keyword rankings are fused with reciprocal rank fusion. A story counts once:
+    a passage whose text a better-ranked article of its story group already holds is left
+    out, and each excerpt lists its story's other articles as `also_in`. Passages of one
     article that overlap or touch are merged, and every article with a strong hit gets a
     place before any article gets a second one, so questions that span several articles
     see each of them.
@@ -52,8 +59,28 @@ def retrieve(store: Store, question: str, k: int, filters: Filters | None = None
     for hit in dense:
         cosines[hit.passage.key] = hit.score
     ranked = sorted(fused, key=lambda key: -fused[key])
-    chosen = _diverse([rows[key] for key in ranked], fused, k)
-    return _merge(store, chosen, fused, cosines)[:k]
+    chosen = _diverse(_once_per_story(store, [rows[key] for key in ranked]), fused, k)
+    excerpts = _merge(store, chosen, fused, cosines)[:k]
+    members = store.catalog.story_members(e.story for e in excerpts)
+    for e in excerpts:
+        e.also_in = [m for m in members.get(e.story, []) if m.article_id != e.article_id]
+    return excerpts
+
+
+def _once_per_story(store: Store, ranked: list[PassageRow]) -> list[PassageRow]:
+    """`ranked` without the passages whose text the best-ranked article of their story already holds."""
+    lead: dict[str, str] = {}  # story -> its best-ranked article
+    held: dict[str, set[str]] = {}  # lead article -> its shingles
+    kept = []
+    for row in ranked:
+        head = lead.setdefault(row.story, row.article_id)
+        if head != row.article_id:
+            if head not in held:
+                held[head] = shingles(store.catalog.article_text(head))
+            if containment(shingles(row.text), held[head]) >= SAME_STORY:
+                continue  # a copy of what the story's lead article says
+        kept.append(row)
+    return kept
 
 
 def _diverse(candidates: list[PassageRow], fused: dict[str, float], k: int) -> list[PassageRow]:
@@ -100,6 +127,8 @@ def _merge(store: Store, rows: list[PassageRow], fused: dict[str, float], cosine
                     score=max(fused[r.key] for r in cluster),
                     dense=max((cosines.get(r.key, -1.0) for r in cluster), default=-1.0),
                     keys=[r.key for r in cluster],
+                    url=first.url,
+                    story=first.story,
                 )
             )
     order = {row.key: i for i, row in enumerate(rows)}

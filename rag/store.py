@@ -29,6 +29,7 @@ from rag.embeddings import Embedder, embedding_name, make_embedding
 from rag.errors import StoreError
 from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
+from rag.stories import band_keys
 
 if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
     from llama_index.core.schema import BaseNode
@@ -79,6 +80,7 @@ class Store:
         self._text_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         if check_model:
             self._add_vector_fields()
+            self._add_story_groups()
 
     @property
     def catalog(self) -> CatalogReader:
@@ -113,6 +115,14 @@ class Store:
                 f"{f' (dimension {dim})' if dim else ''}, but the settings ask for {wanted!r}. "
                 "Run `rag reindex` to rebuild every index with the new model, or change the settings back."
             )
+
+    def _add_story_groups(self) -> None:
+        """Put the articles of an index made before story groups in their groups (once; 2,225 BBC articles: ~10 s)."""
+        if not self._catalog.ungrouped(1):
+            return
+        with self.writing():
+            while batch := self._catalog.ungrouped(200):
+                self._catalog.group(dict(zip((a.id for a in batch), band_keys([a.text for a in batch]), strict=True)))
 
     def _add_vector_fields(self) -> None:
         """Give the vectors of an index built before filters ran in ChromaDB the fields they filter on."""
@@ -299,7 +309,8 @@ class Store:
             for i in range(0, len(nodes), step):
                 # Retrying is safe: ChromaDB skips ids it already holds.
                 self._call("writing passages", partial(self.vectors.add, nodes[i : i + step]))
-            self._catalog.publish((a.id, chunked[a.id]) for a in articles)
+            bands = dict(zip((a.id for a in articles), band_keys([a.text for a in articles]), strict=True))
+            self._catalog.publish(((a.id, chunked[a.id]) for a in articles), bands)
         return chunked
 
     def _max_batch(self) -> int:

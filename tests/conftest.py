@@ -36,6 +36,7 @@ FAST_MODULES = {
     "test_filters",
     "test_fast_pipeline",
     "test_layers",
+    "test_stories",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 

@@ -6,6 +6,7 @@ import html
 import re
 
 from rag.answer import Answer, Citation
+from rag.articles import also_in
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -56,7 +57,9 @@ def sources_html(answer: Answer | None, turn: int) -> str:
             f'<div class="source" id="{source_id(turn, c.n)}">'
             f'<div class="source-title"><b>[{c.n}] {html.escape(c.title)}</b>'
             + (f' <span class="meta">{meta}</span>' if meta else "")
-            + f'</div><p class="passage">{_in_context(c)}</p></div>'
+            + f'</div><p class="passage">{_in_context(c)}</p>'
+            + (f'<div class="also meta">{html.escape(also_in(c.also_in))}</div>' if c.also_in else "")
+            + "</div>"
         )
     return f'<div class="sources"><h3>{heading}</h3>{"".join(items)}</div>'
 

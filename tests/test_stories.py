@@ -1,0 +1,88 @@
+"""Story groups: a near-duplicate article joins the story of the one it copies (fast tier).
+
+Real ChromaDB and SQLite, the fake embedding model; the copies are edited seed articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import tests.fakes  # noqa: F401 (registers the fake backends)
+from rag.ingest import ingest
+from rag.retrieve import retrieve
+from rag.settings import Settings
+from rag.store import Store
+from rag.stories import SAME_STORY, containment, shingles
+from tests.conftest import SEEDS
+
+A = SEEDS / "000_5a536af76d6a1074.txt"
+B = SEEDS / "002_8a7896ecd5b149e8.txt"
+
+
+def copy_of_a(drop: int = 3) -> str:
+    """Seed A reprinted: another headline, one paragraph left out, whitespace changed."""
+    body = A.read_text(encoding="utf-8").split("---\n", 2)[2]
+    lines = [line for i, line in enumerate(body.splitlines()) if line.strip() and i != drop]
+    return "Washington gives Kyiv and Moscow days, not weeks\n\n" + "\n\n\n".join("  " + li for li in lines) + "\n"
+
+
+@pytest.fixture
+def grouped(tmp_path: Path) -> Iterator[Store]:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reprint.txt").write_text(copy_of_a(), encoding="utf-8")
+    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    assert ingest(store, [SEEDS]).ok and ingest(store, [tmp_path / "in"]).ok
+    yield store
+    store.close()
+
+
+def story_of(store: Store) -> dict[str, str | None]:
+    return {Path(r.paths[0]).name: r.story for r in store.catalog.articles()}
+
+
+def test_a_reprint_is_the_same_story_and_another_report_is_not() -> None:
+    a, b = A.read_text(encoding="utf-8"), B.read_text(encoding="utf-8")
+    assert containment(shingles(a), shingles(copy_of_a())) >= SAME_STORY
+    assert containment(shingles(a), shingles(b)) < 0.1, "two reports of the same talks share few 5-word runs"
+
+
+def test_ingest_puts_the_reprint_in_the_story_of_the_article_it_copies(grouped: Store) -> None:
+    stories = story_of(grouped)
+    assert stories["reprint.txt"] == stories[A.name] != stories[B.name]
+    assert stories[B.name] == next(r.id for r in grouped.catalog.articles() if r.paths[0].endswith(B.name))
+
+
+def test_retrieval_counts_a_story_once_and_names_its_other_articles(grouped: Store) -> None:
+    excerpts = retrieve(grouped, "What did Peskov say about the moratorium on attacks on energy infrastructure?", 4)
+    ids = {r.paths[0].rsplit("/", 1)[-1]: r.id for r in grouped.catalog.articles()}
+    a_or_copy = [e for e in excerpts if e.article_id in (ids[A.name], ids["reprint.txt"])]
+    assert len({e.article_id for e in a_or_copy}) == 1, "the reprint's copy of the passage is left out"
+    lead = a_or_copy[0]
+    other = ids["reprint.txt"] if lead.article_id == ids[A.name] else ids[A.name]
+    assert [m.article_id for m in lead.also_in] == [other]
+
+
+def test_removing_the_first_article_keeps_its_story_together(grouped: Store) -> None:
+    first = next(r for r in grouped.catalog.articles() if r.paths[0].endswith(A.name))
+    grouped.remove(first.id)
+    (copy,) = [r for r in grouped.catalog.articles() if r.paths[0].endswith("reprint.txt")]
+    assert copy.story == first.id
+    assert [m.article_id for m in grouped.catalog.story_members([first.id])[first.id]] == [copy.id]
+
+
+def test_an_index_made_before_story_groups_is_grouped_when_opened(grouped: Store) -> None:
+    settings = grouped.settings
+    with grouped._catalog.transaction() as db:
+        db.execute("UPDATE articles SET story = NULL")
+        db.execute("DELETE FROM story_bands")
+    grouped.close()
+    reopened = Store(settings)
+    try:
+        stories = story_of(reopened)
+        assert None not in stories.values()
+        assert stories["reprint.txt"] == stories[A.name] != stories[B.name]
+    finally:
+        reopened.close()
