@@ -28,10 +28,10 @@ from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
 from rag.question import Analysis, analyse
-from rag.retrieve import Filters, retrieve
+from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import Verdict, judge, stating
+from rag.verify import Verdict, corroborating, judge, stating
 
 EXTRACTIVE_POOL = 3  # the extractive answer is the best of these that states the expected answer
 RELATED = 3
@@ -68,6 +68,7 @@ class Statement:
     supported: bool
     score: float
     note: str = ""  # why it was not kept: "missing: Thursday", "states no date", "not about Merkel"
+    sources: list[Ref] = field(default_factory=list)  # the distinct stories that back it: cited first, then others
 
 
 @dataclass
@@ -184,6 +185,7 @@ def _answer(
             refusal.sentences = result.sentences
             return refusal
         result = quoted
+    _corroborate(result, evidence, texts, analysis, settings.support_threshold)
     result.answerability = evidence.probability
     timings["total_s"] = time.perf_counter() - started
     result.timings, result.backend = timings, backend
@@ -256,6 +258,27 @@ def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Statement], 
         citations=citations,
         raw=raw,
     )
+
+
+def _corroborate(
+    answer: Answer, evidence: Evidence, texts: dict[str, str], analysis: Analysis, threshold: float
+) -> None:
+    """Give each kept statement its sources: the story it cites, then every other story that backs it."""
+    by_place = {(s.excerpt.article_id, s.start): s for s in evidence.sentences}
+    cited = {c.n: c for c in answer.citations}
+    for statement in answer.sentences:
+        if not statement.supported or not statement.cites:
+            continue
+        c = cited[statement.cites[0]]
+        sentence = by_place.get((c.article_id, c.quote_start))
+        if sentence is None:
+            continue
+        others = corroborating(statement.text, sentence, evidence.sentences, texts, analysis, threshold)
+        statement.sources = [_ref(s.excerpt) for s in (sentence, *others)]
+
+
+def _ref(excerpt: Excerpt) -> Ref:
+    return Ref(excerpt.article_id, excerpt.title, excerpt.source, excerpt.published, excerpt.url)
 
 
 def _mark(sentence: str, label: str) -> str:

@@ -1,4 +1,4 @@
-"""Briefings: a conversation's verified answers, with numbered citations and quotes, as Markdown."""
+"""Briefings as Markdown: a conversation's verified answers with numbered citations and quotes, and comparisons."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from rag.answer import Answer
-from rag.articles import also_in
+from rag.articles import Ref, also_in
 from rag.chat import Chat, Turn
+from rag.compare import Comparison
 
 # What a reader of a briefing on a topic wants answered first.
 TOPIC_QUESTIONS = (
@@ -80,3 +81,39 @@ def briefing(turns: Iterable[Turn], title: str = "Briefing") -> str:
     for n, turn in enumerate(turns, start=1):
         lines += _section(n, turn)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def comparison_markdown(comparison: Comparison) -> str:
+    """A comparison as Markdown: the articles, then conflicts, statements several make, and those only one makes."""
+    c = comparison
+    lines = [
+        f"# Comparison: {c.topic}" if c.topic else "# Comparison",
+        "",
+        f"*{dt.date.today().isoformat()} · {len(c.articles)} article(s) · every item is the articles' own sentences, "
+        "aligned without a language model; copies of one story count as one source.*",
+        "",
+        "## Articles",
+        "",
+    ]
+    lines += [f"{n}. {_cited(ref)}" for n, ref in enumerate(c.articles, start=1)]
+    lines += ["", f"## In conflict ({len(c.conflicts)})", ""]
+    for point in c.conflicts:
+        values = " against ".join("/".join(v) for v in point.differs)
+        lines.append(f"- **{point.kind}**: {values}")
+        lines += [f"  > {_quoted(s.text)} ({_cited(s.article)})" for s in point.said]
+    lines += ["", f"## Said by several ({len(c.several)})", ""]
+    for point in c.several:
+        lines.append(f"- {point.stories} sources:")
+        lines += [f"  > {_quoted(s.text)} ({_cited(s.article)})" for s in point.said]
+    lines += ["", f"## Said by one only ({len(c.one_only)})", ""]
+    for point in c.one_only:
+        first, *copies = point.said
+        lines.append(f"- {_quoted(first.text)} ({_cited(first.article)})")
+        if copies:
+            lines.append(f"  <sub>{also_in([s.article for s in copies])} (the same story)</sub>")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cited(ref: Ref) -> str:
+    """How a briefing names an article: title, outlet, date, and its address when known."""
+    return ref.label() + (f" <{ref.url}>" if ref.url else "")

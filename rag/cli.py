@@ -293,6 +293,38 @@ def brief(
         print(text, end="")
 
 
+@app.command()
+def compare(
+    topic: Annotated[str, typer.Argument(help="What the articles to compare are about.")],
+    as_json: JsonOpt = False,
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="Articles to compare (each with its copies).", min=2)] = 6,
+) -> None:
+    """Compare what the articles about TOPIC say: said by several, by one only, and in conflict."""
+    from dataclasses import asdict
+
+    from rag.brief import comparison_markdown
+    from rag.compare import compare_topic
+
+    with open_store() as store:
+        try:
+            with err.status(f"comparing the articles about {topic}…"):
+                comparison = compare_topic(store, topic, k)
+        except RagError as exc:
+            raise fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(asdict(comparison), ensure_ascii=False, indent=2))
+        return
+    text = comparison_markdown(comparison)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", highlight=False)
+    else:
+        print(text, end="")
+
+
 @app.command("eval")
 def eval_suite(
     suite: Annotated[str, typer.Option("--suite", help="Suite name in evals/suites/, or a .jsonl path.")] = "seeds",
@@ -360,9 +392,16 @@ def eval_suite(
                 progress.update(task, advance=1, current=Path(what).name[-40:])
 
         try:
-            result = run_suite(
-                chosen, cfg, cache_dir, use_cache=not no_cache, progress=report, split=split, pipeline=pipeline
-            )
+            if chosen.kind == "compare":
+                from rag.eval.compare_suite import run_compare
+
+                if pipeline != "ours":
+                    raise fail("--pipeline plain: the compare suite scores story groups and comparisons, not answers")
+                result = run_compare(chosen, cfg, cache_dir, progress=report, split=split)
+            else:
+                result = run_suite(
+                    chosen, cfg, cache_dir, use_cache=not no_cache, progress=report, split=split, pipeline=pipeline
+                )
         except (RagError, RuntimeError) as exc:
             raise fail(str(exc)) from None
     comparison = baseline.compare(result, baseline.read(compare)) if compare else None

@@ -117,6 +117,31 @@ def judge(
     return verdicts
 
 
+def corroborating(
+    claim: str,
+    cited: EvidenceSentence,
+    pool: list[EvidenceSentence],
+    texts: dict[str, str],
+    analysis: Analysis,
+    threshold: float,
+) -> list[EvidenceSentence]:
+    """Sentences of other stories that back `claim` too, one per story, best first.
+
+    A story is a story group (`rag.stories`): a copy of the cited article in another outlet is the
+    same report, not a second source. A sentence corroborates when it supports the claim as the
+    cited one does and answers the question itself.
+    """
+    found: dict[str, EvidenceSentence] = {cited.excerpt.story or cited.excerpt.article_id: cited}
+    for s in pool:
+        story = s.excerpt.story or s.excerpt.article_id
+        if story in found:
+            continue
+        backing = support(claim, s.text, s.previous, texts[s.excerpt.article_id], analysis.text)
+        if backing.score >= threshold and answers(claim, s.text, s.previous, analysis) is None:
+            found[story] = s
+    return list(found.values())[1:]
+
+
 def stating(candidates: list[EvidenceSentence], analysis: Analysis) -> list[EvidenceSentence]:
     """The evidence sentences that, quoted as they stand, answer the question."""
     return [s for s in candidates if answers(s.text, s.text, s.previous, analysis) is None]

@@ -37,6 +37,7 @@ FAST_MODULES = {
     "test_fast_pipeline",
     "test_layers",
     "test_stories",
+    "test_compare",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 

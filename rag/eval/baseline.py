@@ -26,6 +26,16 @@ DEFAULT_TOLERANCES = {
     "answered_answerable": 0.05,
     "resisted_injection": 0.0,  # a hostile article that gets its text shown once is a regression
     "shown_answers_right": 0.05,
+    "corroboration": 0.1,  # about one answer in ten of those it counts
+    # The compare suite reads no model prose: grouping and conflicts are exact, so any drop is a regression.
+    "duplicate_precision": 0.0,
+    "duplicate_recall": 0.0,
+    "conflict_precision": 0.0,
+    "conflict_recall": 0.0,
+    # The seeds' comparison compares sentence vectors: one annotation of twelve or twenty is 0.05-0.09.
+    "seed_agreements_found": 0.09,
+    "seed_unique_found": 0.05,
+    "seed_conflicts_right": 0.0,
 }
 
 
@@ -83,8 +93,8 @@ def update(path: Path, result: RunResult) -> None:
     baseline.setdefault("suites", {})[result.suite] = {
         "git_commit": result.manifest.get("git_commit"),
         "timestamp": result.manifest.get("timestamp"),
-        "metrics": {name: result.metrics.get(name) for name in RATES},
-        "splits": {split: {name: m.get(name) for name in RATES} for split, m in result.splits.items()},
+        "metrics": {name: result.metrics[name] for name in RATES if name in result.metrics},
+        "splits": {split: {name: m[name] for name in RATES if name in m} for split, m in result.splits.items()},
         "passed": {q.id: q.passed for q in result.questions},
     }
     path.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -22,6 +22,16 @@ RATES = (
     "answered_answerable",
     "resisted_injection",
     "shown_answers_right",
+    "corroboration",
+    "corroboration_both",
+    # the compare suite (rag.eval.compare_suite)
+    "duplicate_precision",
+    "duplicate_recall",
+    "conflict_precision",
+    "conflict_recall",
+    "seed_agreements_found",
+    "seed_unique_found",
+    "seed_conflicts_right",
 )
 
 
@@ -53,6 +63,26 @@ class Scored:
     timings: dict[str, float] = field(default_factory=dict)
     quotes: list[str] = field(default_factory=list)
     followed: bool | None = None  # for a case with `forbidden` text: whether the answer or a quote shows it
+    sources_expected: int = 0  # distinct articles holding gold evidence
+    sources_counted: int | None = None  # most sources any kept sentence of the answer records (None: refused)
+
+
+@dataclass
+class PairScored:
+    """One pair of the compare suite: what was expected, what was found."""
+
+    id: str
+    kind: str
+    split: str
+    compared: str  # the two articles and the edits between them
+    expected: str
+    found: str
+    duplicate: bool  # the truth: copies of one story
+    grouped: bool  # the verdict: put in one story group
+    conflict: bool  # the truth: one value was changed
+    conflicts_found: int
+    conflict_named: bool  # a reported conflict is the changed value, on both sides
+    passed: bool
 
 
 def _norm(text: str) -> str:
@@ -103,6 +133,8 @@ def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: fl
         timings={k: round(v, 4) for k, v in answer.timings.items()},
         quotes=[c.quote for c in cites],
         followed=followed,
+        sources_expected=len({e.article for e in case.evidence}),
+        sources_counted=None if answer.refused else max((len(s.sources) for s in answer.sentences), default=0),
     )
 
 
@@ -134,6 +166,7 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
     retrieval = [s for s in scored if s.answerable and s.has_evidence]
     answerable = [s for s in scored if s.answerable]
     unanswerable = [s for s in scored if not s.answerable]
+    counted = [s for s in answerable if s.passed and s.sources_expected and s.sources_counted is not None]
     metrics: dict[str, Any] = {
         "hit_at_k": _mean([1.0 if s.rank is not None and s.rank <= k else 0.0 for s in retrieval]),
         "mrr": _mean([1.0 / s.rank if s.rank else 0.0 for s in retrieval]),
@@ -147,6 +180,11 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
         "answered_answerable": _mean([0.0 if s.refused else 1.0 for s in answerable]),
         "resisted_injection": _mean([0.0 if s.followed else 1.0 for s in scored if s.followed is not None]),
         "shown_answers_right": _mean([0.0 if wrong_shown(s) else 1.0 for s in scored if not s.refused]),
+        # Of the right answers, how many count their sources right: 2 where both seed articles state the fact.
+        "corroboration": _mean([1.0 if s.sources_counted == s.sources_expected else 0.0 for s in counted]),
+        "corroboration_both": _mean(
+            [1.0 if s.sources_counted == s.sources_expected else 0.0 for s in counted if s.sources_expected > 1]
+        ),
         "wrong_shown": sum(wrong_shown(s) for s in scored),
         "passed": sum(s.passed for s in scored),
         "questions": len(scored),

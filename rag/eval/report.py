@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from rag.eval.baseline import Comparison
-from rag.eval.metrics import RATES
+from rag.eval.metrics import RATES, PairScored
 from rag.eval.runner import RunResult
 
 LATENCY = ("retrieve_s", "first_token_s", "total_s")
@@ -35,10 +35,15 @@ def write(result: RunResult, out: Path, comparison: Comparison | None = None) ->
     return files
 
 
+def rates(result: RunResult) -> list[str]:
+    """The rates this run's suite measures (a question suite and the compare suite measure different ones)."""
+    return [name for name in RATES if name in result.metrics]
+
+
 def metric_rows(result: RunResult, comparison: Comparison | None) -> list[tuple[str, str, str, str]]:
-    """(metric, now, baseline, delta) for every rate."""
+    """(metric, now, baseline, delta) for every rate the suite measures."""
     rows = []
-    for name in RATES:
+    for name in rates(result):
         now = result.metrics.get(name)
         before = comparison.deltas.get(name, (None, None))[0] if comparison and not comparison.missing else None
         delta = f"{now - before:+.3f}" if now is not None and before is not None else ""
@@ -52,8 +57,7 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
     lines = [
         f"# Eval `{result.suite}`: {m['passed']}/{m['questions']} questions passed",
         "",
-        f"Wrong answers shown: {m.get('wrong_shown', 0)}",
-        "",
+        *([f"Wrong answers shown: {m['wrong_shown']}", ""] if "wrong_shown" in m else []),
         f"commit `{man.get('git_commit')}`{' (dirty)' if man.get('git_dirty') else ''}, "
         f"{man['settings']['llm_backend']}:{man['settings']['llm_model']}, {man['timestamp']}",
         "",
@@ -64,7 +68,7 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
     if result.splits:
         names = list(result.splits)
         lines += ["", "| metric (by split) | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        rows = ["passed", "wrong_shown", *RATES]
+        rows = ["passed", *(["wrong_shown"] if "wrong_shown" in m else []), *rates(result)]
         for name in rows:
             cells = []
             for split in names:
@@ -76,8 +80,9 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
                 else:
                     cells.append(_fmt(value))
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
-    lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
+    if any(n + "_p50" in m for n in LATENCY):
+        lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
+        lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
     if comparison and (comparison.fixed or comparison.broken):
         lines += ["", f"Now passing: {', '.join(comparison.fixed) or '–'}"]
         lines += [f"No longer passing: {', '.join(comparison.broken) or '–'}"]
@@ -87,12 +92,12 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
 def _chart(result: RunResult, comparison: Comparison | None) -> str:
     """An inline SVG bar chart of the rates, with the baseline as a tick on each bar."""
     width, bar, gap, left = 640, 22, 10, 190
-    height = len(RATES) * (bar + gap) + 30
+    height = len(rates(result)) * (bar + gap) + 30
     parts = [
         f'<svg role="img" aria-label="metrics" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
     ]
     scale = width - left - 70
-    for i, name in enumerate(RATES):
+    for i, name in enumerate(rates(result)):
         y = 10 + i * (bar + gap)
         now = result.metrics.get(name) or 0.0
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">{name}</text>')
@@ -120,6 +125,13 @@ def html_report(result: RunResult, comparison: Comparison | None = None) -> str:
     rows = []
     for q in result.questions:
         verdict = "pass" if q.passed else "fail"
+        if isinstance(q, PairScored):
+            rows.append(
+                f'<tr class="{verdict}"><td>{esc(q.id)}</td><td>{esc(q.kind)}</td><td>{esc(q.compared)}</td>'
+                f"<td>{esc(q.found)}<br><small>expected: {esc(q.expected)}</small></td>"
+                f"<td>–</td><td>–</td><td>–</td><td>{verdict}</td></tr>"
+            )
+            continue
         rows.append(
             f'<tr class="{verdict}"><td>{esc(q.id)}</td><td>{esc(q.kind)}</td><td>{esc(q.question)}'
             + (f"<br><small>as: {esc(q.standalone)}</small>" if q.standalone != q.question else "")

@@ -14,7 +14,7 @@ from typing import Any
 from rag.chat import Chat
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
-from rag.eval.metrics import Scored, aggregate, score_case
+from rag.eval.metrics import PairScored, Scored, aggregate, score_case
 from rag.eval.plain import PlainEngine
 from rag.eval.suite import SPLITS, Suite
 from rag.ingest import ingest
@@ -33,7 +33,7 @@ class RunResult:
     suite: str
     manifest: dict[str, Any]
     metrics: dict[str, Any]
-    questions: list[Scored] = field(default_factory=list)
+    questions: list[Scored] | list[PairScored] = field(default_factory=list)
     splits: dict[str, dict[str, Any]] = field(default_factory=dict)  # the same metrics for dev and for test
 
     def to_json(self) -> dict[str, Any]:

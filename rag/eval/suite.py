@@ -58,6 +58,7 @@ class Suite:
     path: Path
     corpus: list[Path]
     cases: list[Case] = field(default_factory=list)
+    kind: str = "questions"  # or "compare": article pairs, read by rag.eval.compare_suite
 
     def digest(self) -> str:
         """A hash of the suite file, recorded in every run's manifest."""
@@ -85,8 +86,10 @@ def load_suite(name: str, root: Path = PROJECT_ROOT, suites_dir: Path | None = N
     path = Path(name) if name.endswith(".jsonl") else (suites_dir or root / SUITES_DIR) / f"{name}.jsonl"
     if not path.is_file():
         raise SuiteError(f"no suite file {path}")
-    corpus = _corpus(path, root)
-    suite = Suite(path.stem, path, corpus)
+    corpus, kind = _corpus(path, root)
+    suite = Suite(path.stem, path, corpus, kind=kind)
+    if kind != "questions":
+        return suite  # its own module reads its file
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -117,11 +120,12 @@ def load_suite(name: str, root: Path = PROJECT_ROOT, suites_dir: Path | None = N
     return suite
 
 
-def _corpus(path: Path, root: Path) -> list[Path]:
+def _corpus(path: Path, root: Path) -> tuple[list[Path], str]:
+    """The suite's corpus folders and its kind, from `suites.toml` beside it."""
     config = path.parent / "suites.toml"
     try:
         entry = tomllib.loads(config.read_text(encoding="utf-8"))[path.stem]
-        return [(root / p).resolve() for p in entry["corpus"]]
+        return [(root / p).resolve() for p in entry["corpus"]], str(entry.get("kind", "questions"))
     except (OSError, tomllib.TOMLDecodeError, KeyError) as exc:
         raise SuiteError(f"{config}: no corpus for suite {path.stem!r} ({exc!r})") from None
 

@@ -1,0 +1,225 @@
+"""Comparing what several articles say: said by several, said by one only, and in conflict.
+
+Every sentence of the articles is a statement. Two statements from different articles are
+aligned when they say the same thing: their sentence vectors are close (cosine >= `SAME`)
+or they share most of their content words (Jaccard >= `SAME_WORDS`). They are in conflict
+when they are the same statement but for one kind of detail: with every number, date and
+name masked their content words are nearly the same (Jaccard >= `CONFLICT_WORDS`, at least
+`MIN_WORDS` of them), and exactly one kind of detail differs: a number ("76%" against
+"67%"), a date ("Friday" against "Thursday") or a name or place ("Rubio" against
+"Rubin"). A statement another story also makes is "said by several"; one made by one
+story only (its copies in the same story group do not count) is "said by one only".
+
+Nothing here reads the model's prose: alignment and conflicts come from the articles' own
+sentences, their vectors and their details, so a comparison gives the same result on any
+machine. The thresholds were chosen on the `compare` suite's dev pairs (`evals/README.md`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from rag.articles import Ref
+from rag.guard import is_instruction
+from rag.nlp import content_words, sentence_spans, words
+from rag.question import DATE, names
+from rag.retrieve import retrieve
+from rag.store import Store
+
+SAME = 0.8  # cosine of two sentence vectors that say the same thing
+SAME_WORDS = 0.6  # or: Jaccard of their content words
+CONFLICT_WORDS = 0.8  # Jaccard of content words with the details masked: the same statement
+MIN_WORDS = 5  # a conflict needs a statement of at least this many content words (not "Shares rose 2%.")
+MIN_PLAIN = 3  # of which this many are no date, figure or name (not a line-up "Bullock, Duff (Samuel 63)")
+_PLACEHOLDERS = frozenset({"qdate", "qnumber", "qname"})
+TOPIC_ARTICLES = 6  # articles compared for a topic (with their copies)
+RELEVANT = 0.35  # cosine to the topic of a sentence listed as "said by one only"
+
+Kind = Literal["number", "date", "name"]
+# A figure: digits with a currency, a decimal part, a percent sign or a unit, or a cardinal word.
+FIGURE = re.compile(
+    r"[£$€]?\d+(?:[.,]\d+)*(?:%|bn|m|k|p)?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")  # masked whole: a name's words need no parsing to be set aside
+_HEADING_END = re.compile(r"[.!?…\"'”’)]\s*$")
+
+
+@dataclass(frozen=True)
+class Said:
+    """One sentence of one article, where it is and who published it."""
+
+    article: Ref
+    story: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Point:
+    """One item of a comparison: the sentences that make it, and for a conflict what differs."""
+
+    said: list[Said]
+    kind: Kind | None = None  # for a conflict: the kind of detail that differs
+    differs: list[tuple[str, ...]] = field(default_factory=list)  # per sentence, its values of that kind
+
+    @property
+    def stories(self) -> int:
+        """How many independent sources (story groups) make it."""
+        return len({s.story for s in self.said})
+
+
+@dataclass
+class Comparison:
+    """What the articles say together, alone, and against each other."""
+
+    topic: str
+    articles: list[Ref]
+    several: list[Point] = field(default_factory=list)
+    one_only: list[Point] = field(default_factory=list)
+    conflicts: list[Point] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    said: Said
+    words: frozenset[str]
+    masked: frozenset[str]
+    length: int  # content words with the details masked, repeats counted
+    details: dict[Kind, frozenset[str]]
+
+
+def details(text: str) -> dict[Kind, frozenset[str]]:
+    """The dates, figures and names a sentence states, normalised for comparison."""
+    dates = {m.group().lower() for m in DATE.finditer(text)}
+    without_dates = DATE.sub(" ", text)
+    figures = {m.group().lower().replace(",", "") for m in FIGURE.finditer(without_dates)}
+    found = {n for n in names(text) if not DATE.fullmatch(n) and not FIGURE.fullmatch(n)}
+    return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
+
+
+def masked_words(text: str) -> list[str]:
+    """The sentence's content words, in order, with every date, figure and name replaced by its kind."""
+    masked = DATE.sub(" qdate ", text)
+    masked = FIGURE.sub(" qnumber ", masked)
+    masked = _CAPITALISED.sub(" qname ", masked)
+    return [w for w in (next(iter(content_words(word)), "") for word in words(masked)) if w]
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def conflict_between(a: _Sentence, b: _Sentence) -> Kind | None:
+    """The one kind of detail on which two versions of the same statement differ, if any."""
+    if (
+        min(a.length, b.length) < MIN_WORDS
+        or min(len(a.masked - _PLACEHOLDERS), len(b.masked - _PLACEHOLDERS)) < MIN_PLAIN
+    ):
+        return None
+    if _jaccard(a.masked, b.masked) < CONFLICT_WORDS:
+        return None
+    differing = [k for k in a.details if _differ(k, a.details[k], b.details[k])]
+    if len(differing) != 1:
+        return None  # nothing differs, or several kinds do: another statement, not the same one disagreeing
+    return differing[0]
+
+
+def _differ(kind: Kind, a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether each side states a value of `kind` the other does not: one that only leaves a value out, or
+    names someone more fully ("Human Rights Watch", "UK Human Rights Watch"), says less, not something else."""
+    if kind != "name":
+        return bool(a - b) and bool(b - a)
+
+    def unmatched(these: frozenset[str], those: frozenset[str]) -> bool:
+        return any(not any(set(n.split()) <= set(m.split()) or set(m.split()) <= set(n.split()) for m in those)
+                   for n in these)  # fmt: skip
+
+    return unmatched(a, b) and unmatched(b, a)
+
+
+def _sentences(article: Ref, story: str, text: str) -> list[_Sentence]:
+    out = []
+    for span in sentence_spans(text):
+        sentence = " ".join(text[span.start : span.end].split())
+        if is_instruction(sentence) or not _HEADING_END.search(sentence) or len(content_words(sentence)) < 3:
+            continue  # headings, crossheads and captions are no statements
+        said = Said(article, story, sentence, span.start, span.end)
+        masked = masked_words(sentence)
+        out.append(
+            _Sentence(said, frozenset(content_words(sentence)), frozenset(masked), len(masked), details(sentence))
+        )
+    return out
+
+
+def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") -> Comparison:
+    """Compare the articles `article_ids`; with a `topic`, "said by one only" keeps the sentences about it."""
+    ids = list(dict.fromkeys(article_ids))
+    rows = {r.id: r for r in store.catalog.article_rows(ids)}
+    refs = [Ref(i, rows[i].title, rows[i].source, rows[i].published, rows[i].url) for i in ids if i in rows]
+    sentences: list[_Sentence] = []
+    for ref in refs:
+        sentences += _sentences(
+            ref, rows[ref.article_id].story or ref.article_id, store.catalog.article_text(ref.article_id)
+        )
+    comparison = Comparison(topic, refs)
+    if not sentences:
+        return comparison
+    vectors = np.stack(store.embed_texts([s.said.text for s in sentences]))
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    cosines = vectors @ vectors.T
+    relevance = vectors @ _unit(store.embed_query(topic)) if topic else np.ones(len(sentences))
+    group = list(range(len(sentences)))  # union-find over statements that say the same thing
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    in_conflict: set[int] = set()
+    for i in range(len(sentences)):
+        for j in range(i + 1, len(sentences)):
+            a, b = sentences[i], sentences[j]
+            if a.said.article.article_id == b.said.article.article_id:
+                continue
+            kind = conflict_between(a, b)
+            if kind is not None:
+                comparison.conflicts.append(
+                    Point([a.said, b.said], kind, [tuple(sorted(a.details[kind])), tuple(sorted(b.details[kind]))])
+                )
+                in_conflict |= {i, j}
+            elif cosines[i, j] >= SAME or _jaccard(a.words, b.words) >= SAME_WORDS:
+                group[root(j)] = root(i)
+    members: dict[int, list[int]] = {}
+    for i in range(len(sentences)):
+        members.setdefault(root(i), []).append(i)
+    for indices in members.values():
+        point = Point([sentences[i].said for i in indices])
+        if point.stories > 1:
+            comparison.several.append(point)
+        elif not set(indices) & in_conflict and max(relevance[i] for i in indices) >= (RELEVANT if topic else 0):
+            comparison.one_only.append(point)
+    return comparison
+
+
+def compare_topic(store: Store, topic: str, k: int = TOPIC_ARTICLES) -> Comparison:
+    """Compare the articles about `topic`: the best-matching ones, each with its copies in other outlets."""
+    ids: list[str] = []
+    for excerpt in retrieve(store, topic, 2 * k):
+        if excerpt.article_id not in ids and len(ids) < k:
+            ids.append(excerpt.article_id)
+            ids += [m.article_id for m in excerpt.also_in if m.article_id not in ids]
+    return compare_articles(store, ids, topic)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)

@@ -1,0 +1,119 @@
+"""Comparisons and the compare suite's recipes (fast tier: real ChromaDB and SQLite, the fake embedding model)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import tests.fakes  # noqa: F401 (registers the fake backends)
+from rag.brief import comparison_markdown
+from rag.compare import compare_articles, compare_topic, details
+from rag.eval.compare_suite import edited, load_pairs
+from rag.eval.suite import SuiteError
+from rag.ingest import ingest
+from rag.settings import Settings
+from rag.store import Store
+from tests.conftest import ROOT, SEEDS
+
+A = SEEDS / "000_5a536af76d6a1074.txt"
+B = SEEDS / "002_8a7896ecd5b149e8.txt"
+CHANGES = {  # one value changed in a reprint of seed A: the kind of conflict each makes
+    "invasion of Ukraine in February 2022": ("invasion of Ukraine in March 2022", "date"),
+    "Over the past three years, multiple rounds": ("Over the past four years, multiple rounds", "number"),
+    "missile strikes on cities like Kharkiv and Sumy": ("missile strikes on cities like Kharkiv and Odesa", "name"),
+}
+
+
+@pytest.fixture
+def reprinted(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Store, list[str], str]]:
+    """Seeds A and B, and a reprint of A with the change the test names."""
+    old = request.param
+    new, _ = CHANGES[old]
+    text = A.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reprint.txt").write_text(text.replace(old, new), encoding="utf-8")
+    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    assert ingest(store, [SEEDS, tmp_path / "in"]).ok
+    ids = {Path(r.paths[0]).name: r.id for r in store.catalog.articles()}
+    yield store, [ids[A.name], ids["reprint.txt"], ids[B.name]], old
+    store.close()
+
+
+@pytest.mark.parametrize("reprinted", list(CHANGES), indirect=True)
+def test_a_reprint_with_one_value_changed_is_one_conflict_of_that_kind(
+    reprinted: tuple[Store, list[str], str],
+) -> None:
+    store, (a, reprint, _), old = reprinted
+    new, kind = CHANGES[old]
+    found = compare_articles(store, [a, reprint])
+    assert len(found.conflicts) == 1
+    (point,) = found.conflicts
+    assert point.kind == kind
+    assert old in point.said[0].text and new in point.said[1].text
+    assert found.several == [], "a reprint is the same story: what it repeats is said by one source"
+    assert all(p.stories == 1 for p in found.one_only)
+
+
+@pytest.mark.parametrize("reprinted", [next(iter(CHANGES))], indirect=True)
+def test_two_separate_reports_have_no_conflict_and_the_markdown_cites_them(
+    reprinted: tuple[Store, list[str], str],
+) -> None:
+    store, (a, _, b), _ = reprinted
+    found = compare_articles(store, [a, b], topic="Rubio Paris talks")
+    assert found.conflicts == []
+    assert {r.article_id for r in found.articles} == {a, b}
+    text = comparison_markdown(found)
+    assert text.startswith("# Comparison: Rubio Paris talks") and "## In conflict (0)" in text
+    assert "A Diplomatic Standoff with Global Stakes" in text
+
+
+@pytest.mark.parametrize("reprinted", [next(iter(CHANGES))], indirect=True)
+def test_a_topic_comparison_brings_in_the_copies_retrieval_leaves_out(
+    reprinted: tuple[Store, list[str], str],
+) -> None:
+    store, (a, reprint, _), _ = reprinted
+    found = compare_topic(store, "Russia's full-scale invasion of Ukraine")
+    assert {a, reprint} <= {r.article_id for r in found.articles}
+    assert [p.kind for p in found.conflicts] == ["date"]
+
+
+def test_details_are_what_a_conflict_is_made_of() -> None:
+    d = details("Time Warner said on Friday that it now owns 8% of search-engine Google, up from $1.13bn in 2003.")
+    assert d["date"] == {"friday", "2003"} and d["number"] == {"8%", "$1.13bn"}
+    assert "Google" in d["name"] and "Time Warner" in d["name"]
+
+
+BBC_LAYOUT = "Headline\n\nFirst paragraph, with 76% in it.\n\nSecond paragraph.\n\nThird paragraph.\n"
+
+
+def test_edit_recipes() -> None:
+    assert edited(BBC_LAYOUT, ({"op": "headline", "text": "New"},)).startswith("New\n\nFirst")
+    assert "Second" not in edited(BBC_LAYOUT, ({"op": "drop_paragraph", "index": 1},))
+    added = edited(BBC_LAYOUT, ({"op": "add_paragraph", "index": 3, "text": "Added."},))
+    assert added.endswith("Third paragraph.\n\nAdded.\n")
+    assert "67%" in edited(BBC_LAYOUT, ({"op": "replace", "old": "76%", "new": "67%"},))
+    spaced = edited(BBC_LAYOUT, ({"op": "whitespace"},))
+    assert spaced != BBC_LAYOUT and spaced.split() == BBC_LAYOUT.split()
+    with pytest.raises(SuiteError, match="exactly once"):
+        edited(BBC_LAYOUT, ({"op": "replace", "old": "paragraph", "new": "para"},))
+
+
+def test_the_compare_suite_file_is_well_formed(tmp_path: Path) -> None:
+    pairs = load_pairs(ROOT / "evals" / "suites" / "compare.jsonl")
+    kinds = {(p.kind, p.split) for p in pairs}
+    assert len(pairs) == 90 and len(kinds) == 6
+    assert all(
+        p.duplicate == (p.kind != "unrelated") and (p.conflict is not None) == (p.kind == "conflict") for p in pairs
+    )
+    seeds = json.loads((ROOT / "evals" / "suites" / "compare-seeds.json").read_text(encoding="utf-8"))
+    a, b = ((SEEDS / seeds[k]).read_text(encoding="utf-8") for k in ("a", "b"))
+    for g in seeds["agreements"]:
+        assert " ".join(g["a"].split()) in " ".join(a.split()) and " ".join(g["b"].split()) in " ".join(b.split())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(SuiteError, match=r"bad.jsonl:1"):
+        load_pairs(bad)
