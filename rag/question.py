@@ -134,6 +134,17 @@ class Analysis:
     day: bool = False  # a "date" question that asks for a day ("On what date ...?")
 
 
+# Words of a name that are a role, not who holds it: "President Donald Trump" answers with "Trump".
+_TITLES = frozenset(
+    {
+        "president", "minister", "secretary", "chancellor", "prime", "foreign", "state", "spokesperson",
+        "spokesman", "spokeswoman", "envoy", "general", "director", "chief", "king", "queen", "senator",
+        "governor", "mayor",
+    }
+)  # fmt: skip
+_WORD_AT = re.compile(r"[A-Za-z][\w'’-]*")
+
+
 def analyse(question: str) -> Analysis:
     """The expected answer type, names, numbers and content words of `question`."""
     heads = [question[m.start("head") :] for m in _ASKS.finditer(question.strip())]
@@ -168,6 +179,37 @@ def names(text: str) -> list[str]:
         if words:
             found.append(" ".join(words))
     return found
+
+
+def answer_values(text: str, analysis: Analysis) -> set[str]:
+    """The value of the expected type that `text` gives as the answer, lower-cased.
+
+    The words of a new name for "who" and "where" (and for a question of no known type), a
+    number for "how many", a date for "when"; empty for a quote or a reason, which are no
+    value to match. Of several, the one nearest a word of the question: in "Kremlin
+    spokesperson Dmitry Peskov said Russia is open", Peskov answers "Who is the Kremlin
+    spokesperson?".
+    """
+    kind = analysis.answer_type
+    asked = {w.lower() for n in analysis.names for w in n.split()} | {n.lower() for n in analysis.numbers}
+    if kind == "date":
+        found = [(m.start(), {m.group().lower()}) for m in (DAY if analysis.day else DATE).finditer(text)]
+    elif kind == "number":
+        pattern = MONEY if analysis.money else NUMBER
+        found = [(m.start(), {m.group().lower()}) for m in pattern.finditer(text) if not DATE.fullmatch(m.group())]
+    elif kind in ("person", "place", None):  # with no type to go by, the name nearest the question's words
+        spans = [n for n in names(text) if not DATE.fullmatch(n)]
+        if kind == "person":
+            spans = [n for n in spans if not all(_NOT_PERSON.match(w) for w in n.split())]
+        found = [(max(text.find(n), 0), {w.lower() for w in n.split() if len(w) > 2} - _TITLES) for n in spans]
+    else:
+        return set()
+    found = [(at, values - asked) for at, values in found if values - asked]
+    focus = [m.start() for m in _WORD_AT.finditer(text) if content_words(m.group()) & analysis.words]
+    if not found or not focus:
+        return {v for _, values in found for v in values}
+    _, nearest = min(found, key=lambda f: min(abs(f[0] - at) for at in focus))
+    return nearest
 
 
 def holds_type(text: str, analysis: Analysis) -> bool:

@@ -27,7 +27,7 @@ from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
 from rag.nlp import content_words, sentence_spans
 from rag.prompt import REFUSAL
-from rag.question import DATE, Analysis, holds_type, names
+from rag.question import DATE, Analysis, answer_values, holds_type, names
 
 DEFAULT_THRESHOLD = 0.6
 FRAGMENT_WORDS = 3
@@ -128,16 +128,22 @@ def corroborating(
     """Sentences of other stories that back `claim` too, one per story, best first.
 
     A story is a story group (`rag.stories`): a copy of the cited article in another outlet is the
-    same report, not a second source. A sentence corroborates when it supports the claim as the
-    cited one does and answers the question itself.
+    same report, not a second source. A sentence corroborates when it answers the question itself
+    and states the same answer: for "who", "where", "when" and "how many", a value of that type the
+    claim states (a name's word, a place, a date, a number); for other questions, it supports the
+    claim as the cited sentence does.
     """
     found: dict[str, EvidenceSentence] = {cited.excerpt.story or cited.excerpt.article_id: cited}
+    values = answer_values(claim, analysis)
     for s in pool:
         story = s.excerpt.story or s.excerpt.article_id
-        if story in found:
+        if story in found or answers(s.text, s.text, s.previous, analysis) is not None:
             continue
-        backing = support(claim, s.text, s.previous, texts[s.excerpt.article_id], analysis.text)
-        if backing.score >= threshold and answers(claim, s.text, s.previous, analysis) is None:
+        if values:
+            same = bool(values & answer_values(s.text, analysis))
+        else:
+            same = support(claim, s.text, s.previous, texts[s.excerpt.article_id], analysis.text).score >= threshold
+        if same:
             found[story] = s
     return list(found.values())[1:]
 

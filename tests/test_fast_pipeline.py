@@ -89,6 +89,24 @@ def test_an_error_while_the_model_writes_is_raised_again_by_answer(fake_store: t
             response.answer()
 
 
+@pytest.mark.parametrize(
+    ("question", "stories"),
+    [
+        ("Who is the U.S. Secretary of State?", 2),  # both seed reports name Rubio
+        ("Where will the next round of talks be held?", 2),  # both say London
+        ("Who is the Kremlin spokesperson?", 1),  # only one names Peskov
+    ],
+)
+def test_each_sentence_counts_the_distinct_stories_that_back_it(
+    fake_store: tuple[Store, Settings], question: str, stories: int
+) -> None:
+    store, settings = fake_store
+    answer = respond(store, fakes.LLM, settings, question).answer()
+    kept = [s for s in answer.sentences if s.supported]
+    assert kept and all(len({r.article_id for r in s.sources}) == len(s.sources) == stories for s in kept)
+    assert kept[0].sources[0].article_id == answer.citations[0].article_id, "the cited article comes first"
+
+
 def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
     fake_store: tuple[Store, Settings],
 ) -> None:

@@ -86,3 +86,12 @@ def test_an_index_made_before_story_groups_is_grouped_when_opened(grouped: Store
         assert stories["reprint.txt"] == stories[A.name] != stories[B.name]
     finally:
         reopened.close()
+
+
+def test_a_reprint_is_not_a_second_source_for_an_answer(grouped: Store) -> None:
+    from rag.answer import respond
+
+    answer = respond(grouped, tests.fakes.LLM, grouped.settings, "Who is the Kremlin spokesperson?").answer()
+    kept = [s for s in answer.sentences if s.supported]
+    assert kept and all(len(s.sources) == 1 for s in kept), "the reprint of the same story does not corroborate"
+    assert {m.title for c in answer.citations for m in c.also_in} == {"Washington gives Kyiv and Moscow days, not weeks"}
