@@ -21,6 +21,7 @@ from rag.errors import RagError
 from rag.settings import Settings, config_path, load_settings
 
 if TYPE_CHECKING:
+    from rag.filters import Filters
     from rag.store import Store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -29,6 +30,20 @@ out = Console(width=None if sys.stdout.isatty() else 240)
 err = Console(stderr=True, soft_wrap=True)  # an error is one line, however narrow the terminal
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only articles from this outlet.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles published on or after YYYY[-MM[-DD]].")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles published on or before YYYY[-MM[-DD]].")]
+
+
+def _filters(source: str | None, since: str | None, until: str | None) -> Filters | None:
+    """The --source/--since/--until options as filters; a bad date is one line naming the option."""
+    from rag.filters import Filters
+
+    try:
+        chosen = Filters(source=source, published_from=since, published_to=until)
+    except RagError as exc:
+        raise fail(str(exc).replace("published_from", "--since").replace("published_to", "--until")) from None
+    return chosen or None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -187,6 +202,9 @@ def ask(
     as_json: JsonOpt = False,
     k: Annotated[int | None, typer.Option("--k", help="Sources to retrieve (default: top_k).")] = None,
     backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use for this question.")] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
     from rag.answer import respond
@@ -198,7 +216,7 @@ def ask(
     with open_store() as store:
         try:
             llm = make_llm(cfg)
-            response = respond(store, llm, cfg, question, k)
+            response = respond(store, llm, cfg, question, k, _filters(source, since, until))
             for piece in response:
                 if not as_json and err.is_terminal:
                     err.print(piece, end="", style="dim", highlight=False)
@@ -271,6 +289,9 @@ def brief(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
 ) -> None:
     """Ask a few questions about TOPIC and print a cited Markdown briefing."""
     from rag.brief import brief_topic, briefing
@@ -280,7 +301,7 @@ def brief(
     cfg = settings()
     with open_store() as store:
         try:
-            chat = Chat(store, make_llm(cfg), cfg)
+            chat = Chat(store, make_llm(cfg), cfg, filters=_filters(source, since, until))
             with err.status(f"asking about {topic}…"):
                 turns = brief_topic(chat, topic)
         except RagError as exc:
@@ -301,6 +322,9 @@ def compare(
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
     k: Annotated[int, typer.Option("--k", help="Articles to compare (each with its copies).", min=2)] = 6,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
 ) -> None:
     """Compare what the articles about TOPIC say: said by several, by one only, and in conflict."""
     from dataclasses import asdict
@@ -311,7 +335,7 @@ def compare(
     with open_store() as store:
         try:
             with err.status(f"comparing the articles about {topic}…"):
-                comparison = compare_topic(store, topic, k)
+                comparison = compare_topic(store, topic, k, _filters(source, since, until))
         except RagError as exc:
             raise fail(str(exc)) from None
     if as_json:

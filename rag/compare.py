@@ -28,7 +28,7 @@ from rag.articles import Ref
 from rag.guard import is_instruction
 from rag.nlp import content_words, sentence_spans, words
 from rag.question import DATE, names
-from rag.retrieve import retrieve
+from rag.retrieve import Filters, retrieve
 from rag.store import Store
 
 SAME = 0.8  # cosine of two sentence vectors that say the same thing
@@ -69,7 +69,7 @@ class Point:
 
     said: list[Said]
     kind: Kind | None = None  # for a conflict: the kind of detail that differs
-    differs: list[tuple[str, ...]] = field(default_factory=list)  # per sentence, its values of that kind
+    differs: list[tuple[str, ...]] = field(default_factory=list)  # per sentence, its values the other lacks
 
     @property
     def stories(self) -> int:
@@ -193,8 +193,9 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
                 continue
             kind = conflict_between(a, b)
             if kind is not None:
+                only_a, only_b = a.details[kind] - b.details[kind], b.details[kind] - a.details[kind]
                 comparison.conflicts.append(
-                    Point([a.said, b.said], kind, [tuple(sorted(a.details[kind])), tuple(sorted(b.details[kind]))])
+                    Point([a.said, b.said], kind, [tuple(sorted(only_a)), tuple(sorted(only_b))])
                 )
                 in_conflict |= {i, j}
             elif cosines[i, j] >= SAME or _jaccard(a.words, b.words) >= SAME_WORDS:
@@ -211,10 +212,10 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
     return comparison
 
 
-def compare_topic(store: Store, topic: str, k: int = TOPIC_ARTICLES) -> Comparison:
-    """Compare the articles about `topic`: the best-matching ones, each with its copies in other outlets."""
+def compare_topic(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> Comparison:
+    """Compare the articles about `topic` (within `filters`): the best-matching ones, each with its copies."""
     ids: list[str] = []
-    for excerpt in retrieve(store, topic, 2 * k):
+    for excerpt in retrieve(store, topic, 2 * k, filters):
         if excerpt.article_id not in ids and len(ids) < k:
             ids.append(excerpt.article_id)
             ids += [m.article_id for m in excerpt.also_in if m.article_id not in ids]

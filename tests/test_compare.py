@@ -54,6 +54,8 @@ def test_a_reprint_with_one_value_changed_is_one_conflict_of_that_kind(
     (point,) = found.conflicts
     assert point.kind == kind
     assert old in point.said[0].text and new in point.said[1].text
+    changed = [(set(old.split()) - set(new.split())), (set(new.split()) - set(old.split()))]
+    assert [{v.lower() for v in side} for side in point.differs] == [{w.lower() for w in c} for c in changed]
     assert found.several == [], "a reprint is the same story: what it repeats is said by one source"
     assert all(p.stories == 1 for p in found.one_only)
 

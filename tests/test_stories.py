@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import tests.fakes  # noqa: F401 (registers the fake backends)
+import tests.fakes
 from rag.ingest import ingest
 from rag.retrieve import retrieve
 from rag.settings import Settings
@@ -94,4 +94,6 @@ def test_a_reprint_is_not_a_second_source_for_an_answer(grouped: Store) -> None:
     answer = respond(grouped, tests.fakes.LLM, grouped.settings, "Who is the Kremlin spokesperson?").answer()
     kept = [s for s in answer.sentences if s.supported]
     assert kept and all(len(s.sources) == 1 for s in kept), "the reprint of the same story does not corroborate"
-    assert {m.title for c in answer.citations for m in c.also_in} == {"Washington gives Kyiv and Moscow days, not weeks"}
+    assert {m.title for c in answer.citations for m in c.also_in} == {
+        "Washington gives Kyiv and Moscow days, not weeks"
+    }

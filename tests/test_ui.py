@@ -206,6 +206,48 @@ def test_eight_concurrent_sessions_each_ask_three_questions(server: str) -> None
     assert time.monotonic() - start < 600
 
 
+def test_browser_compare_sources_finds_the_reprint_that_changed_a_date(server: str, tmp_path: Path) -> None:
+    """A reprint of seed A with one date changed, uploaded through the page: one story, one conflict."""
+    original = (SEEDS / "000_5a536af76d6a1074.txt").read_text(encoding="utf-8")
+    reprint = tmp_path / "reprint.txt"
+    reprint.write_text(original.replace("Ukraine in February 2022", "Ukraine in March 2022"), encoding="utf-8")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.goto(server)
+        page.wait_for_selector("#ask textarea", timeout=60_000)
+        page.get_by_role("tab", name="Articles").click()
+        page.locator("#upload input[type=file]").set_input_files([str(reprint)])
+        page.wait_for_timeout(1_000)
+        page.locator("#ingest").click()
+        page.wait_for_function("document.querySelector('#article-result').innerText.includes('added')", timeout=120_000)
+
+        page.get_by_role("tab", name="Compare").click()
+        page.locator("#compare-topic textarea").fill("Russia's full-scale invasion of Ukraine")
+        page.locator("#compare").click()
+        page.wait_for_function(
+            "document.querySelector('#comparison').innerText.includes('In conflict')", timeout=120_000
+        )
+        shown = page.locator("#comparison").inner_text()
+        # Earlier tests upload two lithium-deal articles that differ in the company's name: a conflict too.
+        assert "In conflict (" in shown and "In conflict (0)" not in shown
+        assert "date: february against march" in shown.lower()
+        assert "Said by one only" in shown and "A Diplomatic Standoff with Global Stakes" in shown
+        page.screenshot(path=str(ARTIFACTS / "ui-compare.png"), full_page=True)
+        link = page.locator("#comparison-file a").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as download:
+            link.click()
+        text = Path(download.value.path()).read_text()
+        assert text.startswith("# Comparison: Russia's full-scale invasion of Ukraine") and "**date**" in text
+
+        page.get_by_role("tab", name="Chat").click()
+        ask(page, "Who is the U.S. Secretary of State?")
+        answer = page.locator("#chat .answer, #chat .refusal").last
+        if "answer" in (answer.get_attribute("class") or ""):  # the model's words differ by machine; the badge not
+            assert answer.locator(".sources-count").count() >= 1
+            assert "source" in answer.locator(".sources-count").first.inner_text()
+
+
 def test_exposure_rules_and_upload_names() -> None:
     from rag.loaders import SUPPORTED_SUFFIXES
     from rag.settings import Settings

@@ -20,8 +20,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.brief import briefing
+from rag.brief import briefing, comparison_markdown
 from rag.chat import Chat, Turn
+from rag.compare import compare_topic
 from rag.embeddings import embedding_label
 from rag.errors import FilterError, RagError
 from rag.ingest import ingest
@@ -30,7 +31,7 @@ from rag.loaders import SUPPORTED_SUFFIXES
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
-from ui.render import CSS, answer_html, sources_html
+from ui.render import CSS, answer_html, comparison_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 PAGE_SIZE = 50  # rows of the articles table
@@ -112,7 +113,7 @@ class App:
         """The first page of the articles table, its count line, and the source lists, as they are now."""
         rows, line, page = self.article_page(text, source, since, until, 1)
         sources = ["", *self.store.catalog.source_names()]
-        return rows, line, page, gr.update(choices=sources), gr.update(choices=sources)
+        return rows, line, page, *(gr.update(choices=sources) for _ in range(3))  # the three source lists
 
     def upload(
         self,
@@ -221,6 +222,19 @@ class App:
         path.write_text(briefing(turns), encoding="utf-8")
         return str(path)
 
+    def compare(self, topic: str, source: str | None, since: str, until: str) -> tuple[str, str | None]:
+        """Compare the articles about `topic`: the page's view, and the same as Markdown to download."""
+        if not (topic or "").strip():
+            return '<div class="comparison empty">Type a topic to compare what the articles say about it.</div>', None
+        try:
+            found = compare_topic(self.store, topic.strip(), filters=article_filters((), source, since, until) or None)
+        except RagError as exc:
+            return f'<div class="error">⚠ {html.escape(str(exc))}</div>', None
+        folder = Path(tempfile.mkdtemp(prefix="comparison-"))
+        path = folder / f"comparison-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
+        path.write_text(comparison_markdown(found), encoding="utf-8")
+        return comparison_html(found), str(path)
+
 
 def article_filters(ids: tuple[str, ...], source: str | None, since: str, until: str) -> Filters:
     """The page's restriction controls as `Filters`; a date that is not ISO is a FilterError naming it."""
@@ -274,6 +288,24 @@ def build(app: App) -> gr.Blocks:
                 brief_file = gr.File(label="Briefing (Markdown)", elem_id="briefing", interactive=False)
             with gr.Column(scale=2):
                 sources = gr.HTML(all_sources([]), elem_id="sources")
+        with gr.Tab("Compare"):
+            gr.Markdown(
+                "What the articles about a topic say together, what only one says, and where they disagree "
+                "(a different number, date or name in the same statement). Aligned from the articles' own "
+                "sentences; copies of one story count as one source."
+            )
+            with gr.Row():
+                compare_about = gr.Textbox(
+                    placeholder="A topic, e.g. the Paris talks…", show_label=False, elem_id="compare-topic", scale=3
+                )
+                compare_source = gr.Dropdown(
+                    sources_now, value="", label="Source", allow_custom_value=True, elem_id="compare-source"
+                )
+                compare_since = gr.Textbox("", label="Published from", elem_id="compare-since")
+                compare_until = gr.Textbox("", label="Published until", elem_id="compare-until")
+            compare_button = gr.Button("Compare sources", variant="primary", elem_id="compare")
+            comparison = gr.HTML(elem_id="comparison")
+            comparison_file = gr.File(label="Comparison (Markdown)", elem_id="comparison-file", interactive=False)
         with gr.Tab("Articles"):
             with gr.Row():
                 search = gr.Textbox(
@@ -317,6 +349,14 @@ def build(app: App) -> gr.Blocks:
             api_name="new_chat",
         )
         export.click(app.export, inputs=[turns], outputs=[brief_file], api_name="export")
+        compare_button.click(
+            app.compare,
+            inputs=[compare_about, compare_source, compare_since, compare_until],
+            outputs=[comparison, comparison_file],
+            api_name="compare",
+            concurrency_id="store",
+            concurrency_limit=1,
+        )
         find.change(app.picker_choices, inputs=[find, restrict], outputs=[restrict], api_name="find_articles")
 
         search_inputs: list[Any] = [search, source, since, until]
@@ -328,7 +368,7 @@ def build(app: App) -> gr.Blocks:
         next_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) + 1), **turn_page)
         page_number.submit(app.article_page, api_name="articles", **turn_page)
 
-        lists = [*table_outputs, source, chat_source]
+        lists = [*table_outputs, source, chat_source, compare_source]
         # Ingest and remove change the article lists, and wait in the store's queue like questions.
         changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
         # The table comes back as the search and filters on the page ask for it.

@@ -7,6 +7,7 @@ import re
 
 from rag.answer import Answer, Citation
 from rag.articles import also_in
+from rag.compare import Comparison, Point
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -24,16 +25,63 @@ def answer_html(answer: Answer, turn: int) -> str:
     body = html.escape(answer.text)
     body = _MARKER.sub(lambda m: f'<a class="cite" href="#{source_id(turn, int(m.group(1)))}">[{m.group(1)}]</a>', body)
     body = body.replace("[unsupported]", '<span class="unsupported">[unsupported]</span>')
+    backing = _corroboration(answer)
     if answer.mode == "extractive":
         return (
             '<div class="answer extractive"><div class="mode">Quoted from the articles '
             "(the model's own wording did not pass the check)</div>"
-            f"<blockquote>{body}</blockquote></div>"
+            f"<blockquote>{body}</blockquote>{backing}</div>"
         )
     return (
         '<div class="answer generated"><div class="mode">Written by the model; '
-        f"every sentence checked against its quote</div>{body}</div>"
+        f"every sentence checked against its quote</div>{body}{backing}</div>"
     )
+
+
+def _corroboration(answer: Answer) -> str:
+    """For each kept sentence, how many independent sources say it: "1 source" stands out from "2 sources"."""
+    items = []
+    for s in answer.sentences:
+        if not s.supported or not s.sources:
+            continue
+        n = len(s.sources)
+        words = " ".join(s.text.split()[:8]) + ("…" if len(s.text.split()) > 8 else "")
+        who = "; ".join(r.label() for r in s.sources)
+        items.append(
+            f'<li><span class="sources-count {"one" if n == 1 else "several"}">{n} source{"s" if n > 1 else ""}'
+            f'</span> “{html.escape(words)}” <span class="meta">{html.escape(who)}</span></li>'
+        )
+    return f'<ul class="corroboration">{"".join(items)}</ul>' if items else ""
+
+
+def comparison_html(c: Comparison) -> str:
+    """A comparison for the page: conflicts first, then what several say, then what one only says."""
+    if not c.articles:
+        return '<div class="comparison empty">No articles match that topic (and filters).</div>'
+
+    def said(point: Point) -> str:
+        return "".join(
+            f'<blockquote>{html.escape(s.text)}<div class="meta">{html.escape(s.article.label())}</div></blockquote>'
+            for s in point.said
+        )
+
+    parts = [f'<div class="comparison"><p class="meta">{len(c.articles)} article(s): '
+             + html.escape("; ".join(r.label() for r in c.articles)) + "</p>"]  # fmt: skip
+    parts.append(f'<h3 id="conflicts">In conflict ({len(c.conflicts)})</h3>')
+    for p in c.conflicts:
+        values = " against ".join("/".join(v) for v in p.differs)
+        parts.append(f'<div class="conflict"><b>{html.escape(str(p.kind))}</b>: {html.escape(values)}{said(p)}</div>')
+    parts.append(f'<h3 id="several">Said by several ({len(c.several)})</h3>')
+    parts += [f'<div class="several">{p.stories} sources{said(p)}</div>' for p in c.several]
+    parts.append(f'<h3 id="one-only">Said by one only ({len(c.one_only)})</h3>')
+    for p in c.one_only:  # one story: its first article quoted, its copies named
+        copies = also_in([s.article for s in p.said[1:]])
+        parts.append(
+            f'<div class="one-only">{said(Point(p.said[:1]))}'
+            + (f'<div class="meta">{html.escape(copies)} (the same story)</div>' if copies else "")
+            + "</div>"
+        )
+    return "".join(parts) + "</div>"
 
 
 def _in_context(c: Citation) -> str:
@@ -74,4 +122,11 @@ CSS = """
 .source:target { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
 .source .meta { color: #666; font-size: 0.85em; }
 .passage mark { background: #fde68a; }
+.corroboration { list-style: none; padding: 0; margin: 6px 0 0; font-size: 0.85em; }
+.sources-count { border-radius: 4px; padding: 0 5px; font-weight: bold; }
+.sources-count.one { background: #fef3c7; color: #92400e; }
+.sources-count.several { background: #dcfce7; color: #166534; }
+.comparison blockquote { border-left: 3px solid #ddd; margin: 4px 0 4px 8px; padding: 2px 8px; }
+.comparison .conflict { border-left: 4px solid #dc2626; padding-left: 8px; margin: 8px 0; }
+.comparison .meta { color: #666; font-size: 0.85em; }
 """
