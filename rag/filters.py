@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.errors import FilterError
 
-_ISO_DAY = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
+_ISO_DAY = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
 
 
 def published_day(published: str | None) -> int:

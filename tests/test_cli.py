@@ -130,3 +130,31 @@ def test_every_reported_error_is_a_rag_error() -> None:
 
     kinds = (EmbeddingError, FilterError, SuiteError, BackendError, LoadError, StoreError, ModelMismatch)
     assert all(issubclass(kind, RagError) for kind in (*kinds, StoreUnavailable, ExposedWithoutLogin))
+
+
+def test_compare_and_story_groups_through_the_command_line(tmp_path: Path) -> None:
+    """The real embedding model and index: a reprint with one figure changed is one story and one conflict."""
+    original = (SEEDS / "000_5a536af76d6a1074.txt").read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    reprint = tmp_path / "in" / "reprint.txt"
+    reprint.write_text(original.replace("Over the past three years", "Over the past four years"), encoding="utf-8")
+    assert rag(tmp_path, "ingest", str(SEEDS), str(tmp_path / "in")).returncode == 0
+    listed = {Path(a["path"]).name: a for a in json.loads(rag(tmp_path, "list", "--json").stdout)}
+    assert listed["reprint.txt"]["story"] == listed["000_5a536af76d6a1074.txt"]["story"]
+    assert listed["002_8a7896ecd5b149e8.txt"]["story"] != listed["reprint.txt"]["story"]
+    assert "(2 articles)" in rag(tmp_path, "list").stdout
+
+    done = rag(tmp_path, "compare", "diplomacy since Russia's invasion of Ukraine", "--json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert len(found["articles"]) == 3
+    (conflict,) = found["conflicts"]
+    assert conflict["kind"] == "number" and conflict["differs"] == [["three"], ["four"]]
+    assert all(p["said"][0]["article"]["title"] for p in found["one_only"])
+
+    out = tmp_path / "comparison.md"
+    assert rag(tmp_path, "compare", "diplomacy since Russia's invasion of Ukraine", "-o", str(out)).returncode == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Comparison: diplomacy") and "**number**: three against four" in text
+    bad = rag(tmp_path, "compare", "Ukraine", "--since", "2025-13")
+    assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr
