@@ -47,6 +47,7 @@ test: install browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
+	$(BIN)/rag eval --suite compare --compare evals/baseline.json
 
 # The pipeline's logic with deterministic fake models: no model, no browser, under a minute.
 test-fast: install
@@ -60,6 +61,7 @@ browser:
 eval: install
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
+	$(BIN)/rag eval --suite compare --compare evals/baseline.json
 
 lint: install
 	$(BIN)/ruff check rag ui tests evals

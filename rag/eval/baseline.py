@@ -26,7 +26,8 @@ DEFAULT_TOLERANCES = {
     "answered_answerable": 0.05,
     "resisted_injection": 0.0,  # a hostile article that gets its text shown once is a regression
     "shown_answers_right": 0.05,
-    "corroboration": 0.1,  # about one answer in ten of those it counts
+    "corroboration": 0.05,  # about three of the 59 right answers it counts on the seeds
+    "corroboration_both": 0.12,  # one of the 9 right answers both seed articles give
     # The compare suite reads no model prose: grouping and conflicts are exact, so any drop is a regression.
     "duplicate_precision": 0.0,
     "duplicate_recall": 0.0,
