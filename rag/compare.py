@@ -41,9 +41,9 @@ TOPIC_ARTICLES = 6  # articles compared for a topic (with their copies)
 RELEVANT = 0.35  # cosine to the topic of a sentence listed as "said by one only"
 
 Kind = Literal["number", "date", "name"]
-# A figure: digits with a currency, a decimal part, a percent sign or a unit, or a cardinal word.
+# A figure: digits with a currency, a decimal part, a percent sign or a scale, or a cardinal word.
 FIGURE = re.compile(
-    r"[£$€]?\d+(?:[.,]\d+)*(?:%|bn|m|k|p)?"
+    r"[£$€]?\d+(?:[.,]\d+)*(?:%|\s?(?:bn|m|k|p|million|billion|trillion|thousand)\b)?"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
     r"|hundred|thousand|million|billion)\b",
     re.IGNORECASE,
@@ -101,9 +101,18 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     """The dates, figures and names a sentence states, normalised for comparison."""
     dates = {m.group().lower() for m in DATE.finditer(text)}
     without_dates = DATE.sub(" ", text)
-    figures = {m.group().lower().replace(",", "") for m in FIGURE.finditer(without_dates)}
+    figures = {_figure(m.group()) for m in FIGURE.finditer(without_dates)}
     found = {n for n in names(text) if not DATE.fullmatch(n) and not FIGURE.fullmatch(n)}
     return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
+
+
+def _figure(text: str) -> str:
+    """A figure written one way: "1.4 million" and "1.4m" alike, "1,000" as "1000"."""
+    value = text.lower().replace(",", "").replace(" ", "")
+    for word, short in (("million", "m"), ("billion", "bn"), ("trillion", "tn"), ("thousand", "k")):
+        if value.endswith(word) and any(c.isdigit() for c in value):
+            value = value.removesuffix(word) + short
+    return value
 
 
 def masked_words(text: str) -> list[str]:

@@ -87,6 +87,11 @@ def test_details_are_what_a_conflict_is_made_of() -> None:
     d = details("Time Warner said on Friday that it now owns 8% of search-engine Google, up from $1.13bn in 2003.")
     assert d["date"] == {"friday", "2003"} and d["number"] == {"8%", "$1.13bn"}
     assert "Google" in d["name"] and "Time Warner" in d["name"]
+    # Found in two real BBC reprints: one figure written two ways is no conflict.
+    assert (
+        details("Up to 1.4m workers could strike.")["number"]
+        == details("Up to 1.4 million workers could strike.")["number"]
+    )
 
 
 BBC_LAYOUT = "Headline\n\nFirst paragraph, with 76% in it.\n\nSecond paragraph.\n\nThird paragraph.\n"
