@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from pathlib import Path
 
 from rag.answer import Answer
 from rag.articles import Ref, also_in
@@ -59,13 +60,27 @@ def _section(n: int, turn: Turn) -> list[str]:
         lines += [answer.text, ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
-        lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else ""))
+        lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if c.url else ""))
         lines.append(f"   > {_quote(c.quote)}")
-        lines.append(f"   <sub>{c.path or c.article_id}, characters {c.quote_start}–{c.quote_end}</sub>")
+        known = c.source or c.published or c.url
+        lines.append(
+            f"   <sub>{'' if known else _shown_path(c.path) + ', '}characters {c.quote_start}–{c.quote_end}</sub>"
+        )
         if c.also_in:
             lines.append(f"   <sub>{also_in(c.also_in)} (the same story: not a second source)</sub>")
     lines.append("")
     return lines
+
+
+def _shown_path(path: str | None) -> str:
+    """A file a reader can find: relative to the working directory when under it, else its folder and name."""
+    if not path:
+        return "unknown file"
+    p = Path(path)
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(Path(p.parent.name) / p.name)
 
 
 def briefing(turns: Iterable[Turn], title: str = "Briefing") -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import tests.fakes  # noqa: F401 (registers the fake backends)
+import tests.fakes
 from rag.brief import comparison_markdown
 from rag.compare import compare_articles, compare_topic, details
 from rag.eval.compare_suite import edited, load_pairs
@@ -124,3 +124,18 @@ def test_the_compare_suite_file_is_well_formed(tmp_path: Path) -> None:
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
     with pytest.raises(SuiteError, match=r"bad.jsonl:1"):
         load_pairs(bad)
+
+
+@pytest.mark.parametrize("reprinted", [next(iter(CHANGES))], indirect=True)
+def test_a_briefing_cites_what_a_reader_can_find_not_this_machines_paths(
+    reprinted: tuple[Store, list[str], str],
+) -> None:
+    from rag.answer import respond
+    from rag.brief import briefing
+    from rag.chat import Turn
+
+    store, _, _ = reprinted
+    question = "Who is the U.S. Secretary of State?"
+    answer = respond(store, tests.fakes.LLM, store.settings, question).answer()
+    text = briefing([Turn(question, question, answer)])
+    assert "characters" in text and str(ROOT) not in text and "/tmp/" not in text, text
