@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from rag.articles import Ref
+from rag.dates import resolved_days
 from rag.embeddings import embedding_label
 from rag.evidence import Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
@@ -57,6 +58,7 @@ class Citation:
     published: str | None = None
     url: str | None = None
     also_in: list[Ref] = field(default_factory=list)  # the same story in other articles: copies, one source
+    days: dict[str, str] = field(default_factory=dict)  # the quote's relative days resolved: {"Friday": "2025-04-18"}
 
 
 @dataclass
@@ -210,6 +212,7 @@ def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
         published=excerpt.published,
         url=excerpt.url,
         also_in=excerpt.also_in,
+        days=resolved_days(sentence.text, excerpt.published),
     )
 
 

@@ -70,6 +70,11 @@ class Ref:
         return self.title + (f" ({where})" if where else "")
 
 
+def days_note(days: dict[str, str]) -> str:
+    """ "(Friday: 2025-04-18)" beside a quote whose relative days its article's date resolves; else ""."""
+    return "(" + "; ".join(f"{word}: {iso}" for word, iso in days.items()) + ")" if days else ""
+
+
 def also_in(refs: list[Ref]) -> str:
     """ "also in: A (BBC); B (Reuters)", or "" when the story has no other article."""
     return "also in: " + "; ".join(r.label() for r in refs) if refs else ""

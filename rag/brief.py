@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.articles import Ref, also_in
+from rag.articles import Ref, also_in, days_note
 from rag.chat import Chat, Turn
 from rag.compare import Comparison
+from rag.timeline import Event
 
 # What a reader of a briefing on a topic wants answered first.
 TOPIC_QUESTIONS = (
@@ -61,7 +62,7 @@ def _section(n: int, turn: Turn) -> list[str]:
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if c.url else ""))
-        lines.append(f"   > {_quote(c.quote)}")
+        lines.append(f"   > {_quote(c.quote)}" + (f" {days_note(c.days)}" if c.days else ""))
         known = c.source or c.published or c.url
         lines.append(
             f"   <sub>{'' if known else _shown_path(c.path) + ', '}characters {c.quote_start}–{c.quote_end}</sub>"
@@ -132,3 +133,19 @@ def comparison_markdown(comparison: Comparison) -> str:
 def _cited(ref: Ref) -> str:
     """How a briefing names an article: title, outlet, date, and its address when known."""
     return ref.label() + (f" <{ref.url}>" if ref.url else "")
+
+
+def timeline_markdown(topic: str, events: list[Event]) -> str:
+    """A timeline as Markdown: each dated statement in date order, quoted and cited."""
+    lines = [
+        f"# Timeline: {topic}",
+        "",
+        f"*{dt.date.today().isoformat()} · {len(events)} dated statement(s), oldest first · dates as the articles "
+        'state them; a relative day ("on Friday") is resolved against its article\'s published date.*',
+        "",
+    ]
+    if not events:
+        lines.append("The articles about this topic state no dates.")
+    for e in events:
+        lines.append(f"- **{e.date}** ({e.words}): {_quoted(e.said.text)} ({_cited(e.said.article)})")
+    return "\n".join(lines).rstrip() + "\n"

@@ -240,7 +240,7 @@ def _with(cfg: Settings, **changes: object) -> Settings:
 
 def _print_answer(result: object) -> None:
     from rag.answer import Answer
-    from rag.articles import also_in
+    from rag.articles import also_in, days_note
 
     assert isinstance(result, Answer)
     if result.mode == "extractive":
@@ -251,8 +251,11 @@ def _print_answer(result: object) -> None:
         out.print("\nRelated reading:" if result.refused else "\nSources:", style="bold")
     for c in listed:
         quote = c.quote if len(c.quote) < 400 else c.quote[:397] + "..."
-        out.print(f"[{c.n}] {c.title}" + (f" ({c.source})" if c.source else ""), highlight=False)
-        out.print(f'    "{quote}"', style="dim", highlight=False)
+        where = ", ".join(x for x in (c.source, c.published) if x)
+        out.print(
+            f"[{c.n}] {c.title}" + (f" ({where})" if where else "") + (f" {c.url}" if c.url else ""), highlight=False
+        )
+        out.print(f'    "{quote}" {days_note(c.days)}'.rstrip(), style="dim", highlight=False)
         if c.also_in:
             out.print(f"    {also_in(c.also_in)}", style="dim", highlight=False)
 
@@ -292,21 +295,38 @@ def brief(
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="List the dated statements about TOPIC in order instead.")
+    ] = False,
 ) -> None:
-    """Ask a few questions about TOPIC and print a cited Markdown briefing."""
-    from rag.brief import brief_topic, briefing
+    """Ask a few questions about TOPIC and print a cited Markdown briefing (or, with --timeline, its dated events)."""
+    from rag.brief import brief_topic, briefing, timeline_markdown
     from rag.chat import Chat
     from rag.llms import make_llm
+    from rag.timeline import timeline as dated
 
     cfg = settings()
+    chosen = _filters(source, since, until)
+    if timeline:
+        with open_store() as store:
+            try:
+                text = timeline_markdown(topic, dated(store, topic, filters=chosen))
+            except RagError as exc:
+                raise fail(str(exc)) from None
+        _write(text, output)
+        return
     with open_store() as store:
         try:
-            chat = Chat(store, make_llm(cfg), cfg, filters=_filters(source, since, until))
+            chat = Chat(store, make_llm(cfg), cfg, filters=chosen)
             with err.status(f"asking about {topic}…"):
                 turns = brief_topic(chat, topic)
         except RagError as exc:
             raise fail(str(exc)) from None
-    text = briefing(turns, title=f"Briefing: {topic}")
+    _write(briefing(turns, title=f"Briefing: {topic}"), output)
+
+
+def _write(text: str, output: Path | None) -> None:
+    """Markdown to the file asked for, or to stdout."""
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}", highlight=False)
@@ -341,12 +361,7 @@ def compare(
     if as_json:
         print(json.dumps(asdict(comparison), ensure_ascii=False, indent=2))
         return
-    text = comparison_markdown(comparison)
-    if output:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", highlight=False)
-    else:
-        print(text, end="")
+    _write(comparison_markdown(comparison), output)
 
 
 @app.command("eval")

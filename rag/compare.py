@@ -155,7 +155,8 @@ def _differ(kind: Kind, a: frozenset[str], b: frozenset[str]) -> bool:
     return unmatched(a, b) and unmatched(b, a)
 
 
-def _sentences(article: Ref, story: str, text: str) -> list[_Sentence]:
+def statements(article: Ref, story: str, text: str) -> list[_Sentence]:
+    """The article's sentences that make a statement (no headings, captions or instructions to a model)."""
     out = []
     for span in sentence_spans(text):
         sentence = " ".join(text[span.start : span.end].split())
@@ -176,7 +177,7 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
     refs = [Ref(i, rows[i].title, rows[i].source, rows[i].published, rows[i].url) for i in ids if i in rows]
     sentences: list[_Sentence] = []
     for ref in refs:
-        sentences += _sentences(
+        sentences += statements(
             ref, rows[ref.article_id].story or ref.article_id, store.catalog.article_text(ref.article_id)
         )
     comparison = Comparison(topic, refs)
@@ -221,14 +222,19 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
     return comparison
 
 
-def compare_topic(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> Comparison:
-    """Compare the articles about `topic` (within `filters`): the best-matching ones, each with its copies."""
+def topic_articles(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> list[str]:
+    """The `k` articles that match `topic` best (within `filters`), each followed by its copies in other outlets."""
     ids: list[str] = []
     for excerpt in retrieve(store, topic, 2 * k, filters):
         if excerpt.article_id not in ids and len(ids) < k:
             ids.append(excerpt.article_id)
             ids += [m.article_id for m in excerpt.also_in if m.article_id not in ids]
-    return compare_articles(store, ids, topic)
+    return ids
+
+
+def compare_topic(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> Comparison:
+    """Compare the articles about `topic` (within `filters`): the best-matching ones, each with its copies."""
+    return compare_articles(store, topic_articles(store, topic, k, filters), topic)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ import frontmatter
 import yaml
 
 from rag.articles import METADATA_FIELDS, Article, fallback_title, normalize_text
+from rag.dates import dateline
 from rag.errors import RagError
 from rag.guard import is_instruction
 
@@ -158,6 +159,8 @@ def _build(where: str, body: str, meta: dict[str, Any]) -> Article:
     title = fields.pop("title")
     if not title or is_instruction(title):  # a "title" that addresses the model is shown nowhere
         title = fallback_title(text)
+    if not fields["published"]:
+        fields["published"] = dateline(text)  # "PARIS, 18 April 2025 (Reuters) -": the date the article opens with
     return Article(text=text, path=where, title=title, **fields)
 
 

@@ -38,6 +38,7 @@ FAST_MODULES = {
     "test_layers",
     "test_stories",
     "test_compare",
+    "test_dates",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 

@@ -6,7 +6,7 @@ import html
 import re
 
 from rag.answer import Answer, Citation
-from rag.articles import also_in
+from rag.articles import also_in, days_note
 from rag.compare import Comparison, Point
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -101,11 +101,14 @@ def sources_html(answer: Answer | None, turn: int) -> str:
     items = []
     for c in listed:
         meta = " · ".join(html.escape(x) for x in (c.source, c.published) if x)
+        if c.url and c.url.startswith(("http://", "https://")):
+            meta += f' · <a href="{html.escape(c.url)}" target="_blank" rel="noopener">link</a>'
         items.append(
             f'<div class="source" id="{source_id(turn, c.n)}">'
             f'<div class="source-title"><b>[{c.n}] {html.escape(c.title)}</b>'
             + (f' <span class="meta">{meta}</span>' if meta else "")
             + f'</div><p class="passage">{_in_context(c)}</p>'
+            + (f'<div class="days meta">{html.escape(days_note(c.days))}</div>' if c.days else "")
             + (f'<div class="also meta">{html.escape(also_in(c.also_in))}</div>' if c.also_in else "")
             + "</div>"
         )

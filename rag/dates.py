@@ -1,0 +1,118 @@
+"""Dates in articles: a dateline's date, the dates a sentence states, and relative days resolved.
+
+An article's published date comes from its metadata (front matter, HTML metadata, a JSON
+field); failing that, from a dateline at its start ("PARIS, 18 April 2025 -"). Relative
+days in a sentence ("on Friday", "yesterday") mean days before the article was published,
+so they are resolved against that date where it is known: "Friday" in an article published
+on Saturday 19 April 2025 is Friday 18 April 2025. A weekday on the day of publication is
+that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+# "18 April 2025", "April 18, 2025", "2025-04-18", "April 2025", "in 2022"
+_FULL = [
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\s*,?\s+{_YEAR}\b", re.IGNORECASE),
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])\b"),
+]
+_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"\b(?:in|since|by|during|until|of)\s+(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"\b(?P<word>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b", re.IGNORECASE
+)
+DATELINE_CHARS = 200  # a dateline is in the first line or so
+
+
+def _month(text: str) -> int:
+    return int(text) if text.isdigit() else _MONTHS[text.lower().rstrip(".")]
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    try:
+        return dt.date(int(year), _month(month), int(day)).isoformat()
+    except (ValueError, KeyError):
+        return None
+
+
+def dateline(text: str) -> str | None:
+    """The full date (YYYY-MM-DD) at the start of an article, if it opens with one."""
+    head = text[:DATELINE_CHARS]
+    for pattern in _FULL:
+        if m := pattern.search(head):
+            return _iso(m["year"], m["month"], m["day"])
+    return None
+
+
+def published_date(published: str | None) -> dt.date | None:
+    """The day an article's `published` field names, if it names a whole day."""
+    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", published or "")
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def resolved_days(sentence: str, published: str | None) -> dict[str, str]:
+    """The relative days of `sentence` ("Friday", "yesterday") as dates, given the article's published date."""
+    day = published_date(published)
+    if day is None:
+        return {}
+    out: dict[str, str] = {}
+    for m in _RELATIVE.finditer(sentence):
+        word = m["word"].lower()
+        if word in _WEEKDAYS:
+            back = (day.weekday() - _WEEKDAYS.index(word)) % 7
+            out[m["word"]] = (day - dt.timedelta(days=back)).isoformat()
+        else:
+            shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[word]
+            out[m["word"]] = (day + dt.timedelta(days=shift)).isoformat()
+    return out
+
+
+def stated_dates(sentence: str, published: str | None = None) -> list[tuple[str, str]]:
+    """The dates a sentence states, as (ISO date or prefix, the words that say it), most precise first per span.
+
+    Whole dates ("18 April 2025"), months ("February 2022"), years after a preposition ("in 2022"),
+    and relative days resolved against `published`.
+    """
+    found: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(m.start() < end and start < m.end() for start, end in taken)
+
+    for pattern in _FULL:
+        for m in pattern.finditer(sentence):
+            if free(m) and (iso := _iso(m["year"], m["month"], m["day"])):
+                found.append((iso, m.group()))
+                taken.append(m.span())
+    for m in _MONTH_YEAR.finditer(sentence):
+        if free(m):
+            found.append((f"{m['year']}-{_month(m['month']):02d}", m.group()))
+            taken.append(m.span())
+    for m in _YEAR_ONLY.finditer(sentence):
+        if free(m):
+            found.append((m["year"], m.group()))
+            taken.append(m.span())
+    found += [(iso, word) for word, iso in resolved_days(sentence, published).items()]
+    return found
