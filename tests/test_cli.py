@@ -151,6 +151,9 @@ def test_compare_and_story_groups_through_the_command_line(tmp_path: Path) -> No
     (conflict,) = found["conflicts"]
     assert conflict["kind"] == "number" and conflict["differs"] == [["three"], ["four"]]
     assert all(p["said"][0]["article"]["title"] for p in found["one_only"])
+    # The two reports make the same point about Witkoff in other words: said by two sources.
+    witkoff = [p for p in found["several"] if all("Witkoff" in s["text"] for s in p["said"])]
+    assert witkoff and len({s["story"] for s in witkoff[0]["said"]}) == 2
 
     out = tmp_path / "comparison.md"
     assert rag(tmp_path, "compare", "diplomacy since Russia's invasion of Ukraine", "-o", str(out)).returncode == 0

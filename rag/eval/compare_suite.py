@@ -191,14 +191,21 @@ def _score_seeds(store: Store, path: Path, seeds: Path) -> dict[str, float | Non
         raise RuntimeError(f"{path}: the seed articles are not in the index")
     found = compare_articles(store, [a, b])
     several = [[" ".join(s.text.split()) for s in p.said] for p in found.several]
-    agreed = sum(
-        any(any(g["a"] in t for t in texts) and any(g["b"] in t for t in texts) for texts in several)
-        for g in truth["agreements"]
-    )
+    def makes(texts: list[str], g: dict[str, str]) -> bool:
+        return any(g["a"] in t for t in texts) and any(g["b"] in t for t in texts)
+
+    agreed = sum(any(makes(texts, g) for texts in several) for g in truth["agreements"])
+    # Reports say one thing in several sentences: the annotated sentence of either side, paired with one of
+    # the other report's, is the agreement found in other words.
+    paired = sum(any(g["a"] in t or g["b"] in t for texts in several for t in texts) for g in truth["agreements"])
+    annotated = sum(any(makes(texts, g) for g in truth["agreements"]) for texts in several)
     alone = [" ".join(s.text.split()) for p in found.one_only for s in p.said]
     unique = truth["only_a"] + truth["only_b"]
     return {
         "seed_agreements_found": _ratio(agreed, len(truth["agreements"])),
+        "seed_agreements_paired": _ratio(paired, len(truth["agreements"])),
+        # of the points said by several, the share that is an annotated agreement (in its annotated sentences)
+        "seed_several_annotated": _ratio(annotated, len(several)),
         "seed_unique_found": _ratio(sum(any(u["text"] in t for t in alone) for u in unique), len(unique)),
         "seed_conflicts_right": 1.0 if len(found.conflicts) == len(truth["conflicts"]) else 0.0,
     }

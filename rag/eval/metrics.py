@@ -30,6 +30,8 @@ RATES = (
     "conflict_precision",
     "conflict_recall",
     "seed_agreements_found",
+    "seed_agreements_paired",
+    "seed_several_annotated",
     "seed_unique_found",
     "seed_conflicts_right",
 )
