@@ -38,7 +38,9 @@ _YEAR_ONLY = re.compile(r"\b(?:in|since|by|during|until|of)\s+(?P<year>(?:19|20)
 _RELATIVE = re.compile(
     r"\b(?P<word>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b", re.IGNORECASE
 )
-DATELINE_CHARS = 200  # a dateline is in the first line or so
+DATELINE_CHARS = 400  # a dateline is in the first lines: the headline, perhaps a byline, then it
+DATELINE_LINES = 3
+_PLACE = re.compile(r"(?:[A-Z][A-Za-z .'’-]{1,40},\s*)?")  # "PARIS, " or "Kyiv, " before the date
 
 
 def _month(text: str) -> int:
@@ -53,11 +55,15 @@ def _iso(year: str, month: str, day: str) -> str | None:
 
 
 def dateline(text: str) -> str | None:
-    """The full date (YYYY-MM-DD) at the start of an article, if it opens with one."""
-    head = text[:DATELINE_CHARS]
-    for pattern in _FULL:
-        if m := pattern.search(head):
-            return _iso(m["year"], m["month"], m["day"])
+    """The full date (YYYY-MM-DD) a dateline gives: one of the first lines opening with a date, or with a
+    place and a comma and then a date ("PARIS, 18 April 2025 (Reuters) -"). A date inside a sentence is not
+    one: "On 5 March 2004 the firm..." tells when something happened, not when it was written."""
+    for line in [ln.strip() for ln in text[:DATELINE_CHARS].splitlines() if ln.strip()][:DATELINE_LINES]:
+        place = _PLACE.match(line)
+        rest = line[place.end() :] if place else line
+        for pattern in _FULL:
+            if m := pattern.match(rest):
+                return _iso(m["year"], m["month"], m["day"])
     return None
 
 

@@ -25,6 +25,7 @@ REPORT = (
 def test_a_dateline_is_the_published_date_when_the_metadata_gives_none(tmp_path: Path) -> None:
     assert dateline("PARIS, April 18, 2025 (Reuters) - Rubio said") == "2025-04-18"
     assert dateline("Ad sales boost Time Warner profit\n\nQuarterly profits jumped 76%") is None
+    assert dateline("Headline\n\nOn 5 March 2004 the firm said") is None, "a date in a sentence is no dateline"
     (tmp_path / "report.txt").write_text(REPORT, encoding="utf-8")
     (tmp_path / "dated.md").write_text("---\ntitle: T\npublished: 2024-01-02\n---\n" + REPORT, encoding="utf-8")
     ((plain,), _) = load_file(tmp_path / "report.txt", 10**6)

@@ -191,6 +191,7 @@ def _score_seeds(store: Store, path: Path, seeds: Path) -> dict[str, float | Non
         raise RuntimeError(f"{path}: the seed articles are not in the index")
     found = compare_articles(store, [a, b])
     several = [[" ".join(s.text.split()) for s in p.said] for p in found.several]
+
     def makes(texts: list[str], g: dict[str, str]) -> bool:
         return any(g["a"] in t for t in texts) and any(g["b"] in t for t in texts)
 
