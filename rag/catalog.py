@@ -27,7 +27,7 @@ from rag.chunking import Passage
 from rag.errors import StoreError
 from rag.filters import Filters, lower_text, published_day
 from rag.nlp import stopwords
-from rag.stories import SAME_STORY, containment, shingles
+from rag.stories import copies, shingles
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,7 +158,7 @@ class CatalogReader(Protocol):
     def resolve(self, ref: str) -> str | None: ...
     def passages(self, keys: list[str]) -> dict[str, PassageRow]: ...
     def count(self, table: str) -> int: ...
-    def story_members(self, stories: Iterable[str]) -> dict[str, list[Ref]]: ...
+    def story_members(self, stories: Iterable[str], filters: Filters | None = None) -> dict[str, list[Ref]]: ...
 
 
 class Catalog:
@@ -316,7 +316,7 @@ class Catalog:
         if candidates:
             mine = shingles(db.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0])
             for c in candidates:
-                if containment(mine, shingles(c["text"])) >= SAME_STORY:
+                if copies(mine, shingles(c["text"])):
                     story = c["story"] or c["id"]
                     break
         db.execute("UPDATE articles SET story = ? WHERE id = ?", (story, article_id))
@@ -339,17 +339,18 @@ class Catalog:
                 self._join_story(db, article_id, keys)
             self._bump(db)
 
-    def story_members(self, stories: Iterable[str]) -> dict[str, list[Ref]]:
-        """The ready articles of each story group, first added first."""
+    def story_members(self, stories: Iterable[str], filters: Filters | None = None) -> dict[str, list[Ref]]:
+        """The ready articles of each story group (within `filters`), first added first."""
         wanted = list(dict.fromkeys(stories))
         found: dict[str, list[Ref]] = {s: [] for s in wanted}
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ",".join("?" * len(chunk))
+            condition, params = (filters or Filters()).sql("a")
             rows = self._db.execute(
-                "SELECT id, title, source, published, url, story FROM articles"
-                f" WHERE state = 'ready' AND story IN ({marks}) ORDER BY added_at, id",
-                chunk,
+                "SELECT a.id, a.title, a.source, a.published, a.url, a.story FROM articles a"
+                f" WHERE a.state = 'ready' AND a.story IN ({marks}) AND {condition} ORDER BY a.added_at, a.id",
+                [*chunk, *params],
             )
             for r in rows:
                 found[r["story"]].append(Ref(r["id"], r["title"], r["source"], r["published"], r["url"]))

@@ -54,6 +54,7 @@ FIGURE = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")  # masked whole: a name's words need no parsing to be set aside
+_OPENER = re.compile(r"\s*([A-Z][a-z]+),")
 _HEADING_END = re.compile(r"[.!?…\"'”’)]\s*$")
 
 
@@ -107,7 +108,10 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     dates = {m.group().lower() for m in DATE.finditer(text)}
     without_dates = DATE.sub(" ", text)
     figures = {_figure(m.group()) for m in FIGURE.finditer(without_dates)}
+    opener = _OPENER.match(text)  # "Separately, the firm said": a connective, capitalised by its place
     found = {n for n in names(text) if not DATE.fullmatch(n) and not FIGURE.fullmatch(n)}
+    if opener:
+        found.discard(opener.group(1))
     return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
 
 
@@ -139,8 +143,8 @@ def conflict_between(a: _Sentence, b: _Sentence) -> Kind | None:
         or min(len(a.masked - _PLACEHOLDERS), len(b.masked - _PLACEHOLDERS)) < MIN_PLAIN
     ):
         return None
-    if _jaccard(a.masked, b.masked) < CONFLICT_WORDS:
-        return None
+    if _jaccard(a.masked, b.masked) < CONFLICT_WORDS or a.masked - _PLACEHOLDERS != b.masked - _PLACEHOLDERS:
+        return None  # other words: "north east rose to 6.1%" and "north west rose to 5.2%" are two statements
     differing = [k for k in a.details if _differ(k, a.details[k], b.details[k])]
     if len(differing) != 1:
         return None  # nothing differs, or several kinds do: another statement, not the same one disagreeing
@@ -224,6 +228,7 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
         return i
 
     in_conflict: set[int] = set()
+    reported: set[tuple[frozenset[str], frozenset[tuple[str, ...]]]] = set()
     for i in range(len(sentences)):
         for j in range(i + 1, len(sentences)):
             a, b = sentences[i], sentences[j]
@@ -232,9 +237,11 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
             kind = conflict_between(a, b)
             if kind is not None:
                 only_a, only_b = a.details[kind] - b.details[kind], b.details[kind] - a.details[kind]
-                comparison.conflicts.append(
-                    Point([a.said, b.said], kind, [tuple(sorted(only_a)), tuple(sorted(only_b))])
-                )
+                differs = [tuple(sorted(only_a)), tuple(sorted(only_b))]
+                key = (frozenset({a.said.story, b.said.story}), frozenset(map(tuple, differs)))
+                if key not in reported:  # three copies of one side disagree with the other once, not thrice
+                    reported.add(key)
+                    comparison.conflicts.append(Point([a.said, b.said], kind, differs))
                 in_conflict |= {i, j}
             elif cosines[i, j] >= SAME or _jaccard(a.words, b.words) >= SAME_WORDS:
                 group[root(j)] = root(i)
@@ -253,12 +260,19 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
 
 
 def topic_articles(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> list[str]:
-    """The `k` articles that match `topic` best (within `filters`), each followed by its copies in other outlets."""
+    """The articles of the `k` stories that match `topic` best (within `filters`, and as close to the topic as
+    `min_relevance` at least): the stories' best-matching articles first, then their copies."""
     ids: list[str] = []
-    for excerpt in retrieve(store, topic, 2 * k, filters):
-        if excerpt.article_id not in ids and len(ids) < k:
-            ids.append(excerpt.article_id)
-            ids += [m.article_id for m in excerpt.also_in if m.article_id not in ids]
+    stories: list[str] = []
+    relevant = [e for e in retrieve(store, topic, 2 * k, filters) if e.dense >= store.settings.min_relevance]
+    for excerpt in relevant:
+        if excerpt.story in stories or len(stories) == k:
+            continue
+        stories.append(excerpt.story)
+        ids.append(excerpt.article_id)
+    members = store.catalog.story_members(stories, filters)  # copies within the filters only
+    for story in stories:
+        ids += [m.article_id for m in members.get(story, []) if m.article_id not in ids]
     return ids
 
 

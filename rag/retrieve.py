@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from rag.articles import Ref
 from rag.catalog import PassageRow
 from rag.filters import Filters
+from rag.nlp import sentence_spans
 from rag.store import Store
-from rag.stories import SAME_STORY, containment, shingles
 
 __all__ = ["Excerpt", "Filters", "retrieve"]  # Filters is re-exported: callers filter a retrieval
 
@@ -40,8 +40,9 @@ def retrieve(store: Store, question: str, k: int, filters: Filters | None = None
     """The `k` best stretches of articles for `question`, best first.
 
     Dense and keyword rankings are fused with reciprocal rank fusion. A story counts once:
-    a passage whose text a better-ranked article of its story group already holds is left
-    out, and each excerpt lists its story's other articles as `also_in`. Passages of one
+    a passage whose words a better-ranked article of its story group already holds, word for
+    word, is left out (a copy's passage with a changed figure or an added paragraph stays),
+    and each excerpt lists its story's other articles as `also_in`. Passages of one
     article that overlap or touch are merged, and every article with a strong hit gets a
     place before any article gets a second one, so questions that span several articles
     see each of them.
@@ -68,17 +69,18 @@ def retrieve(store: Store, question: str, k: int, filters: Filters | None = None
 
 
 def _once_per_story(store: Store, ranked: list[PassageRow]) -> list[PassageRow]:
-    """`ranked` without the passages whose text the best-ranked article of their story already holds."""
+    """`ranked` without the passages every sentence of which the best-ranked article of their story holds."""
     lead: dict[str, str] = {}  # story -> its best-ranked article
-    held: dict[str, set[str]] = {}  # lead article -> its shingles
+    held: dict[str, str] = {}  # lead article -> its text, whitespace collapsed
     kept = []
     for row in ranked:
         head = lead.setdefault(row.story, row.article_id)
         if head != row.article_id:
             if head not in held:
-                held[head] = shingles(store.catalog.article_text(head))
-            if containment(shingles(row.text), held[head]) >= SAME_STORY:
-                continue  # a copy of what the story's lead article says
+                held[head] = " ".join(store.catalog.article_text(head).split())
+            said = [" ".join(row.text[s.start : s.end].split()) for s in sentence_spans(row.text)]
+            if all(sentence in held[head] for sentence in said):
+                continue  # word for word what the story's lead article says; a passage that differs stays
         kept.append(row)
     return kept
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 import tests.fakes
+from rag.articles import Ref
 from rag.brief import comparison_markdown
-from rag.compare import compare_articles, compare_topic, details
+from rag.compare import Said, _Sentence, compare_articles, compare_topic, conflict_between, details, masked_words
 from rag.eval.compare_suite import edited, load_pairs
 from rag.eval.suite import SuiteError
 from rag.ingest import ingest
+from rag.nlp import content_words
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import ROOT, SEEDS
@@ -139,3 +141,28 @@ def test_a_briefing_cites_what_a_reader_can_find_not_this_machines_paths(
     answer = respond(store, tests.fakes.LLM, store.settings, question).answer()
     text = briefing([Turn(question, question, answer)])
     assert "characters" in text and str(ROOT) not in text and "/tmp/" not in text, text
+
+
+def _statement(text: str, story: str) -> _Sentence:
+    from rag.compare import _Sentence
+
+    masked = masked_words(text)
+    said = Said(Ref(story, ""), story, text, 0, len(text))
+    return _Sentence(said, frozenset(content_words(text)), frozenset(masked), len(masked), details(text))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind"),
+    [
+        ("The firm said on Friday that it owns 8% of Google.",
+         "The firm said on Thursday that it owns 8% of Google.", "date"),
+        ("Separately, the company said it would cut 300 jobs at its plant.",
+         "Earlier, the company said it would cut 300 jobs at its plant.", None),  # a connective is no name
+        ("Unemployment in the north east rose to 6.1% in the three months to March.",
+         "Unemployment in the north west rose to 5.2% in the three months to March.", None),  # two statements
+        ("Bullock, Duff, Wilson, Ritchie, Archibald, Scotland (Samuel 63), Brebner.",
+         "Archibald 19, Grady 29, Crawford 41, Grady 47.", None),  # a line-up is no statement
+    ],
+)  # fmt: skip
+def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: str, kind: str | None) -> None:
+    assert conflict_between(_statement(a, "x"), _statement(b, "y")) == kind

@@ -12,6 +12,7 @@ import pytest
 
 import tests.fakes
 from rag.ingest import ingest
+from rag.nlp import sentence_spans
 from rag.retrieve import retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -58,11 +59,28 @@ def test_ingest_puts_the_reprint_in_the_story_of_the_article_it_copies(grouped: 
 def test_retrieval_counts_a_story_once_and_names_its_other_articles(grouped: Store) -> None:
     excerpts = retrieve(grouped, "What did Peskov say about the moratorium on attacks on energy infrastructure?", 4)
     ids = {r.paths[0].rsplit("/", 1)[-1]: r.id for r in grouped.catalog.articles()}
-    a_or_copy = [e for e in excerpts if e.article_id in (ids[A.name], ids["reprint.txt"])]
-    assert len({e.article_id for e in a_or_copy}) == 1, "the reprint's copy of the passage is left out"
-    lead = a_or_copy[0]
+    story = [e for e in excerpts if e.article_id in (ids[A.name], ids["reprint.txt"])]
+    lead = story[0]
     other = ids["reprint.txt"] if lead.article_id == ids[A.name] else ids[A.name]
     assert [m.article_id for m in lead.also_in] == [other]
+    held = " ".join(grouped.catalog.article_text(lead.article_id).split())
+    for e in (e for e in story if e.article_id == other):  # only where it says something the lead does not
+        assert any(" ".join(e.text[s.start : s.end].split()) not in held for s in sentence_spans(e.text))
+
+
+def test_a_reprint_with_a_changed_figure_is_not_folded_into_the_article_it_copies(tmp_path: Path) -> None:
+    text = A.read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reprint.txt").write_text(text.replace("month-long moratorium", "week-long moratorium"))
+    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    try:
+        assert ingest(store, [A, tmp_path / "in"]).ok
+        assert len({r.story for r in store.catalog.articles()}) == 1
+        excerpts = retrieve(store, "How long is the moratorium on attacks on energy infrastructure?", 4)
+        said = " ".join(e.text for e in excerpts)
+        assert "month-long moratorium" in said and "week-long moratorium" in said, "both versions stay"
+    finally:
+        store.close()
 
 
 def test_removing_the_first_article_keeps_its_story_together(grouped: Store) -> None:
