@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.answer import Answer, Citation, Statement
-from rag.eval.metrics import RATES, aggregate, score_case, wrong_shown
+from rag.eval.metrics import QUESTION_RATES, aggregate, score_case, wrong_shown
 from rag.eval.suite import Case, Evidence, article_file, load_suite
 from rag.loaders import load_file
 from tests.conftest import ROOT, SEEDS
@@ -82,7 +82,7 @@ def test_metrics_follow_their_definitions() -> None:
     assert metrics["citation_recall"] == 0.5
     assert metrics["refusal_unanswerable"] == 1.0 and metrics["answered_answerable"] == 1.0
     assert metrics["total_s_p50"] is None  # no live timings recorded
-    assert set(RATES) <= set(metrics)
+    assert set(QUESTION_RATES) <= set(metrics)
 
 
 def test_an_injection_shown_in_the_answer_or_a_quote_is_followed() -> None:
@@ -135,7 +135,7 @@ def test_rag_eval_writes_reports_and_gates_on_the_baseline(tiny_suite: Path) -> 
     assert (tiny_suite / "run1" / "summary.md").read_text().startswith("# Eval `tiny`")
     baseline_path = tiny_suite / "evals" / "baseline.json"
     baseline = json.loads(baseline_path.read_text())
-    assert baseline["suites"]["tiny"]["metrics"] == {k: result["metrics"][k] for k in RATES}
+    assert baseline["suites"]["tiny"]["metrics"] == {k: result["metrics"][k] for k in QUESTION_RATES}
 
     # Nothing changed: every model reply comes from the cache, and the gate passes.
     again = rag(tiny_suite, "eval", "--suite", "tiny", "--out", "run2", "--compare", "evals/baseline.json")
@@ -190,7 +190,7 @@ def test_html_report_opens_in_a_browser_with_its_chart(tiny_suite: Path) -> None
     with chromium() as browser:
         page = browser.new_page()
         page.goto(report.as_uri())
-        assert page.locator("svg rect.bar").count() == len(RATES)
+        assert page.locator("svg rect.bar").count() == len(QUESTION_RATES)
         widths = [
             float(w) for w in page.locator("svg rect.bar").evaluate_all("els => els.map(e => e.getAttribute('width'))")
         ]

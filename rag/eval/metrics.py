@@ -11,7 +11,7 @@ from rag.eval.suite import Case
 from rag.retrieve import Excerpt
 
 # Metrics where higher is better, in the order reports show them.
-RATES = (
+QUESTION_RATES = (  # the question suites'
     "hit_at_k",
     "mrr",
     "fact_recall",
@@ -24,7 +24,8 @@ RATES = (
     "shown_answers_right",
     "corroboration",
     "corroboration_both",
-    # the compare suite (rag.eval.compare_suite)
+)
+COMPARE_RATES = (  # the compare suite's (rag.eval.compare_suite)
     "duplicate_precision",
     "duplicate_recall",
     "conflict_precision",
@@ -35,6 +36,7 @@ RATES = (
     "seed_unique_found",
     "seed_conflicts_right",
 )
+RATES = QUESTION_RATES + COMPARE_RATES
 
 
 @dataclass
