@@ -34,13 +34,15 @@ _FULL = [
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])\b"),
 ]
 _MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:of\s+)?{_YEAR}\b", re.IGNORECASE)
-_YEAR_ONLY = re.compile(r"\b(?:in|since|by|during|until|of)\s+(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"\b(?:in|since|by|during|until)\s+(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)", re.IGNORECASE)
 _RELATIVE = re.compile(
     r"\b(?P<word>monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b", re.IGNORECASE
 )
 DATELINE_CHARS = 400  # a dateline is in the first lines: the headline, perhaps a byline, then it
 DATELINE_LINES = 3
-_PLACE = re.compile(r"(?:[A-Z][A-Za-z .'’-]{1,40},\s*)?")  # "PARIS, " or "Kyiv, " before the date
+# "PARIS, " or "NEW YORK, " (capitals) or "Kyiv, " (up to three capitalised words) before the date
+_PLACE = re.compile(r"(?:[A-Z][A-Z .'’-]{1,30},\s*|(?:[A-Z][a-z'’-]+\s?){1,3},\s*)?")
+_AFTER = re.compile(r"\s*(?:[-–—(:,]|$)")  # a dateline's date is followed by a dash, a bracket or the line's end
 
 
 def _month(text: str) -> int:
@@ -62,7 +64,7 @@ def dateline(text: str) -> str | None:
         place = _PLACE.match(line)
         rest = line[place.end() :] if place else line
         for pattern in _FULL:
-            if m := pattern.match(rest):
+            if (m := pattern.match(rest)) and _AFTER.match(rest, m.end()):
                 return _iso(m["year"], m["month"], m["day"])
     return None
 
@@ -79,20 +81,50 @@ def published_date(published: str | None) -> dt.date | None:
 
 
 def resolved_days(sentence: str, published: str | None) -> dict[str, str]:
-    """The relative days of `sentence` ("Friday", "yesterday") as dates, given the article's published date."""
+    """The relative days of `sentence` ("Friday", "yesterday") as dates, given the article's published date.
+
+    A bare weekday is the latest one on or before the day of publication; "last Friday" the one
+    before that when it is itself a Friday; "next", "this coming" or "coming Friday" the next one.
+    A weekday inside a name ("Good Friday Agreement", "Sunday Times", "Super Tuesday") or a
+    capitalised "Today" (the programme) is no day.
+    """
     day = published_date(published)
     if day is None:
         return {}
     out: dict[str, str] = {}
     for m in _RELATIVE.finditer(sentence):
         word = m["word"].lower()
+        before = sentence[: m.start()].split()[-1:] or [""]
+        after = sentence[m.end() :].split()[:1] or [""]
+        if _in_name(m["word"], before[0], after[0], at_start=not sentence[: m.start()].strip()):
+            continue
         if word in _WEEKDAYS:
-            back = (day.weekday() - _WEEKDAYS.index(word)) % 7
+            target = _WEEKDAYS.index(word)
+            if before[0].lower() in ("next", "coming"):
+                ahead = (target - day.weekday()) % 7 or 7
+                out[m["word"]] = (day + dt.timedelta(days=ahead)).isoformat()
+                continue
+            back = (day.weekday() - target) % 7
+            if before[0].lower() == "last" and back == 0:
+                back = 7
             out[m["word"]] = (day - dt.timedelta(days=back)).isoformat()
         else:
             shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[word]
             out[m["word"]] = (day + dt.timedelta(days=shift)).isoformat()
     return out
+
+
+_NOT_IN_NAME = {"on", "by", "since", "until", "last", "next", "this", "coming", "every", "from", "and", "or", "to"}
+
+
+def _in_name(word: str, before: str, after: str, at_start: bool) -> bool:
+    """Whether a day word is part of a name: next to another capitalised word, or "Today" mid-sentence."""
+    if word == "Today" and not at_start:
+        return True
+    if before.lower() in _NOT_IN_NAME:
+        return False  # "on Thursday Rubio said": a day, whatever follows
+    capital = re.compile(r"^[A-Z][\w'’-]*$")
+    return bool(capital.match(after)) or (bool(capital.match(before)) and not at_start)
 
 
 def stated_dates(sentence: str, published: str | None = None) -> list[tuple[str, str]]:

@@ -64,3 +64,15 @@ def test_citations_resolve_days_and_the_timeline_orders_the_dated_statements(tmp
         assert text.startswith("# Timeline: Kyiv talks") and "**2025-03** (March 2025)" in text
     finally:
         store.close()
+
+
+def test_days_that_are_names_or_ahead_are_read_as_such() -> None:
+    friday = "2025-04-18"
+    assert resolved_days("They meet again next Friday.", friday) == {"Friday": "2025-04-25"}
+    assert resolved_days("He said last Friday.", friday) == {"Friday": "2025-04-11"}
+    assert resolved_days("On Thursday Rubio said so.", friday) == {"Thursday": "2025-04-17"}
+    for name in ("the Good Friday Agreement", "the Sunday Times reported", "on Super Tuesday", "Radio 4's Today show"):
+        assert resolved_days(name, friday) == {}, name
+    assert dateline("Headline\n\nThe company said on Friday, 5 March 2004, that it") is None
+    assert dateline("NEW YORK, 18 April 2025 (AP) - Stocks rose") == "2025-04-18"
+    assert stated_dates("a total of 2000 people") == []
