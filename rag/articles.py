@@ -75,7 +75,7 @@ def days_note(days: dict[str, str]) -> str:
     return "(" + "; ".join(f"{word}: {iso}" for word, iso in days.items()) + ")" if days else ""
 
 
-def also_in(refs: list[Ref]) -> str:
+def also_in_note(refs: list[Ref]) -> str:
     """ "also in: A (BBC); B (Reuters)", or "" when the story has no other article."""
     return "also in: " + "; ".join(r.label() for r in refs) if refs else ""
 

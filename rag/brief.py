@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.articles import Ref, also_in, days_note
+from rag.articles import Ref, also_in_note, days_note
 from rag.chat import Chat, Turn
 from rag.compare import Comparison
 from rag.timeline import Event
@@ -61,14 +61,16 @@ def _section(n: int, turn: Turn) -> list[str]:
         lines += [answer.text, ""]
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
-        lines.append(f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if c.url else ""))
+        lines.append(
+            f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if _web(c.url) else "")
+        )
         lines.append(f"   > {_quote(c.quote)}" + (f" {days_note(c.days)}" if c.days else ""))
         known = c.source or c.published or c.url
         lines.append(
             f"   <sub>{'' if known else _shown_path(c.path) + ', '}characters {c.quote_start}–{c.quote_end}</sub>"
         )
         if c.also_in:
-            lines.append(f"   <sub>{also_in(c.also_in)} (the same story: not a second source)</sub>")
+            lines.append(f"   <sub>{also_in_note(c.also_in)} (the same story: not a second source)</sub>")
     lines.append("")
     return lines
 
@@ -126,13 +128,18 @@ def comparison_markdown(comparison: Comparison) -> str:
         first, *copies = point.said
         lines.append(f"- {_quoted(first.text)} ({_cited(first.article)})")
         if copies:
-            lines.append(f"  <sub>{also_in([s.article for s in copies])} (the same story)</sub>")
+            lines.append(f"  <sub>{also_in_note([s.article for s in copies])} (the same story)</sub>")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _cited(ref: Ref) -> str:
     """How a briefing names an article: title, outlet, date, and its address when known."""
-    return ref.label() + (f" <{ref.url}>" if ref.url else "")
+    return ref.label() + (f" <{ref.url}>" if _web(ref.url) else "")
+
+
+def _web(url: str | None) -> bool:
+    """Whether an article's URL is a web address to link (metadata may hold anything, "javascript:" too)."""
+    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 def timeline_markdown(topic: str, events: list[Event]) -> str:

@@ -27,7 +27,7 @@ from rag.chunking import Passage
 from rag.errors import StoreError
 from rag.filters import Filters, lower_text, published_day
 from rag.nlp import stopwords
-from rag.stories import copies, shingles
+from rag.stories import CANDIDATES, copies, shingles
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,7 +95,7 @@ class ArticleRow:
     added_at: str
     n_passages: int
     paths: list[str]
-    story: str | None = None  # the story group: the id of its first article (None: not yet grouped)
+    story: str | None = None  # the story group: the id of its first article still here (None: not yet grouped)
 
 
 @dataclass(frozen=True)
@@ -306,11 +306,13 @@ class Catalog:
             "INSERT INTO story_bands(band, key, article_id) VALUES (?, ?, ?)",
             [(band, key, article_id) for band, key in enumerate(keys)],
         )
-        candidates = db.execute(
-            "SELECT a.id, a.story, a.text FROM articles a WHERE a.state = 'ready' AND a.id != ? AND a.id IN"
-            " (SELECT o.article_id FROM story_bands me JOIN story_bands o ON o.band = me.band AND o.key = me.key"
-            "  WHERE me.article_id = ?) ORDER BY a.added_at, a.id",
-            (article_id, article_id),
+        candidates = db.execute(  # those sharing the most bands first, at most CANDIDATES of them
+            "SELECT a.id, a.story, a.text FROM articles a JOIN"
+            " (SELECT o.article_id, count(*) AS shared FROM story_bands me JOIN story_bands o"
+            "  ON o.band = me.band AND o.key = me.key WHERE me.article_id = ? AND o.article_id != ?"
+            "  GROUP BY o.article_id ORDER BY shared DESC LIMIT ?) c ON c.article_id = a.id"
+            " WHERE a.state = 'ready' ORDER BY a.added_at, a.id",
+            (article_id, article_id, CANDIDATES),
         ).fetchall()
         story = article_id
         if candidates:
@@ -331,6 +333,13 @@ class Catalog:
             )
         ]
         return [self.stored(i) for i in ids]
+
+    def ungroup_all(self, scheme: str) -> None:
+        """Forget every story group and band key (they were made under other settings); record `scheme`."""
+        with self.transaction() as db:
+            db.execute("UPDATE articles SET story = NULL")
+            db.execute("DELETE FROM story_bands")
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('story_scheme', ?)", (scheme,))
 
     def group(self, bands: dict[str, list[int]]) -> None:
         """Put ready articles in their story groups, in the order given."""
@@ -370,6 +379,15 @@ class Catalog:
             db.execute("DELETE FROM sources WHERE article_id = ?", (article_id,))
             db.execute("DELETE FROM story_bands WHERE article_id = ?", (article_id,))
             db.execute("UPDATE articles SET state = 'deleting' WHERE id = ?", (article_id,))
+            # A story is named after its first article: when that one goes, after the first of the rest.
+            heir = db.execute(
+                "SELECT id FROM articles WHERE story = ? AND id != ? AND state = 'ready' ORDER BY added_at, id LIMIT 1",
+                (article_id, article_id),
+            ).fetchone()
+            if heir is not None:
+                db.execute(
+                    "UPDATE articles SET story = ? WHERE story = ? AND id != ?", (heir[0], article_id, article_id)
+                )
             self._bump(db)
 
     def finish_delete(self, article_id: str) -> None:

@@ -240,7 +240,7 @@ def _with(cfg: Settings, **changes: object) -> Settings:
 
 def _print_answer(result: object) -> None:
     from rag.answer import Answer
-    from rag.articles import also_in, days_note
+    from rag.articles import also_in_note, days_note
 
     assert isinstance(result, Answer)
     if result.mode == "extractive":
@@ -257,7 +257,7 @@ def _print_answer(result: object) -> None:
         )
         out.print(f'    "{quote}" {days_note(c.days)}'.rstrip(), style="dim", highlight=False)
         if c.also_in:
-            out.print(f"    {also_in(c.also_in)}", style="dim", highlight=False)
+            out.print(f"    {also_in_note(c.also_in)}", style="dim", highlight=False)
 
 
 @app.command()
@@ -359,7 +359,11 @@ def compare(
         except RagError as exc:
             raise fail(str(exc)) from None
     if as_json:
-        print(json.dumps(asdict(comparison), ensure_ascii=False, indent=2))
+        data = asdict(comparison)
+        for kind in ("several", "one_only", "conflicts"):
+            for item, point in zip(data[kind], getattr(comparison, kind), strict=True):
+                item["stories"] = point.stories  # how many independent sources make it
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     _write(comparison_markdown(comparison), output)
 

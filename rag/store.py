@@ -29,7 +29,7 @@ from rag.embeddings import Embedder, embedding_name, make_embedding
 from rag.errors import StoreError
 from rag.filters import Filters, vector_metadata
 from rag.settings import Settings
-from rag.stories import band_keys
+from rag.stories import SCHEME_NAME, band_keys
 
 if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
     from llama_index.core.schema import BaseNode
@@ -117,10 +117,13 @@ class Store:
             )
 
     def _add_story_groups(self) -> None:
-        """Put the articles of an index made before story groups in their groups (once; 2,225 BBC articles: ~10 s)."""
-        if not self._catalog.ungrouped(1):
+        """Put the articles of an index made before story groups, or grouped under other settings
+        (`rag.stories.SCHEME_NAME`), in their groups: once (the BBC corpus's 2,094 articles: 1.7 s)."""
+        if self._catalog.get_meta("story_scheme") == SCHEME_NAME and not self._catalog.ungrouped(1):
             return
         with self.writing():
+            if self._catalog.get_meta("story_scheme") != SCHEME_NAME:
+                self._catalog.ungroup_all(SCHEME_NAME)
             while batch := self._catalog.ungrouped(200):
                 self._catalog.group(dict(zip((a.id for a in batch), band_keys([a.text for a in batch]), strict=True)))
 

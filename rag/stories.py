@@ -29,6 +29,9 @@ SCHEME = "affine32"  # named, not left to the library's default: the band keys a
 # copies score 0.92 and more and separate reports on one subject 0.14 at most: 0.6 leaves room on both sides.
 SAME_STORY = 0.6
 MIN_SHARED = 25  # about 30 words in common
+CANDIDATES = 20  # a new article is measured against the stored ones sharing most bands with it, at most this many
+# Stored with the index: an index grouped under other settings is grouped again when opened.
+SCHEME_NAME = f"{SHINGLE_WORDS}-shingles {BANDS}x{ROWS} {SCHEME} containment>={SAME_STORY} shared>={MIN_SHARED}"
 _WORD = re.compile(r"\w+")
 
 

@@ -130,8 +130,9 @@ def corroborating(
     A story is a story group (`rag.stories`): a copy of the cited article in another outlet is the
     same report, not a second source. A sentence corroborates when it answers the question itself
     and states the same answer: for "who", "where", "when" and "how many", a value of that type the
-    claim states (a name's word, a place, a date, a number); for other questions, it supports the
-    claim as the cited sentence does.
+    claim states (a name's word, a place, a date, a number), the one nearest the question's words;
+    for a question of no known type, the name nearest them; for a quote or a reason, it supports
+    the claim as the cited sentence does. Only the sentences retrieved for the question are read.
     """
     found: dict[str, EvidenceSentence] = {cited.excerpt.story or cited.excerpt.article_id: cited}
     values = answer_values(claim, analysis)

@@ -16,7 +16,7 @@ from rag.nlp import sentence_spans
 from rag.retrieve import retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.stories import SAME_STORY, containment, shingles
+from rag.stories import SAME_STORY, SCHEME_NAME, containment, shingles
 from tests.conftest import SEEDS
 
 A = SEEDS / "000_5a536af76d6a1074.txt"
@@ -83,12 +83,12 @@ def test_a_reprint_with_a_changed_figure_is_not_folded_into_the_article_it_copie
         store.close()
 
 
-def test_removing_the_first_article_keeps_its_story_together(grouped: Store) -> None:
+def test_removing_the_first_article_names_the_story_after_the_next(grouped: Store) -> None:
     first = next(r for r in grouped.catalog.articles() if r.paths[0].endswith(A.name))
     grouped.remove(first.id)
     (copy,) = [r for r in grouped.catalog.articles() if r.paths[0].endswith("reprint.txt")]
-    assert copy.story == first.id
-    assert [m.article_id for m in grouped.catalog.story_members([first.id])[first.id]] == [copy.id]
+    assert copy.story == copy.id, "the story is named after its first article still here"
+    assert [m.article_id for m in grouped.catalog.story_members([copy.id])[copy.id]] == [copy.id]
 
 
 def test_an_index_made_before_story_groups_is_grouped_when_opened(grouped: Store) -> None:
@@ -115,3 +115,18 @@ def test_a_reprint_is_not_a_second_source_for_an_answer(grouped: Store) -> None:
     assert {m.title for c in answer.citations for m in c.also_in} == {
         "Washington gives Kyiv and Moscow days, not weeks"
     }
+
+
+def test_grouping_under_other_settings_is_done_again_when_the_index_is_opened(grouped: Store) -> None:
+    settings = grouped.settings
+    with grouped._catalog.transaction() as db:
+        db.execute("UPDATE meta SET value = 'an older scheme' WHERE key = 'story_scheme'")
+        db.execute("UPDATE articles SET story = id")  # as an older scheme might have left them: all apart
+    grouped.close()
+    reopened = Store(settings)
+    try:
+        stories = story_of(reopened)
+        assert stories["reprint.txt"] == stories[A.name] != stories[B.name]
+        assert reopened.catalog.get_meta("story_scheme") == SCHEME_NAME
+    finally:
+        reopened.close()

@@ -6,7 +6,7 @@ import html
 import re
 
 from rag.answer import Answer, Citation
-from rag.articles import also_in, days_note
+from rag.articles import also_in_note, days_note
 from rag.compare import Comparison, Point
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -38,6 +38,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     )
 
 
+_COUNTED = "distinct stories among the articles retrieved for this question that say it (copies count once)"
+
+
 def _corroboration(answer: Answer) -> str:
     """For each kept sentence, how many independent sources say it: "1 source" stands out from "2 sources"."""
     items = []
@@ -48,7 +51,8 @@ def _corroboration(answer: Answer) -> str:
         words = " ".join(s.text.split()[:8]) + ("…" if len(s.text.split()) > 8 else "")
         who = "; ".join(r.label() for r in s.sources)
         items.append(
-            f'<li><span class="sources-count {"one" if n == 1 else "several"}">{n} source{"s" if n > 1 else ""}'
+            f'<li><span class="sources-count {"one" if n == 1 else "several"}" title="{_COUNTED}">'
+            f"{n} source{'s' if n > 1 else ''}"
             f'</span> “{html.escape(words)}” <span class="meta">{html.escape(who)}</span></li>'
         )
     return f'<ul class="corroboration">{"".join(items)}</ul>' if items else ""
@@ -75,7 +79,7 @@ def comparison_html(c: Comparison) -> str:
     parts += [f'<div class="several">{p.stories} sources{said(p)}</div>' for p in c.several]
     parts.append(f'<h3 id="one-only">Said by one only ({len(c.one_only)})</h3>')
     for p in c.one_only:  # one story: its first article quoted, its copies named
-        copies = also_in([s.article for s in p.said[1:]])
+        copies = also_in_note([s.article for s in p.said[1:]])
         parts.append(
             f'<div class="one-only">{said(Point(p.said[:1]))}'
             + (f'<div class="meta">{html.escape(copies)} (the same story)</div>' if copies else "")
@@ -109,7 +113,7 @@ def sources_html(answer: Answer | None, turn: int) -> str:
             + (f' <span class="meta">{meta}</span>' if meta else "")
             + f'</div><p class="passage">{_in_context(c)}</p>'
             + (f'<div class="days meta">{html.escape(days_note(c.days))}</div>' if c.days else "")
-            + (f'<div class="also meta">{html.escape(also_in(c.also_in))}</div>' if c.also_in else "")
+            + (f'<div class="also meta">{html.escape(also_in_note(c.also_in))}</div>' if c.also_in else "")
             + "</div>"
         )
     return f'<div class="sources"><h3>{heading}</h3>{"".join(items)}</div>'
