@@ -159,5 +159,7 @@ def test_compare_and_story_groups_through_the_command_line(tmp_path: Path) -> No
     assert rag(tmp_path, "compare", "diplomacy since Russia's invasion of Ukraine", "-o", str(out)).returncode == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Comparison: diplomacy") and "**number**: three against four" in text
+    later = json.loads(rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--since", "2030", "--json").stdout)
+    assert later["refused"] and later["related"] == [], "no article was published since 2030"
     bad = rag(tmp_path, "compare", "Ukraine", "--since", "2025-13")
     assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr

@@ -166,3 +166,22 @@ def _statement(text: str, story: str) -> _Sentence:
 )  # fmt: skip
 def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: str, kind: str | None) -> None:
     assert conflict_between(_statement(a, "x"), _statement(b, "y")) == kind
+
+
+def test_a_comparison_keeps_to_its_filters_for_the_copies_it_adds(tmp_path: Path) -> None:
+    from rag.filters import Filters
+
+    (tmp_path / "in").mkdir()
+    text = A.read_text(encoding="utf-8").replace("title: A Diplomatic", "source: Wire\ntitle: A Diplomatic", 1)
+    (tmp_path / "in" / "wire.md").write_text(text.replace("in February 2022", "in March 2022"), encoding="utf-8")
+    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    try:
+        assert ingest(store, [A, tmp_path / "in"]).ok
+        topic = "Russia's full-scale invasion of Ukraine"
+        both = compare_topic(store, topic)
+        assert len(both.articles) == 2 and [p.kind for p in both.conflicts] == ["date"]
+        wire_only = compare_topic(store, topic, filters=Filters(source="Wire"))
+        assert [r.source for r in wire_only.articles] == ["Wire"], "the copy from another outlet stays out"
+        assert wire_only.conflicts == []
+    finally:
+        store.close()
