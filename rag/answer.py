@@ -59,6 +59,7 @@ class Citation:
     url: str | None = None
     also_in: list[Ref] = field(default_factory=list)  # the same story in other articles: copies, one source
     days: dict[str, str] = field(default_factory=dict)  # the quote's relative days resolved: {"Friday": "2025-04-18"}
+    file: str | None = None  # the file, relative to the folder that was ingested ("seeds/a.txt")
 
 
 @dataclass
@@ -213,6 +214,7 @@ def _citation(n: int, sentence: EvidenceSentence, score: float) -> Citation:
         url=excerpt.url,
         also_in=excerpt.also_in,
         days=resolved_days(sentence.text, excerpt.published),
+        file=excerpt.file,
     )
 
 

@@ -45,6 +45,7 @@ class Article:
     url: str | None = None
     published: str | None = None
     author: str | None = None
+    shown: str | None = None  # the path as its owner knows it: from the folder they ingested ("seeds/a.txt")
     id: str = field(init=False)
 
     def __post_init__(self) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from rag.answer import Answer
+from rag.answer import Answer, Citation
 from rag.articles import Ref, also_in_note, days_note
 from rag.chat import Chat, Turn
 from rag.compare import Comparison
@@ -66,24 +66,21 @@ def _section(n: int, turn: Turn) -> list[str]:
         )
         lines.append(f"   > {_quote(c.quote)}" + (f" {days_note(c.days)}" if c.days else ""))
         known = c.source or c.published or c.url
-        lines.append(
-            f"   <sub>{'' if known else _shown_path(c.path) + ', '}characters {c.quote_start}–{c.quote_end}</sub>"
-        )
+        lines.append(f"   <sub>{'' if known else _file(c) + ', '}characters {c.quote_start}–{c.quote_end}</sub>")
         if c.also_in:
             lines.append(f"   <sub>{also_in_note(c.also_in)} (the same story: not a second source)</sub>")
     lines.append("")
     return lines
 
 
-def _shown_path(path: str | None) -> str:
-    """A file a reader can find: relative to the working directory when under it, else its folder and name."""
-    if not path:
+def _file(c: Citation) -> str:
+    """The file a cited article came from, relative to the folder that was ingested (an index made before
+    that was recorded: the file's folder and name), never this machine's absolute path."""
+    if c.file:
+        return c.file
+    if not c.path:
         return "unknown file"
-    p = Path(path)
-    try:
-        return str(p.relative_to(Path.cwd()))
-    except ValueError:
-        return str(Path(p.parent.name) / p.name)
+    return str(Path(Path(c.path).parent.name) / Path(c.path).name)
 
 
 def briefing(turns: Iterable[Turn], title: str = "Briefing") -> str:

@@ -114,6 +114,7 @@ class PassageRow:
     path: str | None
     url: str | None = None
     story: str = ""  # the story group it belongs to (`rag.stories`)
+    shown: str | None = None  # its file as a citation names it (`rag.ingest.shown_path`)
 
 
 _ARTICLE_ROWS = (
@@ -178,6 +179,8 @@ class Catalog:
         with self.transaction() as db:  # catalogs made before story groups get the column (NULL: not yet grouped)
             if "story" not in {r["name"] for r in db.execute("PRAGMA table_info(articles)")}:
                 db.execute("ALTER TABLE articles ADD COLUMN story TEXT")
+            if "shown" not in {r["name"] for r in db.execute("PRAGMA table_info(sources)")}:
+                db.execute("ALTER TABLE sources ADD COLUMN shown TEXT")  # NULL: an older catalog's, not known
             db.execute("CREATE INDEX IF NOT EXISTS articles_story ON articles(story)")
 
     @property
@@ -262,18 +265,19 @@ class Catalog:
                     _now(),
                 ),
             )
-            self._link(db, article.path, article.id)
+            self._link(db, article.path, article.id, article.shown)
 
-    def link_path(self, path: str, article_id: str) -> None:
+    def link_path(self, path: str, article_id: str, shown: str | None = None) -> None:
         """Point `path` at an article already stored (a duplicate, or an unchanged file)."""
         with self.transaction() as db:
-            self._link(db, path, article_id)
+            self._link(db, path, article_id, shown)
 
-    def _link(self, db: sqlite3.Connection, path: str, article_id: str) -> None:
+    def _link(self, db: sqlite3.Connection, path: str, article_id: str, shown: str | None) -> None:
         db.execute(
-            "INSERT INTO sources(path, article_id, added_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id",
-            (path, article_id, _now()),
+            "INSERT INTO sources(path, article_id, added_at, shown) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET article_id = excluded.article_id,"
+            " shown = coalesce(excluded.shown, sources.shown)",
+            (path, article_id, _now(), shown),
         )
 
     def publish(self, items: Iterable[tuple[str, list[Passage]]], bands: dict[str, list[int]]) -> None:
@@ -513,7 +517,8 @@ class Catalog:
             rows = self._db.execute(
                 "SELECT p.key, p.article_id, p.idx, p.start, p.end, p.text,"
                 " a.title, a.source, a.published, a.url, a.story,"
-                " (SELECT min(path) FROM sources s WHERE s.article_id = a.id) AS path"
+                " (SELECT min(path) FROM sources s WHERE s.article_id = a.id) AS path,"
+                " (SELECT shown FROM sources s WHERE s.article_id = a.id ORDER BY path LIMIT 1) AS shown"
                 f" FROM passages p JOIN articles a ON a.id = p.article_id"
                 f" WHERE p.key IN ({marks}) AND a.state = 'ready'",
                 chunk,
@@ -532,6 +537,7 @@ class Catalog:
                     path=r["path"],
                     url=r["url"],
                     story=r["story"] or r["article_id"],
+                    shown=r["shown"],
                 )
         return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -114,9 +114,11 @@ def ingest(
         placed.clear()
         batch = _Batch()
 
+    roots = [p.resolve() for p in paths]
     for file in found.files:
         try:
             articles, errors = load_file(file.resolve(), store.settings.max_file_bytes)
+            articles = [replace(a, shown=shown_path(a.path, file.resolve(), roots)) for a in articles]
         except LoadError as exc:
             articles, errors = [], [exc]
         except Exception as exc:  # a bug must not cost the user the rest of the batch
@@ -136,6 +138,13 @@ def ingest(
             on_file(str(file))
     flush()
     return report
+
+
+def shown_path(where: str, file: Path, roots: list[Path]) -> str:
+    """How a citation names the file an article came from, with nothing else known about it: from the
+    folder that was ingested ("seeds/a.txt", "bbc/business/001.txt"), never this machine's absolute path."""
+    base = next((r.parent for r in roots if r.is_dir() and file.is_relative_to(r)), file.parent)
+    return str(file.relative_to(base)) + where[len(str(file)) :]  # a record of a .jsonl keeps its ":line"
 
 
 def _internal(exc: BaseException) -> str:
@@ -177,7 +186,7 @@ def _place(store: Store, batch: _Batch, replaced: dict[str, str], article: Artic
         others = [p for p in catalog.paths_of(article.id) if p != article.path]
         if before == article.id:
             return Outcome(article.path, "unchanged", article.id, article.title)
-        store.link_path(article.path, article.id)
+        store.link_path(article.path, article.id, article.shown)
         if before is not None:
             _forget_if_orphaned(store, before)
         if others:

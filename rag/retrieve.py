@@ -33,6 +33,7 @@ class Excerpt:
     keys: list[str] = field(default_factory=list)
     url: str | None = None
     story: str = ""  # its story group (`rag.stories`)
+    file: str | None = None  # its file as a citation names it, relative to the folder that was ingested
     also_in: list[Ref] = field(default_factory=list)  # the other articles of its story: copies, not corroboration
 
 
@@ -131,6 +132,7 @@ def _merge(store: Store, rows: list[PassageRow], fused: dict[str, float], cosine
                     keys=[r.key for r in cluster],
                     url=first.url,
                     story=first.story,
+                    file=first.shown,
                 )
             )
     order = {row.key: i for i, row in enumerate(rows)}

@@ -91,9 +91,9 @@ class Store:
         """Record a loaded article as `pending` (invisible) until `index_articles` publishes it."""
         self._catalog.add_pending(article)
 
-    def link_path(self, path: str, article_id: str) -> None:
-        """Record that the file at `path` now holds the article `article_id`."""
-        self._catalog.link_path(path, article_id)
+    def link_path(self, path: str, article_id: str, shown: str | None = None) -> None:
+        """Record that the file at `path` (`shown` to readers) now holds the article `article_id`."""
+        self._catalog.link_path(path, article_id, shown)
 
     # -- models and connections -------------------------------------------------------
     @property

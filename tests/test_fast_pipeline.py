@@ -47,6 +47,7 @@ def test_a_question_is_answered_streamed_verified_and_cited(fake_store: tuple[St
     assert draft and draft == answer.raw and response.answer() is answer
     assert not answer.refused and "Peskov" in answer.text
     assert answer.citations and all(s.supported for s in answer.sentences)
+    assert all(c.file and c.file.startswith("seeds/") for c in answer.citations), "named from the ingested folder"
     for c in answer.citations:  # every citation points at the exact text of its article
         text = store.catalog.article_text(c.article_id)
         assert text[c.start : c.end] == c.text and text[c.quote_start : c.quote_end] == c.quote
