@@ -341,7 +341,7 @@ def compare(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
-    k: Annotated[int, typer.Option("--k", help="Articles to compare (each with its copies).", min=2)] = 6,
+    k: Annotated[int, typer.Option("--k", help="Stories to compare (each with its copies).", min=2)] = 6,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
