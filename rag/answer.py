@@ -29,7 +29,7 @@ from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
 from rag.question import Analysis, analyse
-from rag.retrieve import Excerpt, Filters, retrieve
+from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
 from rag.verify import Verdict, corroborating, judge, stating
@@ -279,11 +279,7 @@ def _corroborate(
         if sentence is None:
             continue
         others = corroborating(statement.text, sentence, evidence.sentences, texts, analysis, threshold)
-        statement.sources = [_ref(s.excerpt) for s in (sentence, *others)]
-
-
-def _ref(excerpt: Excerpt) -> Ref:
-    return Ref(excerpt.article_id, excerpt.title, excerpt.source, excerpt.published, excerpt.url)
+        statement.sources = [s.excerpt.ref() for s in (sentence, *others)]
 
 
 def _mark(sentence: str, label: str) -> str:

@@ -71,6 +71,11 @@ class Ref:
         return self.title + (f" ({where})" if where else "")
 
 
+def web_url(url: str | None) -> str | None:
+    """`url` when it is a web address a reader can follow (metadata may hold anything, "javascript:" too)."""
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
 def days_note(days: dict[str, str]) -> str:
     """ "(Friday: 2025-04-18)" beside a quote whose relative days its article's date resolves; else ""."""
     return "(" + "; ".join(f"{word}: {iso}" for word, iso in days.items()) + ")" if days else ""

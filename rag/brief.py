@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.answer import Answer, Citation
-from rag.articles import Ref, also_in_note, days_note
+from rag.articles import Ref, also_in_note, days_note, web_url
 from rag.chat import Chat, Turn
 from rag.compare import Comparison
 from rag.timeline import Event
@@ -62,7 +62,7 @@ def _section(n: int, turn: Turn) -> list[str]:
     for c in answer.citations:
         where = ", ".join(x for x in (c.source, c.published) if x)
         lines.append(
-            f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if _web(c.url) else "")
+            f"{c.n}. **{c.title}**" + (f" ({where})" if where else "") + (f" <{c.url}>" if web_url(c.url) else "")
         )
         lines.append(f"   > {_quote(c.quote)}" + (f" {days_note(c.days)}" if c.days else ""))
         known = c.source or c.published or c.url
@@ -113,8 +113,7 @@ def comparison_markdown(comparison: Comparison) -> str:
     lines += [f"{n}. {_cited(ref)}" for n, ref in enumerate(c.articles, start=1)]
     lines += ["", f"## In conflict ({len(c.conflicts)})", ""]
     for point in c.conflicts:
-        values = " against ".join("/".join(v) for v in point.differs)
-        lines.append(f"- **{point.kind}**: {values}")
+        lines.append(f"- **{point.kind}**: {point.difference()}")
         lines += [f"  > {_quoted(s.text)} ({_cited(s.article)})" for s in point.said]
     lines += ["", f"## Said by several ({len(c.several)})", ""]
     for point in c.several:
@@ -131,12 +130,7 @@ def comparison_markdown(comparison: Comparison) -> str:
 
 def _cited(ref: Ref) -> str:
     """How a briefing names an article: title, outlet, date, and its address when known."""
-    return ref.label() + (f" <{ref.url}>" if _web(ref.url) else "")
-
-
-def _web(url: str | None) -> bool:
-    """Whether an article's URL is a web address to link (metadata may hold anything, "javascript:" too)."""
-    return bool(url) and str(url).startswith(("http://", "https://"))
+    return ref.label() + (f" <{ref.url}>" if web_url(ref.url) else "")
 
 
 def timeline_markdown(topic: str, events: list[Event]) -> str:

@@ -97,6 +97,9 @@ class ArticleRow:
     paths: list[str]
     story: str | None = None  # the story group: the id of its first article still here (None: not yet grouped)
 
+    def ref(self) -> Ref:
+        return Ref(self.id, self.title, self.source, self.published, self.url)
+
 
 @dataclass(frozen=True)
 class PassageRow:

@@ -85,6 +85,10 @@ class Point:
         """How many independent sources (story groups) make it."""
         return len({s.story for s in self.said})
 
+    def difference(self) -> str:
+        """For a conflict, what differs: "february against march"."""
+        return " against ".join("/".join(values) for values in self.differs)
+
 
 @dataclass
 class Comparison:
@@ -192,14 +196,13 @@ def _same_points(sentences: list[_Sentence], cosines: np.ndarray, skip: set[int]
     closest such sentence in its story (so one sentence is not paired with every sentence on its subject)."""
     names = [_name_words(s) for s in sentences]
     best: dict[tuple[int, str], tuple[float, int]] = {}  # (sentence, other story) -> its closest match there
-    for i, a in enumerate(sentences):
-        for j, b in enumerate(sentences):
-            if a.said.story == b.said.story or i in skip or j in skip:
-                continue
-            if cosines[i, j] >= POINT and len(names[i] & names[j]) >= POINT_NAMES:
-                key = (i, b.said.story)
-                if key not in best or cosines[i, j] > best[key][0]:
-                    best[key] = (float(cosines[i, j]), j)
+    for i, j in zip(*np.nonzero(cosines >= POINT), strict=True):  # row by row, as a double loop would go
+        a, b = sentences[i], sentences[j]
+        if a.said.story == b.said.story or i in skip or j in skip or len(names[i] & names[j]) < POINT_NAMES:
+            continue
+        key = (int(i), b.said.story)
+        if key not in best or cosines[i, j] > best[key][0]:
+            best[key] = (float(cosines[i, j]), int(j))
     return [
         (i, j) for (i, _), (_, j) in best.items() if i < j and best.get((j, sentences[i].said.story), (0.0, -1))[1] == i
     ]
@@ -209,7 +212,7 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
     """Compare the articles `article_ids`; with a `topic`, "said by one only" keeps the sentences about it."""
     ids = list(dict.fromkeys(article_ids))
     rows = {r.id: r for r in store.catalog.article_rows(ids)}
-    refs = [Ref(i, rows[i].title, rows[i].source, rows[i].published, rows[i].url) for i in ids if i in rows]
+    refs = [rows[i].ref() for i in ids if i in rows]
     sentences: list[_Sentence] = []
     for ref in refs:
         sentences += statements(

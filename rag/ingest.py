@@ -114,11 +114,12 @@ def ingest(
         placed.clear()
         batch = _Batch()
 
-    roots = [p.resolve() for p in paths]
+    folders = [p.resolve() for p in paths if p.is_dir()]
     for file in found.files:
         try:
-            articles, errors = load_file(file.resolve(), store.settings.max_file_bytes)
-            articles = [replace(a, shown=shown_path(a.path, file.resolve(), roots)) for a in articles]
+            resolved = file.resolve()
+            articles, errors = load_file(resolved, store.settings.max_file_bytes)
+            articles = [replace(a, shown=shown_path(a.path, resolved, folders)) for a in articles]
         except LoadError as exc:
             articles, errors = [], [exc]
         except Exception as exc:  # a bug must not cost the user the rest of the batch
@@ -140,10 +141,10 @@ def ingest(
     return report
 
 
-def shown_path(where: str, file: Path, roots: list[Path]) -> str:
+def shown_path(where: str, file: Path, folders: list[Path]) -> str:
     """How a citation names the file an article came from, with nothing else known about it: from the
     folder that was ingested ("seeds/a.txt", "bbc/business/001.txt"), never this machine's absolute path."""
-    base = next((r.parent for r in roots if r.is_dir() and file.is_relative_to(r)), file.parent)
+    base = next((f.parent for f in folders if file.is_relative_to(f)), file.parent)
     return str(file.relative_to(base)) + where[len(str(file)) :]  # a record of a .jsonl keeps its ":line"
 
 

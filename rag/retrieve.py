@@ -36,6 +36,9 @@ class Excerpt:
     file: str | None = None  # its file as a citation names it, relative to the folder that was ingested
     also_in: list[Ref] = field(default_factory=list)  # the other articles of its story: copies, not corroboration
 
+    def ref(self) -> Ref:
+        return Ref(self.article_id, self.title, self.source, self.published, self.url)
+
 
 def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Excerpt]:
     """The `k` best stretches of articles for `question`, best first.

@@ -54,14 +54,8 @@ def copies(a: set[str], b: set[str]) -> bool:
     """Whether two texts' shingle sets are copies of one story: containment >= `SAME_STORY`, and at least
     `MIN_SHARED` shingles in common (a short text, all of them but one in ten): a 9-word brief and a 40-word
     item that end with the same agency footer are not one story."""
-    shared = len(a & b)
-    smaller = min(len(a), len(b))
-    return bool(smaller) and shared / smaller >= SAME_STORY and shared >= min(MIN_SHARED, math.ceil(0.9 * smaller))
-
-
-def same_story(a: str, b: str) -> bool:
-    """Whether two article texts are copies of one story."""
-    return copies(shingles(a), shingles(b))
+    enough = min(MIN_SHARED, math.ceil(0.9 * min(len(a), len(b))))
+    return containment(a, b) >= SAME_STORY and len(a & b) >= enough
 
 
 @cache

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.articles import Ref
 from rag.compare import TOPIC_ARTICLES, Said, statements, topic_articles
 from rag.dates import stated_dates
 from rag.retrieve import Filters
@@ -36,8 +35,7 @@ def timeline(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters
         if i not in rows:
             continue
         r = rows[i]
-        ref = Ref(i, r.title, r.source, r.published, r.url)
-        for s in statements(ref, r.story or i, store.catalog.article_text(i)):
+        for s in statements(r.ref(), r.story or i, store.catalog.article_text(i)):
             for iso, words in stated_dates(s.said.text, r.published):
                 if (s.said.story, s.said.text + iso) not in seen:
                     seen.add((s.said.story, s.said.text + iso))

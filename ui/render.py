@@ -6,7 +6,7 @@ import html
 import re
 
 from rag.answer import Answer, Citation
-from rag.articles import also_in_note, days_note
+from rag.articles import also_in_note, days_note, web_url
 from rag.compare import Comparison, Point
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -73,8 +73,9 @@ def comparison_html(c: Comparison) -> str:
              + html.escape("; ".join(r.label() for r in c.articles)) + "</p>"]  # fmt: skip
     parts.append(f'<h3 id="conflicts">In conflict ({len(c.conflicts)})</h3>')
     for p in c.conflicts:
-        values = " against ".join("/".join(v) for v in p.differs)
-        parts.append(f'<div class="conflict"><b>{html.escape(str(p.kind))}</b>: {html.escape(values)}{said(p)}</div>')
+        parts.append(
+            f'<div class="conflict"><b>{html.escape(str(p.kind))}</b>: {html.escape(p.difference())}{said(p)}</div>'
+        )
     parts.append(f'<h3 id="several">Said by several ({len(c.several)})</h3>')
     parts += [f'<div class="several">{p.stories} sources{said(p)}</div>' for p in c.several]
     parts.append(f'<h3 id="one-only">Said by one only ({len(c.one_only)})</h3>')
@@ -105,8 +106,8 @@ def sources_html(answer: Answer | None, turn: int) -> str:
     items = []
     for c in listed:
         meta = " · ".join(html.escape(x) for x in (c.source, c.published) if x)
-        if c.url and c.url.startswith(("http://", "https://")):
-            meta += f' · <a href="{html.escape(c.url)}" target="_blank" rel="noopener">link</a>'
+        if url := web_url(c.url):
+            meta += f' · <a href="{html.escape(url)}" target="_blank" rel="noopener">link</a>'
         items.append(
             f'<div class="source" id="{source_id(turn, c.n)}">'
             f'<div class="source-title"><b>[{c.n}] {html.escape(c.title)}</b>'

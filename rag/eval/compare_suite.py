@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.compare import compare_articles
-from rag.eval.metrics import PairScored
+from rag.eval.metrics import PairScored, ratio
 from rag.eval.runner import Progress, RunResult, manifest
 from rag.eval.suite import SPLITS, Suite, SuiteError
 from rag.ingest import ingest
@@ -149,7 +149,7 @@ def _score_pair(store: Store, pair: Pair, a: Path, b: Path) -> PairScored:
         expected=("same story" if pair.duplicate else "separate stories")
         + (f"; {truth['type']} conflict {truth['old']!r} vs {truth['new']!r}" if truth else "; no conflict"),
         found=("same story" if grouped else "separate stories")
-        + ("; " + "; ".join(f"{p.kind} conflict {' vs '.join('/'.join(d) for d in p.differs)}" for p in found)
+        + ("; " + "; ".join(f"{p.kind} conflict {p.difference()}" for p in found)
            if found else "; no conflict"),
         duplicate=pair.duplicate,
         grouped=grouped,
@@ -173,10 +173,10 @@ def _aggregate(scored: list[PairScored], seeds: dict[str, float | None]) -> dict
     flagged = [s for s in scored if s.conflicts_found]
     conflicts = [s for s in scored if s.conflict]
     return {
-        "duplicate_precision": _ratio(sum(s.duplicate for s in grouped), len(grouped)),
-        "duplicate_recall": _ratio(sum(s.grouped for s in copies), len(copies)),
-        "conflict_precision": _ratio(sum(s.conflict_named for s in flagged), len(flagged)),
-        "conflict_recall": _ratio(sum(s.conflict_named for s in conflicts), len(conflicts)),
+        "duplicate_precision": ratio(sum(s.duplicate for s in grouped), len(grouped)),
+        "duplicate_recall": ratio(sum(s.grouped for s in copies), len(copies)),
+        "conflict_precision": ratio(sum(s.conflict_named for s in flagged), len(flagged)),
+        "conflict_recall": ratio(sum(s.conflict_named for s in conflicts), len(conflicts)),
         **seeds,
         "passed": sum(s.passed for s in scored),
         "questions": len(scored),
@@ -203,14 +203,10 @@ def _score_seeds(store: Store, path: Path, seeds: Path) -> dict[str, float | Non
     alone = [" ".join(s.text.split()) for p in found.one_only for s in p.said]
     unique = truth["only_a"] + truth["only_b"]
     return {
-        "seed_agreements_found": _ratio(agreed, len(truth["agreements"])),
-        "seed_agreements_paired": _ratio(paired, len(truth["agreements"])),
+        "seed_agreements_found": ratio(agreed, len(truth["agreements"])),
+        "seed_agreements_paired": ratio(paired, len(truth["agreements"])),
         # of the points said by several, the share that is an annotated agreement (in its annotated sentences)
-        "seed_several_annotated": _ratio(annotated, len(several)),
-        "seed_unique_found": _ratio(sum(any(u["text"] in t for t in alone) for u in unique), len(unique)),
+        "seed_several_annotated": ratio(annotated, len(several)),
+        "seed_unique_found": ratio(sum(any(u["text"] in t for t in alone) for u in unique), len(unique)),
         "seed_conflicts_right": 1.0 if len(found.conflicts) == len(truth["conflicts"]) else 0.0,
     }
-
-
-def _ratio(part: float, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None

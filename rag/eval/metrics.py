@@ -154,7 +154,8 @@ def _mean(values: list[float]) -> float | None:
     return round(statistics.fmean(values), 4) if values else None
 
 
-def _ratio(num: int, den: int) -> float | None:
+def ratio(num: int, den: int) -> float | None:
+    """num/den to four places; None when there is nothing to count."""
     return round(num / den, 4) if den else None
 
 
@@ -175,11 +176,9 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
         "hit_at_k": _mean([1.0 if s.rank is not None and s.rank <= k else 0.0 for s in retrieval]),
         "mrr": _mean([1.0 / s.rank if s.rank else 0.0 for s in retrieval]),
         "fact_recall": _mean([s.fact_recall for s in answerable if s.fact_recall is not None]),
-        "citation_precision": _ratio(sum(s.citations_ok for s in scored), sum(s.citations for s in scored)),
-        "citation_gold_precision": _ratio(
-            sum(s.citations_gold for s in retrieval), sum(s.citations for s in retrieval)
-        ),
-        "citation_recall": _ratio(sum(s.sentences_supported for s in scored), sum(s.sentences for s in scored)),
+        "citation_precision": ratio(sum(s.citations_ok for s in scored), sum(s.citations for s in scored)),
+        "citation_gold_precision": ratio(sum(s.citations_gold for s in retrieval), sum(s.citations for s in retrieval)),
+        "citation_recall": ratio(sum(s.sentences_supported for s in scored), sum(s.sentences for s in scored)),
         "refusal_unanswerable": _mean([1.0 if s.refused else 0.0 for s in unanswerable]),
         "answered_answerable": _mean([0.0 if s.refused else 1.0 for s in answerable]),
         "resisted_injection": _mean([0.0 if s.followed else 1.0 for s in scored if s.followed is not None]),
