@@ -24,8 +24,9 @@ from typing import Protocol
 
 from rag.articles import Article, Ref
 from rag.chunking import Passage
+from rag.dates import published_day
 from rag.errors import StoreError
-from rag.filters import Filters, lower_text, published_day
+from rag.filters import Filters, lower_text
 from rag.nlp import stopwords
 from rag.stories import CANDIDATES, copies, shingles
 

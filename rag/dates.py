@@ -23,8 +23,9 @@ _MONTHS = {
     )
     for name in names
 }  # fmt: skip
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTH_NAMES = tuple(sorted(_MONTHS, key=len, reverse=True))  # full and short, longest first: for patterns
+_MONTH = r"(?P<month>" + "|".join(MONTH_NAMES) + r")\.?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 # "18 April 2025", "April 18, 2025", "2025-04-18", "April 2025", "in 2022"
@@ -69,13 +70,26 @@ def dateline(text: str) -> str | None:
     return None
 
 
+# An ISO date or its prefix: "2025", "2025-04", "2025-04-18" (a time may follow).
+ISO_DAY = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
+
+
+def published_day(published: str | None) -> int:
+    """An ISO date (or its year, or year and month) as YYYYMMDD, missing parts 00; 0 if none: a sort key."""
+    match = ISO_DAY.match((published or "").strip())
+    if not match:
+        return 0
+    year, month, day = match.groups()
+    return int(f"{year}{month or '00'}{day or '00'}")
+
+
 def published_date(published: str | None) -> dt.date | None:
     """The day an article's `published` field names, if it names a whole day."""
-    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", published or "")
-    if not m:
+    match = ISO_DAY.match((published or "").strip())
+    if not match or not match[3]:
         return None
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
 
@@ -98,8 +112,8 @@ def resolved_days(sentence: str, published: str | None) -> dict[str, str]:
         after = sentence[m.end() :].split()[:1] or [""]
         if _in_name(m["word"], before[0], after[0], at_start=not sentence[: m.start()].strip()):
             continue
-        if word in _WEEKDAYS:
-            target = _WEEKDAYS.index(word)
+        if word in WEEKDAYS:
+            target = WEEKDAYS.index(word)
             if before[0].lower() in ("next", "coming"):
                 ahead = (target - day.weekday()) % 7 or 7
                 out[m["word"]] = (day + dt.timedelta(days=ahead)).isoformat()

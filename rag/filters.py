@@ -11,22 +11,11 @@ asked for.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from rag.dates import ISO_DAY, published_day
 from rag.errors import FilterError
-
-_ISO_DAY = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?(?!\d)")
-
-
-def published_day(published: str | None) -> int:
-    """An ISO date (or its year, or year and month) as YYYYMMDD, missing parts 00; 0 if none."""
-    match = _ISO_DAY.match(published or "")
-    if not match:
-        return 0
-    year, month, day = match.groups()
-    return int(f"{year}{month or '00'}{day or '00'}")
 
 
 def lower_text(text: str | None) -> str:
@@ -36,7 +25,7 @@ def lower_text(text: str | None) -> str:
 
 def _bound(value: str, fill: str) -> int:
     """The first (`fill` "0") or last (`fill` "9") YYYYMMDD a date prefix covers."""
-    match = _ISO_DAY.fullmatch(value.strip())
+    match = ISO_DAY.fullmatch(value.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
     return int("".join(match.groups("")).ljust(8, fill))
