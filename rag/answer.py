@@ -62,6 +62,13 @@ class Citation:
     file: str | None = None  # the file, relative to the folder that was ingested ("seeds/a.txt")
 
 
+@dataclass(frozen=True)
+class Backing(Ref):
+    """A story that backs a statement: the article, and the sentence of it that says so."""
+
+    quote: str = ""
+
+
 @dataclass
 class Statement:
     """One sentence of the answer and its verdict; `cites` holds the numbers of its citations."""
@@ -71,7 +78,7 @@ class Statement:
     supported: bool
     score: float
     note: str = ""  # why it was not kept: "missing: Thursday", "states no date", "not about Merkel"
-    sources: list[Ref] = field(default_factory=list)  # the distinct stories that back it: cited first, then others
+    sources: list[Backing] = field(default_factory=list)  # the distinct stories that back it: cited first, then others
 
 
 @dataclass
@@ -279,7 +286,7 @@ def _corroborate(
         if sentence is None:
             continue
         others = corroborating(statement.text, sentence, evidence.sentences, texts, analysis, threshold)
-        statement.sources = [s.excerpt.ref() for s in (sentence, *others)]
+        statement.sources = [Backing(**asdict(s.excerpt.ref()), quote=s.text) for s in (sentence, *others)]
 
 
 def _mark(sentence: str, label: str) -> str:

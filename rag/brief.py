@@ -70,6 +70,20 @@ def _section(n: int, turn: Turn) -> list[str]:
         if c.also_in:
             lines.append(f"   <sub>{also_in_note(c.also_in)} (the same story: not a second source)</sub>")
     lines.append("")
+    return lines + _weighed(answer)
+
+
+def _weighed(answer: Answer) -> list[str]:
+    """How many distinct stories back each kept sentence, with the other stories' own sentences quoted."""
+    kept = [s for s in answer.sentences if s.supported and s.sources]
+    if not kept:
+        return []
+    lines = ["*Sources per sentence* (distinct stories among those retrieved; copies count once):", ""]
+    for statement in kept:
+        n = len(statement.sources)
+        lines.append(f"- **{n} source{'s' if n > 1 else ''}** for {_quoted(statement.text)}")
+        lines += [f"  - also {b.label()}: {_quoted(b.quote)}" for b in statement.sources[1:]]
+    lines.append("")
     return lines
 
 

@@ -11,6 +11,7 @@ import pytest
 
 import tests.fakes as fakes
 from rag.answer import respond
+from rag.brief import briefing
 from rag.chat import Chat
 from rag.embeddings import BACKENDS as embedding_backends
 from rag.errors import RagError
@@ -106,6 +107,37 @@ def test_each_sentence_counts_the_distinct_stories_that_back_it(
     kept = [s for s in answer.sentences if s.supported]
     assert kept and all(len({r.article_id for r in s.sources}) == len(s.sources) == stories for s in kept)
     assert kept[0].sources[0].article_id == answer.citations[0].article_id, "the cited article comes first"
+    assert kept[0].sources[0].quote == answer.citations[0].quote  # each story with its own sentence, to check
+    texts = {r.article_id: store.catalog.article_text(r.article_id) for s in kept for r in s.sources}
+    assert all(b.quote and b.quote in texts[b.article_id] for s in kept for b in s.sources)
+
+
+def test_a_briefing_says_how_many_stories_back_each_sentence_and_quotes_the_others(
+    fake_store: tuple[Store, Settings],
+) -> None:
+    store, settings = fake_store
+    chat = Chat(store, fakes.LLM, settings)
+    chat.ask("Where will the next round of talks be held?")  # both seed reports say London
+    chat.ask("Who is the Kremlin spokesperson?")  # only one names Peskov
+    text = briefing(chat.history)
+    both, one = text.split("## 2.")
+    assert "**2 sources** for" in both and "  - also " in both
+    other = [b for s in chat.history[0].answer.sentences for b in s.sources[1:]]
+    assert other and all(b.label() in both and " ".join(b.quote.split())[:40] in both for b in other)
+    assert "**1 source** for" in one and "  - also " not in one
+
+
+def test_the_page_shows_the_other_storys_sentence_beside_2_sources(fake_store: tuple[Store, Settings]) -> None:
+    import html
+
+    from ui.render import answer_html
+
+    store, settings = fake_store
+    answer = respond(store, fakes.LLM, settings, "Where will the next round of talks be held?").answer()
+    page = answer_html(answer, 1)
+    other = [b for s in answer.sentences for b in s.sources[1:]]
+    assert other and "sources-count several" in page and ">2 sources</span>" in page
+    assert all(f"also: “{html.escape(b.quote)}”" in page for b in other)
 
 
 def test_a_question_about_someone_no_article_names_is_refused_without_the_model(

@@ -50,10 +50,15 @@ def _corroboration(answer: Answer) -> str:
         n = len(s.sources)
         words = " ".join(s.text.split()[:8]) + ("…" if len(s.text.split()) > 8 else "")
         who = "; ".join(r.label() for r in s.sources)
+        also = "".join(
+            f'<div class="backing">also: “{html.escape(b.quote)}” <span class="meta">{html.escape(b.label())}</span>'
+            "</div>"
+            for b in s.sources[1:]
+        )
         items.append(
             f'<li><span class="sources-count {"one" if n == 1 else "several"}" title="{_COUNTED}">'
             f"{n} source{'s' if n > 1 else ''}"
-            f'</span> “{html.escape(words)}” <span class="meta">{html.escape(who)}</span></li>'
+            f'</span> “{html.escape(words)}” <span class="meta">{html.escape(who)}</span>{also}</li>'
         )
     return f'<ul class="corroboration">{"".join(items)}</ul>' if items else ""
 
@@ -134,6 +139,7 @@ CSS = """
 .sources-count { border-radius: 4px; padding: 0 5px; font-weight: bold; }
 .sources-count.one { background: #fef3c7; color: #92400e; }
 .sources-count.several { background: #dcfce7; color: #166534; }
+.corroboration .backing { margin: 2px 0 0 1.5em; font-size: 0.92em; }
 .comparison blockquote { border-left: 3px solid #ddd; margin: 4px 0 4px 8px; padding: 2px 8px; }
 .comparison .conflict { border-left: 4px solid #dc2626; padding-left: 8px; margin: 8px 0; }
 .comparison .meta { color: #666; font-size: 0.85em; }
