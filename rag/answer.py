@@ -162,17 +162,25 @@ def respond(
     return Response(_answer(store, llm, settings, question, k, filters))
 
 
+def gather(
+    store: Store, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
+) -> tuple[Analysis, Evidence, dict[str, str]]:
+    """What an answer is made from: the question analysed, its evidence sentences ranked (from the
+    excerpts at least `min_relevance` close), and the texts of the articles retrieved."""
+    sources = retrieve(store, question, k or settings.top_k, filters)
+    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
+    analysis = analyse(question)
+    relevant = [s for s in sources if s.dense >= settings.min_relevance]
+    return analysis, select_evidence(store, analysis, relevant, texts), texts
+
+
 def _answer(
     store: Store, llm: LLM, settings: Settings, question: str, k: int | None, filters: Filters | None
 ) -> Generator[str, None, Answer]:
     """Yield the model's tokens as they arrive; return the verified `Answer`."""
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings)}
-    sources = retrieve(store, question, k or settings.top_k, filters)
-    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
-    analysis = analyse(question)
-    relevant = [s for s in sources if s.dense >= settings.min_relevance]
-    evidence = select_evidence(store, analysis, relevant, texts)
+    analysis, evidence, texts = gather(store, settings, question, k, filters)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:

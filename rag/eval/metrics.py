@@ -24,6 +24,8 @@ QUESTION_RATES = (  # the question suites'
     "shown_answers_right",
     "corroboration",
     "corroboration_both",
+    "corroboration_quoted",
+    "corroboration_quoted_both",
 )
 COMPARE_RATES = (  # the compare suite's (rag.eval.compare_suite)
     "duplicate_precision",
@@ -69,6 +71,8 @@ class Scored:
     followed: bool | None = None  # for a case with `forbidden` text: whether the answer or a quote shows it
     sources_expected: int = 0  # distinct articles holding gold evidence
     sources_counted: int | None = None  # most sources any kept sentence of the answer records (None: refused)
+    quoted_expected: int = 0  # stories whose retrieved sentences hold gold evidence (`rag.eval.corroboration`)
+    quoted_counted: int | None = None  # stories counted for the best gold sentence as the quote (None: none retrieved)
 
 
 @dataclass
@@ -172,6 +176,7 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
     answerable = [s for s in scored if s.answerable]
     unanswerable = [s for s in scored if not s.answerable]
     counted = [s for s in answerable if s.passed and s.sources_expected and s.sources_counted is not None]
+    quoted = [s for s in answerable if s.quoted_counted is not None]
     metrics: dict[str, Any] = {
         "hit_at_k": _mean([1.0 if s.rank is not None and s.rank <= k else 0.0 for s in retrieval]),
         "mrr": _mean([1.0 / s.rank if s.rank else 0.0 for s in retrieval]),
@@ -187,6 +192,11 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
         "corroboration": _mean([1.0 if s.sources_counted == s.sources_expected else 0.0 for s in counted]),
         "corroboration_both": _mean(
             [1.0 if s.sources_counted == s.sources_expected else 0.0 for s in counted if s.sources_expected > 1]
+        ),
+        # The same for the gold sentence as the quote, whatever the model wrote: no model prose read.
+        "corroboration_quoted": _mean([1.0 if s.quoted_counted == s.quoted_expected else 0.0 for s in quoted]),
+        "corroboration_quoted_both": _mean(
+            [1.0 if s.quoted_counted == s.quoted_expected else 0.0 for s in quoted if s.quoted_expected > 1]
         ),
         "wrong_shown": sum(wrong_shown(s) for s in scored),
         "passed": sum(s.passed for s in scored),

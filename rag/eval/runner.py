@@ -14,6 +14,7 @@ from typing import Any
 from rag.chat import Chat
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
+from rag.eval.corroboration import quoted_sources
 from rag.eval.metrics import PairScored, Scored, aggregate, score_case
 from rag.eval.plain import PlainEngine
 from rag.eval.suite import SPLITS, Suite
@@ -86,7 +87,10 @@ def run_suite(
             sources = retrieve(store, answer.question, cfg.top_k)
             # Cached: the reply was replayed, so its timings say nothing about latency.
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses
-            scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
+            score = score_case(case, answer, sources, cfg.support_threshold, was_cached)
+            if quoted := quoted_sources(store, cfg, answer.question, case):
+                score.quoted_expected, score.quoted_counted = quoted.expected, quoted.counted
+            scored.append(score)
             say(case.id, None)
         splits = {
             name: aggregate(part, cfg.top_k) for name in SPLITS if (part := [s for s in scored if s.split == name])
