@@ -14,15 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.nlp import content_words
+from rag.dates import MONTH_NAMES, WEEKDAYS
+from rag.nlp import content_words, stopwords
 
 AnswerType = Literal["person", "date", "number", "place", "quote", "reason"]
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTHS = "|".join(MONTH_NAMES)
+_WEEKDAYS = "|".join(WEEKDAYS)
 _HOLIDAYS = r"(?:christmas|boxing|new\s+year(?:['’]s)?)(?:\s+(?:day|eve))?|easter(?:\s+(?:sunday|monday))?"
 DATE = re.compile(
     rf"\b(?:{_MONTHS}|{_WEEKDAYS}|{_HOLIDAYS})\b|\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tomorrow|tonight)\b"
@@ -77,7 +75,7 @@ MONEY = re.compile(
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
 _DAY_Q = re.compile(r"\b(?:what|which)\s+(?:day|date)\b", re.IGNORECASE)
 _PERSON_Q = (
-    r"\b(?:who|whom|whose)\b|\bwhich\s+(?:\w+\s+)?(?:person|official|minister|leader|president|company|firm|team"
+    r"\b(?:who|whom|whose)\b|\bwhich\s+(?:[\w.]+\s+){0,2}(?:person|official|minister|leader|president|company|firm|team"
     r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
     r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency|sprinters?|athletes?"
     r"|players?|stars?|senator|mp|judge|manager|coach|author|writer|designer|founder|editor|executive|leaders"
@@ -167,18 +165,70 @@ def analyse(question: str) -> Analysis:
 
 def names(text: str) -> list[str]:
     """Capitalised names in `text`, in order, without the function words that open sentences."""
-    found = []
+    return [name for _, _, name in name_spans(text)]
+
+
+def _name_runs(text: str) -> list[tuple[int, int]]:
+    """Where runs of capitalised words are, a possessive ending one: "Andrea Arnold's" | "Oscar-winning film"."""
+    runs = []
     for match in NAME.finditer(text):
-        words = [_POSSESSIVE.sub("", w) for w in match.group().rstrip(".").split()]
-        if match.start() == len(text) - len(text.lstrip()) and len(words) == 1 and text.rstrip().endswith("?"):
+        start = match.start()
+        for word in re.finditer(r"\S+", match.group()):
+            if _POSSESSIVE.search(word.group()) and match.start() + word.end() < match.end():
+                runs.append((start, match.start() + word.end()))
+                start = match.start() + word.end()
+                start += len(text[start:]) - len(text[start:].lstrip())
+        runs.append((start, match.end()))
+    return runs
+
+
+def name_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each name of `names` with where its words start and end in `text`."""
+    found = []
+    for start, end in _name_runs(text):
+        words = [_POSSESSIVE.sub("", w) for w in text[start:end].rstrip(".").split()]
+        if start == len(text) - len(text.lstrip()) and len(words) == 1 and text.rstrip().endswith("?"):
             continue  # the word that opens a question ("Besides ...?") is capitalised by position, not a name
         while words and (words[0] in _NOT_NAME or words[0].lower() in {"of", "the"}):
+            start = text.index(words[0], start) + len(words[0])
             words = words[1:]
         while words and words[-1].lower() in {"of", "the"}:
             words = words[:-1]
         if words:
-            found.append(" ".join(words))
+            found.append((text.index(words[0], start), end, " ".join(words)))
     return found
+
+
+# What joins the names of one list: "U.S., European, and Ukrainian", "France or the UK".
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?", re.IGNORECASE)
+
+
+# Plural nouns for people that make a people's name ("Ukrainian officials") answer "who"; in "U.S.
+# envoy Steve Witkoff" the envoy has a name of their own.
+_PEOPLE = re.compile(
+    r"\s+(?:officials|representatives|counterparts|leaders|delegates|delegations|negotiators|diplomats"
+    r"|ministers|envoys|troops|forces|allies|partners|governments)\b",
+    re.IGNORECASE,
+)
+
+
+def _name_lists(text: str) -> list[tuple[int, int, list[str]]]:
+    """The names of `text` (dates left out), those joined in one list together, with where each list starts and ends."""
+    lists: list[tuple[int, int, list[str]]] = []
+    for start, end, name in name_spans(text):
+        if DATE.fullmatch(name):
+            continue
+        if lists and _LIST_JOIN.fullmatch(text[lists[-1][1] : start]):
+            lists[-1] = (lists[-1][0], end, [*lists[-1][2], name])
+        else:
+            lists.append((start, end, [name]))
+    return lists
+
+
+def _value_words(name: str) -> set[str]:
+    """A name's words as answer values: lower-cased, without the dots of an initialism (U.S. is US)."""
+    found = {w.lower().replace(".", "") for w in name.split() if len(w.replace(".", "")) > 1}
+    return found - _TITLES - stopwords()
 
 
 def answer_values(text: str, analysis: Analysis) -> set[str]:
@@ -188,28 +238,75 @@ def answer_values(text: str, analysis: Analysis) -> set[str]:
     number for "how many", a date for "when"; empty for a quote or a reason, which are no
     value to match. Of several, the one nearest a word of the question: in "Kremlin
     spokesperson Dmitry Peskov said Russia is open", Peskov answers "Who is the Kremlin
-    spokesperson?".
+    spokesperson?". Names joined in a list ("U.S., European, and Ukrainian representatives")
+    are one value, all their words: a list answers "Who took part?" as a whole.
     """
     kind = analysis.answer_type
-    asked = {w.lower() for n in analysis.names for w in n.split()} | {n.lower() for n in analysis.numbers}
+    asked = {w for n in analysis.names for w in _value_words(n)} | {n.lower() for n in analysis.numbers}
     if kind == "date":
         found = [(m.start(), {m.group().lower()}) for m in (DAY if analysis.day else DATE).finditer(text)]
     elif kind == "number":
         pattern = MONEY if analysis.money else NUMBER
         found = [(m.start(), {m.group().lower()}) for m in pattern.finditer(text) if not DATE.fullmatch(m.group())]
     elif kind in ("person", "place", None):  # with no type to go by, the name nearest the question's words
-        spans = [n for n in names(text) if not DATE.fullmatch(n)]
-        if kind == "person":
-            spans = [n for n in spans if not all(_NOT_PERSON.match(w) for w in n.split())]
-        found = [(max(text.find(n), 0), {w.lower() for w in n.split() if len(w) > 2} - _TITLES) for n in spans]
+        found = []
+        for start, end, members in _name_lists(text):
+            if (
+                kind == "person"
+                and not _PEOPLE.match(text, end)
+                and all(_NOT_PERSON.match(w) for name in members for w in name.split())
+            ):
+                continue  # a place or a people, unless it names people: "European and Ukrainian officials"
+            asked_for = [n for n in members if content_words(n) & analysis.words]
+            # A list answers as a whole ("Who took part?"), unless one member is the one the question
+            # describes: "Which British Foreign Secretary?" in "Macron, British Foreign Secretary David Lammy".
+            found.append((start, {w for name in asked_for or members for w in _value_words(name)}))
     else:
         return set()
-    found = [(at, values - asked) for at, values in found if values - asked]
-    focus = [m.start() for m in _WORD_AT.finditer(text) if content_words(m.group()) & analysis.words]
-    if not found or not focus:
-        return {v for _, values in found for v in values}
+    # A value is what the question did not say: "Hardcourt" in "the Australian Hardcourt Championships"
+    # restates "the Australian hardcourt tournament" and answers nothing.
+    found = [(at, new) for at, values in found if (new := {v for v in values - asked if not _said(v, analysis)})]
+    if not found:
+        return set()
+    # A person is found beside the words that describe them ("British Foreign Secretary David Lammy");
+    # a place or an untyped answer beside what the question asks about them ("the event in Adelaide").
+    focus = _anchors(text, analysis, predicate_first=kind != "person")
+    if not focus:
+        return found[0][1]  # nothing of the question here to be near: the first, the sentence's subject
     _, nearest = min(found, key=lambda f: min(abs(f[0] - at) for at in focus))
     return nearest
+
+
+def _said(word: str, analysis: Analysis) -> bool:
+    stems = content_words(word)
+    return bool(stems) and stems <= analysis.words
+
+
+def _anchors(text: str, analysis: Analysis, predicate_first: bool = True) -> list[int]:
+    """Where `text` says the question's predicate words ("accused", "role") if it does and
+    `predicate_first`, else where it says any of the question's words."""
+    tokens = [(m.start(), content_words(m.group())) for m in _WORD_AT.finditer(text) if len(m.group()) > 1]
+    predicate = predicate_words(analysis) if predicate_first else frozenset()
+    return [at for at, t in tokens if t & predicate] or [at for at, t in tokens if t & analysis.words]
+
+
+def predicate_words(analysis: Analysis) -> frozenset[str]:
+    """The question's content words that are not words of its names: what it asks about them.
+
+    "accus" in "What did Zelensky accuse Witkoff of?"; "role" in "What is Steve Witkoff's role?".
+    """
+    return analysis.words - {w for n in analysis.names for w in content_words(n)}
+
+
+def same_values(ours: set[str], theirs: set[str], analysis: Analysis) -> bool:
+    """Whether two answers share a value: a word, or for names the first six letters of a long one, so
+    that a people and its country agree ("Ukrainian", "Ukraine"; "European", "Europe"). Numbers and
+    dates agree only as written: "million" is not "millions"."""
+    if ours & theirs:
+        return True
+    if analysis.answer_type in ("number", "date"):
+        return False
+    return any(len(a) >= 6 and len(b) >= 6 and a[:6] == b[:6] for a in ours for b in theirs)
 
 
 def holds_type(text: str, analysis: Analysis) -> bool:

@@ -27,7 +27,7 @@ from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
 from rag.nlp import content_words, sentence_spans
 from rag.prompt import REFUSAL
-from rag.question import DATE, Analysis, answer_values, holds_type, names
+from rag.question import DATE, Analysis, answer_values, holds_type, names, predicate_words, same_values
 
 DEFAULT_THRESHOLD = 0.6
 FRAGMENT_WORDS = 3
@@ -129,19 +129,25 @@ def corroborating(
 
     A story is a story group (`rag.stories`): a copy of the cited article in another outlet is the
     same report, not a second source. A sentence corroborates when it answers the question itself
-    and states the same answer: for "who", "where", "when" and "how many", a value of that type the
-    claim states (a name's word, a place, a date, a number), the one nearest the question's words;
-    for a question of no known type, the name nearest them; for a quote or a reason, it supports
-    the claim as the cited sentence does. Only the sentences retrieved for the question are read.
+    and states the same answer: a value of the type the question asks for that the claim states
+    (a name's words or a list of names, a place, a date, a number; `answer_values`), the one nearest
+    the question's words, and for a question of no known type the name nearest what it asks and one
+    of its predicate words the claim holds too ("urged"); for a quote or a reason, or a claim with no
+    such value, it supports the claim as the cited sentence does. Only the sentences retrieved for
+    the question are read; a heading backs nothing.
     """
     found: dict[str, EvidenceSentence] = {cited.excerpt.story or cited.excerpt.article_id: cited}
     values = answer_values(claim, analysis)
+    # For a question of no known type, the claim's own predicate words ("urged" for "What did Rubio
+    # urge Russia to do?"): a sentence that names the same person but says nothing of urging backs nothing.
+    predicate = predicate_words(analysis) & content_words(claim) if analysis.answer_type is None else frozenset()
     for s in pool:
         story = s.excerpt.story or s.excerpt.article_id
-        if story in found or answers(s.text, s.text, s.previous, analysis) is not None:
-            continue
+        if story in found or not _FINISHED.search(s.text) or answers(s.text, s.text, s.previous, analysis) is not None:
+            continue  # another story's sentence that answers, not a heading
         if values:
-            same = bool(values & answer_values(s.text, analysis))
+            same = same_values(values, answer_values(s.text, analysis), analysis)
+            same = same and (not predicate or bool(predicate & content_words(s.text)))
         else:
             same = support(claim, s.text, s.previous, texts[s.excerpt.article_id], analysis.text).score >= threshold
         if same:
@@ -247,6 +253,11 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     return Support(round(min(score, 1.0), 4))
 
 
+def _named(name: str, about: str) -> bool:
+    """Whether `about` names `name`, or its people by a long name's first six letters ("Ukrainian" for "Ukraine")."""
+    return name in about or (len(name) > 6 and re.search(rf"\b{re.escape(name[:6])}", about) is not None)
+
+
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:
     """Why a supported claim does not answer the question, or None when it does.
 
@@ -264,7 +275,7 @@ def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str
         return f"states no {analysis.answer_type}"
     if analysis.names:
         about = _normal(sentence + " " + previous + " " + claim)
-        if not any(_normal(n.split()[-1]) in about for n in analysis.names):
+        if not any(_named(_normal(n.split()[-1]), about) for n in analysis.names):
             return "not about " + " or ".join(analysis.names)
     elif analysis.words and not analysis.words & (content_words(sentence) | content_words(previous)):
         return "not about the question"

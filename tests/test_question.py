@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question import analyse, holds_type, names
-from rag.verify import answers, support
+from rag.evidence import Sentence
+from rag.question import analyse, answer_values, holds_type, names, same_values
+from rag.retrieve import Excerpt
+from rag.verify import answers, corroborating, support
 
 
 @pytest.mark.parametrize(
@@ -13,6 +15,9 @@ from rag.verify import answers, support
     [
         ("Who is the Kremlin spokesperson?", "person"),
         ("Which British minister attended the Paris meetings?", "person"),
+        # A role with a nationality or an initialism before it still asks for a person.
+        ("Which U.S. envoy did Zelensky criticise?", "person"),
+        ("Which British Foreign Secretary took part in the Paris meetings?", "person"),
         ("When did Russia launch its full-scale invasion?", "date"),
         ("What day did Rubio speak to reporters?", "date"),
         ("How many rounds of talks have there been?", "number"),
@@ -89,3 +94,79 @@ def test_an_answer_must_be_about_the_question_focus() -> None:
     rubio = analyse("What did Rubio say about the talks?")
     quote = "He said the talks would go on."
     assert answers(quote, quote, "Rubio spoke in Paris.", rubio) is None
+    # A country's people name it: "Ukrainian President" is about Ukraine; "Austrian" is not about Australia.
+    president = analyse("Who is Ukraine's president?")
+    said = "Ukrainian President Volodymyr Zelensky welcomed the talks."
+    assert answers(said, said, "", president) is None
+    assert answers("Austrian leaders met.", "Austrian leaders met.", "", analyse("Who leads Australia?")) is not None
+
+
+def test_a_list_of_names_answers_as_a_whole_and_initialisms_match_without_dots() -> None:
+    who = analyse("Who took part in the Paris meetings?")
+    one = "The Paris summit was the first meeting involving U.S., European, and Ukrainian representatives."
+    other = "Rubio spoke in Paris after top-level meetings with European and Ukrainian counterparts."
+    assert answer_values(one, who) == {"us", "european", "ukrainian"}  # peoples that name people answer "who"
+    assert answer_values(other, who) == {"european", "ukrainian"}
+    assert answer_values("The Ukrainian and European response was muted.", who) == set()  # peoples alone are no one
+    role = analyse("What is Steve Witkoff's role?")
+    assert answer_values("comments made by U.S. envoy Steve Witkoff.", role) == answer_values(
+        "comments by US envoy Steve Witkoff.", role
+    )
+
+
+def test_the_member_of_a_list_the_question_describes_is_the_answer() -> None:
+    which = analyse("Which British Foreign Secretary took part in the Paris meetings?")
+    said = "Officials met, including French President Emmanuel Macron, British Foreign Secretary David Lammy, and more."
+    assert answer_values(said, which) == {"david", "lammy"}
+
+
+def _said(article: str, story: str, text: str) -> Sentence:
+    excerpt = Excerpt(article, article, None, None, None, 0, len(text), text, 1.0, story=story)
+    return Sentence(excerpt, 0, len(text), text, "", 0.5, 0.5, False, 1.0)
+
+
+def test_a_second_story_backs_an_untyped_answer_with_the_same_name_and_the_same_predicate() -> None:
+    q = analyse("What did Rubio urge Russia to do?")
+    cited = _said("a", "A", "Rubio urged Russia to accept the Paris framework.")
+    same = _said("b", "B", "Rubio also urged Russia to sign up to the Paris framework soon.")
+    other = _said("c", "C", "Rubio spoke in Paris about the framework on Friday.")  # the name, but no urging
+    copy = _said("d", "A", "Rubio urged Russia to accept the Paris framework.")  # the same story
+    texts = {s.excerpt.article_id: s.text for s in (cited, same, other, copy)}
+    found = corroborating(cited.text, cited, [cited, copy, other, same], texts, q, 0.6)
+    assert [s.excerpt.story for s in found] == ["B"]
+
+
+def test_a_possessive_ends_a_name() -> None:
+    assert names("British director Andrea Arnold's Oscar-winning short film") == [
+        "British",
+        "Andrea Arnold",
+        "Oscar-winning",
+    ]
+    assert names("Steve Witkoff’s role") == ["Steve Witkoff"]
+
+
+def test_a_place_is_found_beside_what_the_question_asks_not_beside_the_names_it_gives() -> None:
+    where = analyse("In which city was the Australian hardcourt tournament at which Taylor Dent met Juan Chela?")
+    said = "Taylor Dent reached the final of the Australian hardcourt event in Adelaide, beating Argentine Juan Chela."
+    assert answer_values(said, where) == {"adelaide"}
+    # A name that restates the question ("Hardcourt" in the event's name) is no answer.
+    assert "hardcourt" not in answer_values("He won the Australian Hardcourt Championships in Adelaide.", where)
+
+
+def test_a_people_and_its_country_are_the_same_value() -> None:
+    where = analyse("Which countries took part?")
+    assert same_values({"ukrainian", "european"}, {"ukraine", "france"}, where)
+    assert same_values({"us"}, {"us"}, where) and not same_values({"us"}, {"uk"}, where)
+    assert not same_values({"austria"}, {"australia"}, where)
+    assert not same_values({"million"}, {"millions"}, analyse("How many people use the cards?"))
+
+
+def test_a_heading_corroborates_nothing() -> None:
+    q = analyse("Who is the U.S. Secretary of State?")
+    cited = _said("a", "A", "U.S. Secretary of State Marco Rubio warned Russia.")
+    heading = _said("b", "B", "US Secretary of State Marco Rubio Warns Russia")
+    texts = {s.excerpt.article_id: s.text for s in (cited, heading)}
+    assert corroborating(cited.text, cited, [heading], texts, q, 0.6) == []
+    sentence = _said("c", "C", "US Secretary of State Marco Rubio said on Friday that time is short.")
+    texts["c"] = sentence.text
+    assert [s.excerpt.story for s in corroborating(cited.text, cited, [heading, sentence], texts, q, 0.6)] == ["C"]
