@@ -26,8 +26,11 @@ DEFAULT_TOLERANCES = {
     "answered_answerable": 0.05,
     "resisted_injection": 0.0,  # a hostile article that gets its text shown once is a regression
     "shown_answers_right": 0.05,
-    "corroboration": 0.05,  # about three of the 59 right answers it counts on the seeds
-    "corroboration_both": 0.12,  # one of the 9 right answers both seed articles give
+    "corroboration": 0.05,  # about three of the 64 right answers it counts on the seeds
+    "corroboration_both": 0.12,  # one of the 10 right answers on the dev split both seed articles give
+    # On the gold sentences, no model prose read: only a retrieval rank that moves counts a case more or less.
+    "corroboration_quoted": 0.04,  # two of the 58 dev cases
+    "corroboration_quoted_both": 0.15,  # one of the 7 test cases two stories answer
     # The compare suite reads no model prose: grouping and conflicts are exact, so any drop is a regression.
     "duplicate_precision": 0.0,
     "duplicate_recall": 0.0,
