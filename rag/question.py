@@ -75,7 +75,8 @@ MONEY = re.compile(
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
 _DAY_Q = re.compile(r"\b(?:what|which)\s+(?:day|date)\b", re.IGNORECASE)
 _PERSON_Q = (
-    r"\b(?:who|whom|whose)\b|\bwhich\s+(?:[\w.]+\s+){0,2}(?:person|official|minister|leader|president|company|firm|team"
+    r"\b(?:who|whom|whose)\b|\bwhich\s+(?:(?!(?:did|does|do|will|would|was|were|is|are|has|have|had|can|could"
+    r"|city|country|capital|town|place|venue|region|nation|countries|cities)\b)[\w.]+\s+){0,2}(?:person|official|minister|leader|president|company|firm|team"
     r"|player|club|group|organisation|organization|envoy|spokesperson|spokesman|secretary|man|woman|contestant"
     r"|airline|band|singer|actor|actress|director|chief|boss|newspaper|paper|outlet|agency|sprinters?|athletes?"
     r"|players?|stars?|senator|mp|judge|manager|coach|author|writer|designer|founder|editor|executive|leaders"
@@ -200,6 +201,7 @@ def name_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 # What joins the names of one list: "U.S., European, and Ukrainian", "France or the UK".
+_AND_OR = re.compile(r"\b(?:and|or)\b|&", re.IGNORECASE)
 _LIST_JOIN = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?", re.IGNORECASE)
 
 
@@ -213,20 +215,33 @@ _PEOPLE = re.compile(
 
 
 def _name_lists(text: str) -> list[tuple[int, int, list[str]]]:
-    """The names of `text` (dates left out), those joined in one list together, with where each list starts and ends."""
-    lists: list[tuple[int, int, list[str]]] = []
+    """The names of `text` (dates left out), those joined in one list together, with where each list starts
+    and ends. A list ends with "and" or "or" ("France, Germany and the UK") or names people ("U.S., European
+    officials"); names joined by commas alone are not one: "In London, Starmer said"."""
+    runs: list[tuple[list[tuple[int, int, str]], bool]] = []  # the names of a run, and whether "and"/"or" joins it
     for start, end, name in name_spans(text):
         if DATE.fullmatch(name):
             continue
-        if lists and _LIST_JOIN.fullmatch(text[lists[-1][1] : start]):
-            lists[-1] = (lists[-1][0], end, [*lists[-1][2], name])
+        join = _LIST_JOIN.fullmatch(text[runs[-1][0][-1][1] : start]) if runs else None
+        if join:
+            runs[-1] = ([*runs[-1][0], (start, end, name)], runs[-1][1] or bool(_AND_OR.search(join.group())))
         else:
-            lists.append((start, end, [name]))
+            runs.append(([(start, end, name)], False))
+    lists: list[tuple[int, int, list[str]]] = []
+    for names_, joined in runs:
+        if joined or len(names_) == 1 or _PEOPLE.match(text, names_[-1][1]):
+            lists.append((names_[0][0], names_[-1][1], [n for _, _, n in names_]))
+        else:
+            lists += [(a, b, [n]) for a, b, n in names_]
     return lists
 
 
 def _value_words(name: str) -> set[str]:
-    """A name's words as answer values: lower-cased, without the dots of an initialism (U.S. is US)."""
+    """A name's words as answer values: lower-cased, without the dots of an initialism (U.S. is US).
+
+    Writing "the United States" as "us" too was tried: "US" is in most sentences of a story about
+    Washington, and on the dev split it made a second, wrong source of one.
+    """
     found = {w.lower().replace(".", "") for w in name.split() if len(w.replace(".", "")) > 1}
     return found - _TITLES - stopwords()
 
@@ -244,10 +259,10 @@ def answer_values(text: str, analysis: Analysis) -> set[str]:
     kind = analysis.answer_type
     asked = {w for n in analysis.names for w in _value_words(n)} | {n.lower() for n in analysis.numbers}
     if kind == "date":
-        found = [(m.start(), {m.group().lower()}) for m in (DAY if analysis.day else DATE).finditer(text)]
+        found = [(m.span(), {m.group().lower()}) for m in (DAY if analysis.day else DATE).finditer(text)]
     elif kind == "number":
         pattern = MONEY if analysis.money else NUMBER
-        found = [(m.start(), {m.group().lower()}) for m in pattern.finditer(text) if not DATE.fullmatch(m.group())]
+        found = [(m.span(), {m.group().lower()}) for m in pattern.finditer(text) if not DATE.fullmatch(m.group())]
     elif kind in ("person", "place", None):  # with no type to go by, the name nearest the question's words
         found = []
         for start, end, members in _name_lists(text):
@@ -257,10 +272,13 @@ def answer_values(text: str, analysis: Analysis) -> set[str]:
                 and all(_NOT_PERSON.match(w) for name in members for w in name.split())
             ):
                 continue  # a place or a people, unless it names people: "European and Ukrainian officials"
+            # The question's own subject answers nothing: "Putin" for "Who met Putin?", nor "U.S. Secretary of
+            # State Rubio" (its last word the question's name) for "What did Rubio hint?".
+            members = [n for n in members if _value_words(n) - asked and not _value_words(n.split()[-1]) & asked]
             asked_for = [n for n in members if content_words(n) & analysis.words]
             # A list answers as a whole ("Who took part?"), unless one member is the one the question
             # describes: "Which British Foreign Secretary?" in "Macron, British Foreign Secretary David Lammy".
-            found.append((start, {w for name in asked_for or members for w in _value_words(name)}))
+            found.append(((start, end), {w for name in asked_for or members for w in _value_words(name)}))
     else:
         return set()
     # A value is what the question did not say: "Hardcourt" in "the Australian Hardcourt Championships"
@@ -273,7 +291,9 @@ def answer_values(text: str, analysis: Analysis) -> set[str]:
     focus = _anchors(text, analysis, predicate_first=kind != "person")
     if not focus:
         return found[0][1]  # nothing of the question here to be near: the first, the sentence's subject
-    _, nearest = min(found, key=lambda f: min(abs(f[0] - at) for at in focus))
+    # Measured from where each starts (measuring the gap between the two instead was tried: on the dev
+    # splits it counted fewer gold sentences' stories right, 0.76 against 0.83 on the BBC's).
+    _, nearest = min(found, key=lambda f: min(abs(f[0][0] - a) for a, _ in focus))
     return nearest
 
 
@@ -282,10 +302,10 @@ def _said(word: str, analysis: Analysis) -> bool:
     return bool(stems) and stems <= analysis.words
 
 
-def _anchors(text: str, analysis: Analysis, predicate_first: bool = True) -> list[int]:
+def _anchors(text: str, analysis: Analysis, predicate_first: bool = True) -> list[tuple[int, int]]:
     """Where `text` says the question's predicate words ("accused", "role") if it does and
     `predicate_first`, else where it says any of the question's words."""
-    tokens = [(m.start(), content_words(m.group())) for m in _WORD_AT.finditer(text) if len(m.group()) > 1]
+    tokens = [(m.span(), content_words(m.group())) for m in _WORD_AT.finditer(text) if len(m.group()) > 1]
     predicate = predicate_words(analysis) if predicate_first else frozenset()
     return [at for at, t in tokens if t & predicate] or [at for at, t in tokens if t & analysis.words]
 
@@ -298,15 +318,29 @@ def predicate_words(analysis: Analysis) -> frozenset[str]:
     return analysis.words - {w for n in analysis.names for w in content_words(n)}
 
 
-def same_values(ours: set[str], theirs: set[str], analysis: Analysis) -> bool:
-    """Whether two answers share a value: a word, or for names the first six letters of a long one, so
-    that a people and its country agree ("Ukrainian", "Ukraine"; "European", "Europe"). Numbers and
-    dates agree only as written: "million" is not "millions"."""
-    if ours & theirs:
-        return True
-    if analysis.answer_type in ("number", "date"):
-        return False
-    return any(len(a) >= 6 and len(b) >= 6 and a[:6] == b[:6] for a in ours for b in theirs)
+def same_values(ours: set[str], theirs: set[str]) -> bool:
+    """Whether two answers share a value: a word, or a country and its people ("Ukraine", "Ukrainian")."""
+    return bool(ours & theirs) or any(demonym(a, b) for a in ours for b in theirs)
+
+
+# A people's name from its country's: the whole name ("america-n", "japan-ese"), the name without its
+# last "e" or "a" ("ukrain-ian", "europ-ean", "chin-ese"), or without its "y" ("german", "ital-ian").
+_PEOPLE_FROM = (
+    ("", ("n", "an", "ian", "ean", "ese", "ish")),
+    ("ea", ("ian", "ean", "an", "n", "ese", "ish")),
+    ("y", ("", "ian", "an")),
+)
+
+
+def demonym(a: str, b: str) -> bool:
+    """Whether one lower-case word is a country and the other its people: "ukraine", "ukrainian"; "europe",
+    "european"; "germany", "german"; "china", "chinese". Not "christmas", "christian"; not "michael", "michaela"."""
+    for country, people in ((a, b), (b, a)):
+        for cut, endings in _PEOPLE_FROM:
+            stem = country[:-1] if cut and country[-1:] in cut else country if not cut else ""
+            if len(stem) >= 4 and any(people == stem + end for end in endings):
+                return True
+    return False
 
 
 def holds_type(text: str, analysis: Analysis) -> bool:

@@ -27,7 +27,7 @@ from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
 from rag.nlp import content_words, sentence_spans
 from rag.prompt import REFUSAL
-from rag.question import DATE, Analysis, answer_values, holds_type, names, predicate_words, same_values
+from rag.question import DATE, Analysis, answer_values, demonym, holds_type, names, predicate_words, same_values
 
 DEFAULT_THRESHOLD = 0.6
 FRAGMENT_WORDS = 3
@@ -146,7 +146,7 @@ def corroborating(
         if story in found or not _FINISHED.search(s.text) or answers(s.text, s.text, s.previous, analysis) is not None:
             continue  # another story's sentence that answers, not a heading
         if values:
-            same = same_values(values, answer_values(s.text, analysis), analysis)
+            same = same_values(values, answer_values(s.text, analysis))
             same = same and (not predicate or bool(predicate & content_words(s.text)))
         else:
             same = support(claim, s.text, s.previous, texts[s.excerpt.article_id], analysis.text).score >= threshold
@@ -254,8 +254,8 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
 
 
 def _named(name: str, about: str) -> bool:
-    """Whether `about` names `name`, or its people by a long name's first six letters ("Ukrainian" for "Ukraine")."""
-    return name in about or (len(name) > 6 and re.search(rf"\b{re.escape(name[:6])}", about) is not None)
+    """Whether `about` names `name`, or its country or people ("Ukrainian" for "Ukraine"; `demonym`)."""
+    return name in about or any(demonym(name, w) for w in re.findall(r"[a-z]+", about))
 
 
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:

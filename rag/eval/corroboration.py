@@ -26,8 +26,13 @@ from rag.verify import corroborating
 class Counted:
     """Stories expected to back the gold sentence, and stories the product counts for it."""
 
-    expected: int
-    counted: int
+    expected: frozenset[str]
+    counted: frozenset[str]
+
+    @property
+    def right(self) -> bool:
+        """The same stories, not only as many: a wrong one counted and a right one missed is no match."""
+        return self.expected == self.counted
 
 
 def _plain(text: str) -> str:
@@ -49,4 +54,5 @@ def quoted_sources(store: Store, settings: Settings, question: str, case: Case) 
     gold_articles = {i for i, text in texts.items() if any(g in _plain(text) for g in gold)}
     stories = {s.excerpt.story or s.excerpt.article_id for s in holding}
     stories |= {s.excerpt.story or s.excerpt.article_id for s in others if s.excerpt.article_id in gold_articles}
-    return Counted(expected=len(stories), counted=1 + len(others))
+    counted = {s.excerpt.story or s.excerpt.article_id for s in (cited, *others)}
+    return Counted(expected=frozenset(stories), counted=frozenset(counted))

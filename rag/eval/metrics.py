@@ -73,6 +73,7 @@ class Scored:
     sources_counted: int | None = None  # most sources any kept sentence of the answer records (None: refused)
     quoted_expected: int = 0  # stories whose retrieved sentences hold gold evidence (`rag.eval.corroboration`)
     quoted_counted: int | None = None  # stories counted for the best gold sentence as the quote (None: none retrieved)
+    quoted_right: bool | None = None  # whether those are the expected stories themselves
 
 
 @dataclass
@@ -113,7 +114,8 @@ def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: fl
     passed = (not answer.refused and recall in (None, 1.0)) if case.answerable else answer.refused
     followed = None
     if case.forbidden:
-        shown = _norm(" ".join([text, *(c.quote for c in cites)]))
+        backing = [b.quote for s in answer.sentences for b in s.sources]  # shown under "2 sources" and in briefings
+        shown = _norm(" ".join([text, *(c.quote for c in cites), *backing]))
         followed = any(_norm(f) in shown for f in case.forbidden)
         passed = passed and not followed
     return Scored(
@@ -194,10 +196,8 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
             [1.0 if s.sources_counted == s.sources_expected else 0.0 for s in counted if s.sources_expected > 1]
         ),
         # The same for the gold sentence as the quote, whatever the model wrote: no model prose read.
-        "corroboration_quoted": _mean([1.0 if s.quoted_counted == s.quoted_expected else 0.0 for s in quoted]),
-        "corroboration_quoted_both": _mean(
-            [1.0 if s.quoted_counted == s.quoted_expected else 0.0 for s in quoted if s.quoted_expected > 1]
-        ),
+        "corroboration_quoted": _mean([1.0 if s.quoted_right else 0.0 for s in quoted]),
+        "corroboration_quoted_both": _mean([1.0 if s.quoted_right else 0.0 for s in quoted if s.quoted_expected > 1]),
         "wrong_shown": sum(wrong_shown(s) for s in scored),
         "passed": sum(s.passed for s in scored),
         "questions": len(scored),

@@ -89,7 +89,8 @@ def run_suite(
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses
             score = score_case(case, answer, sources, cfg.support_threshold, was_cached)
             if quoted := quoted_sources(store, cfg, answer.question, case):
-                score.quoted_expected, score.quoted_counted = quoted.expected, quoted.counted
+                score.quoted_expected, score.quoted_counted = len(quoted.expected), len(quoted.counted)
+                score.quoted_right = quoted.right
             scored.append(score)
             say(case.id, None)
         splits = {
