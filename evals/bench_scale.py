@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -244,6 +245,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 variants_s = time.perf_counter() - start
             passages = store.catalog.count("passages")
             articles = store.catalog.count("articles")
+            sizes = Counter(r.story or r.id for r in store.catalog.articles())  # story groups (`rag.stories`)
+            figures["stories"] = len(sizes)
+            figures["articles_in_shared_stories"] = sum(n for n in sizes.values() if n > 1)
             figures["passages"] = passages
             figures["variant_passages_per_s"] = (passages - real_passages) / variants_s
             assert report.ok and variants_report.ok and store.vector_count() == passages
@@ -301,6 +305,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     facts = Table("figure", "value")
     facts.add_row("ingest, real corpus with the model", f"{figures['real_passages_per_s']:.1f} passages/s")
     facts.add_row("ingest, variants (vectors reused)", f"{figures['variant_passages_per_s']:.1f} passages/s")
+    facts.add_row(
+        "story groups",
+        f"{figures['stories']:.0f} stories; {figures['articles_in_shared_stories']:.0f} of {articles} articles"
+        " share one with another",
+    )
     facts.add_row(
         "disk per 1k passages",
         f"{figures['disk_mb_per_1k']:.2f} MB (server {server_mb:.0f} MB, catalog {catalog_mb:.0f} MB)",

@@ -31,5 +31,7 @@ def test_small_scale_run_reports_every_figure(bbc: Path, capsys: pytest.CaptureF
         assert figures[key] > 0, key
     for label in ("no filter", "source (1 variant)", "20 articles", "published in one month"):
         assert 0 < figures[f"fused_p50_ms[{label}]"] <= figures[f"fused_p95_ms[{label}]"]
+    # 30 files and two rewritten copies of each: the copies are near-duplicates, so stories are fewer than articles.
+    assert figures["stories"] > 0 and figures["articles_in_shared_stories"] > 0
     printed = capsys.readouterr().out
-    assert "disk per 1k passages" in printed and "rag remove" in printed
+    assert "disk per 1k passages" in printed and "rag remove" in printed and "story groups" in printed
