@@ -186,6 +186,13 @@ class Catalog:
             if "shown" not in {r["name"] for r in db.execute("PRAGMA table_info(sources)")}:
                 db.execute("ALTER TABLE sources ADD COLUMN shown TEXT")  # NULL: an older catalog's, not known
             db.execute("CREATE INDEX IF NOT EXISTS articles_story ON articles(story)")
+            if "day" not in {r["name"] for r in db.execute("PRAGMA table_info(articles)")}:
+                # What filters compare, kept beside the article instead of computed per row at every question.
+                db.execute("ALTER TABLE articles ADD COLUMN day INTEGER NOT NULL DEFAULT 0")
+                db.execute("ALTER TABLE articles ADD COLUMN source_key TEXT NOT NULL DEFAULT ''")
+                db.execute("UPDATE articles SET day = published_day(published), source_key = lower_text(source)")
+            db.execute("CREATE INDEX IF NOT EXISTS articles_day ON articles(day)")
+            db.execute("CREATE INDEX IF NOT EXISTS articles_source_key ON articles(source_key)")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -257,7 +264,7 @@ class Catalog:
         with self.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO articles(id, text, title, source, url, published, author, state,"
-                " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                " added_at, day, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
                 (
                     article.id,
                     article.text,
@@ -267,6 +274,8 @@ class Catalog:
                     article.published,
                     article.author,
                     _now(),
+                    published_day(article.published),
+                    lower_text(article.source),
                 ),
             )
             self._link(db, article.path, article.id, article.shown)
@@ -493,7 +502,7 @@ class Catalog:
         """The sources of ready articles, most articles first."""
         rows = self._db.execute(
             "SELECT min(source) FROM articles WHERE state = 'ready' AND coalesce(source, '') != ''"
-            " GROUP BY lower_text(source) ORDER BY count(*) DESC, lower_text(source) LIMIT ?",
+            " GROUP BY source_key ORDER BY count(*) DESC, source_key LIMIT ?",
             (limit,),
         )
         return [str(r[0]) for r in rows]

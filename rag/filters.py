@@ -67,8 +67,8 @@ class Filters:
     def sql(self, alias: str = "a") -> tuple[str, list[Any]]:
         """A condition on the `articles` table (as `alias`) and its parameters; `1` when none.
 
-        `published_day` and `lower_text` are the functions above, registered on the catalog's
-        connections.
+        It reads the table's `day` and `source_key` columns: `published_day` and `lower_text`
+        of each article, stored when it is added (and indexed).
         """
         parts: list[str] = []
         params: list[Any] = []
@@ -76,11 +76,11 @@ class Filters:
             parts.append(f"{alias}.id IN ({','.join('?' * len(self.article_ids))})")
             params += list(self.article_ids)
         if self.source:
-            parts.append(f"lower_text({alias}.source) = ?")
+            parts.append(f"{alias}.source_key = ?")
             params.append(lower_text(self.source))
         days = self._days()
         if days:
-            parts.append(f"published_day({alias}.published) BETWEEN ? AND ?")
+            parts.append(f"{alias}.day BETWEEN ? AND ?")
             params += list(days)
         return (" AND ".join(parts) or "1"), params
 

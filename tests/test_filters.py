@@ -98,6 +98,23 @@ def test_an_index_built_before_filters_gets_the_fields_once(tmp_path: Path, monk
     upgraded.close()
 
 
+def test_a_catalog_made_before_the_filter_columns_gets_them_filled(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    store = Store(settings, embed_model=FakeEmbedding())
+    assert ingest(store, [write_articles(tmp_path / "news")]).ok
+    with store._catalog.transaction() as db:  # as an older version left it: no day, no source_key
+        db.execute("DROP INDEX articles_day")
+        db.execute("DROP INDEX articles_source_key")
+        db.execute("ALTER TABLE articles DROP COLUMN day")
+        db.execute("ALTER TABLE articles DROP COLUMN source_key")
+    store.close()
+    upgraded = Store(settings, embed_model=FakeEmbedding())
+    assert titles(upgraded, Filters(source="WIRE", published_to="2005-01-31")) == {"wire-jan.md"}
+    assert titles(upgraded, Filters(published_from="2005-02")) == {"wire-mar.md", "herald-feb.md"}
+    assert upgraded.catalog.source_names() == ["Wire", "Herald"]
+    upgraded.close()
+
+
 def test_the_article_table_is_searched_filtered_and_paged_in_sql(tmp_path: Path) -> None:
     store = Store(Settings(index_dir=tmp_path / "index"), embed_model=FakeEmbedding())
     assert ingest(store, [write_articles(tmp_path / "news")]).ok
