@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from rag.articles import Ref
 from rag.dates import resolved_days
@@ -29,7 +29,7 @@ from rag.evidence import Sentence as EvidenceSentence
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
 from rag.question import Analysis, analyse
-from rag.retrieve import Filters, retrieve
+from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
 from rag.verify import Verdict, corroborating, judge, stating
@@ -162,16 +162,24 @@ def respond(
     return Response(_answer(store, llm, settings, question, k, filters))
 
 
+class Gathered(NamedTuple):
+    """What an answer is made from."""
+
+    excerpts: list[Excerpt]  # retrieved, best first
+    analysis: Analysis
+    evidence: Evidence  # the sentences of the excerpts at least `min_relevance` close, ranked
+    texts: dict[str, str]  # the retrieved articles' texts
+
+
 def gather(
     store: Store, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
-) -> tuple[Analysis, Evidence, dict[str, str]]:
-    """What an answer is made from: the question analysed, its evidence sentences ranked (from the
-    excerpts at least `min_relevance` close), and the texts of the articles retrieved."""
-    sources = retrieve(store, question, k or settings.top_k, filters)
-    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
+) -> Gathered:
+    """Retrieve for `question`, analyse it and rank the evidence sentences: all an answer needs before the model."""
+    excerpts = retrieve(store, question, k or settings.top_k, filters)
+    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in excerpts}
     analysis = analyse(question)
-    relevant = [s for s in sources if s.dense >= settings.min_relevance]
-    return analysis, select_evidence(store, analysis, relevant, texts), texts
+    relevant = [s for s in excerpts if s.dense >= settings.min_relevance]
+    return Gathered(excerpts, analysis, select_evidence(store, analysis, relevant, texts), texts)
 
 
 def _answer(
@@ -180,7 +188,7 @@ def _answer(
     """Yield the model's tokens as they arrive; return the verified `Answer`."""
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings)}
-    analysis, evidence, texts = gather(store, settings, question, k, filters)
+    _, analysis, evidence, texts = gather(store, settings, question, k, filters)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:

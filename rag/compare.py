@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.articles import Ref
 from rag.guard import is_instruction
-from rag.nlp import content_words, sentence_spans, words
+from rag.nlp import content_words, ends_sentence, sentence_spans, words
 from rag.question import DATE, names
 from rag.retrieve import Filters, retrieve
 from rag.store import Store
@@ -58,7 +58,6 @@ FIGURE = re.compile(
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")  # masked whole: a name's words need no parsing to be set aside
 _OPENER = re.compile(r"\s*([A-Z][a-z]+),")
-_HEADING_END = re.compile(r"[.!?…\"'”’)]\s*$")
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def statements(article: Ref, story: str, text: str) -> list[_Sentence]:
     out = []
     for span in sentence_spans(text):
         sentence = " ".join(text[span.start : span.end].split())
-        if is_instruction(sentence) or not _HEADING_END.search(sentence) or len(content_words(sentence)) < 3:
+        if is_instruction(sentence) or not ends_sentence(sentence) or len(content_words(sentence)) < 3:
             continue  # headings, crossheads and captions are no statements
         said = Said(article, story, sentence, span.start, span.end)
         masked = masked_words(sentence)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -24,12 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from rag.guard import is_instruction
-from rag.nlp import Span, content_words, sentence_spans, words
+from rag.nlp import Span, content_words, ends_sentence, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
 
-_ENDED = re.compile(r"[.!?…\"'”’)]\s*$")
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 # Sentence score = dense + KEYWORD_WEIGHT * keyword + TYPE_BONUS * (holds the expected type)
 #                 + SOURCE_BONUS * (from the source retrieval ranked first).
@@ -182,7 +180,7 @@ def select_evidence(
         dense = _cosine(query, vector)
         keyword = coverage(content_words(sentence), idf)
         typed = analysis.answer_type is not None and holds_type(_typed_text(sentence, previous, analysis), analysis)
-        if analysis.answer_type in ("person", "place") and not _ENDED.search(sentence):
+        if analysis.answer_type in ("person", "place") and not ends_sentence(sentence):
             typed = False  # a heading's Title Case is no name
         score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
         score += SOURCE_BONUS if excerpt is excerpts[0] else 0.0

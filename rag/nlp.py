@@ -25,6 +25,12 @@ os.environ.setdefault("TIKTOKEN_CACHE_DIR", _static_dir("tiktoken_cache"))
 
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends as a sentence does; a heading ("US Irritated With Stalled Talks") does not."""
+    return _SENTENCE_END.search(text) is not None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,11 @@ class Excerpt:
     def ref(self) -> Ref:
         return Ref(self.article_id, self.title, self.source, self.published, self.url)
 
+    @property
+    def story_id(self) -> str:
+        """Its story group, or the article itself where none is recorded: what counts as one source."""
+        return self.story or self.article_id
+
 
 def retrieve(store: Store, question: str, k: int, filters: Filters | None = None) -> list[Excerpt]:
     """The `k` best stretches of articles for `question`, best first.

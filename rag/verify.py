@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
-from rag.nlp import content_words, sentence_spans
+from rag.nlp import content_words, ends_sentence, sentence_spans
 from rag.prompt import REFUSAL
 from rag.question import DATE, Analysis, answer_values, demonym, holds_type, names, predicate_words, same_values
 
@@ -136,14 +136,14 @@ def corroborating(
     such value, it supports the claim as the cited sentence does. Only the sentences retrieved for
     the question are read; a heading backs nothing.
     """
-    found: dict[str, EvidenceSentence] = {cited.excerpt.story or cited.excerpt.article_id: cited}
+    found: dict[str, EvidenceSentence] = {cited.excerpt.story_id: cited}
     values = answer_values(claim, analysis)
     # For a question of no known type, the claim's own predicate words ("urged" for "What did Rubio
     # urge Russia to do?"): a sentence that names the same person but says nothing of urging backs nothing.
     predicate = predicate_words(analysis) & content_words(claim) if analysis.answer_type is None else frozenset()
     for s in pool:
-        story = s.excerpt.story or s.excerpt.article_id
-        if story in found or not _FINISHED.search(s.text) or answers(s.text, s.text, s.previous, analysis) is not None:
+        story = s.excerpt.story_id
+        if story in found or not ends_sentence(s.text) or answers(s.text, s.text, s.previous, analysis) is not None:
             continue  # another story's sentence that answers, not a heading
         if values:
             same = same_values(values, answer_values(s.text, analysis))

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answer import gather
+from rag.answer import Gathered
+from rag.eval.metrics import plain
 from rag.eval.suite import Case
-from rag.settings import Settings
-from rag.store import Store
 from rag.verify import corroborating
 
 
@@ -35,24 +34,20 @@ class Counted:
         return self.expected == self.counted
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').split())
-
-
-def quoted_sources(store: Store, settings: Settings, question: str, case: Case) -> Counted | None:
-    """The source count of the gold sentence as the answer's quote; None when no gold sentence is retrieved."""
+def quoted_sources(gathered: Gathered, case: Case, threshold: float) -> Counted | None:
+    """The source count of the gold sentence as the answer's quote, from what `rag.answer.gather` found for
+    the question; None when no gold sentence is retrieved."""
     if not case.answerable or not case.evidence:
         return None
-    analysis, evidence, texts = gather(store, settings, question)
-    gold = [_plain(e.text) for e in case.evidence]
-    holding = [s for s in evidence.sentences if any(g in _plain(s.text) for g in gold)]
+    _, analysis, evidence, texts = gathered
+    gold = [plain(e.text) for e in case.evidence]
+    holding = [s for s in evidence.sentences if any(g in plain(s.text) for g in gold)]
     if not holding:
         return None
     cited = holding[0]
-    others = corroborating(cited.text, cited, evidence.sentences, texts, analysis, settings.support_threshold)
+    others = corroborating(cited.text, cited, evidence.sentences, texts, analysis, threshold)
     # A gold article counted by another of its sentences than the gold one is counted right too.
-    gold_articles = {i for i, text in texts.items() if any(g in _plain(text) for g in gold)}
-    stories = {s.excerpt.story or s.excerpt.article_id for s in holding}
-    stories |= {s.excerpt.story or s.excerpt.article_id for s in others if s.excerpt.article_id in gold_articles}
-    counted = {s.excerpt.story or s.excerpt.article_id for s in (cited, *others)}
-    return Counted(expected=frozenset(stories), counted=frozenset(counted))
+    gold_articles = {i for i, text in texts.items() if any(g in plain(text) for g in gold)}
+    stories = {s.excerpt.story_id for s in holding}
+    stories |= {s.excerpt.story_id for s in others if s.excerpt.article_id in gold_articles}
+    return Counted(expected=frozenset(stories), counted=frozenset(s.excerpt.story_id for s in (cited, *others)))

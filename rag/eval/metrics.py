@@ -94,8 +94,13 @@ class PairScored:
     passed: bool
 
 
+def plain(text: str) -> str:
+    """`text` with straight quotes and single spaces, as gold strings are compared."""
+    return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').split())
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').lower().split())
+    return plain(text).lower()
 
 
 def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: float, cached: bool) -> Scored:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.answer import gather
 from rag.chat import Chat
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
@@ -20,7 +21,7 @@ from rag.eval.plain import PlainEngine
 from rag.eval.suite import SPLITS, Suite
 from rag.ingest import ingest
 from rag.llms import gguf_path, make_llm
-from rag.retrieve import Excerpt, retrieve
+from rag.retrieve import Excerpt
 from rag.settings import Settings
 from rag.store import Store
 
@@ -84,11 +85,11 @@ def run_suite(
                 chat.ask(earlier)
             hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
             answer = chat.ask(case.question)
-            sources = retrieve(store, answer.question, cfg.top_k)
+            gathered = gather(store, cfg, answer.question)  # what the answer was made from, for scoring
             # Cached: the reply was replayed, so its timings say nothing about latency.
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses
-            score = score_case(case, answer, sources, cfg.support_threshold, was_cached)
-            if quoted := quoted_sources(store, cfg, answer.question, case):
+            score = score_case(case, answer, gathered.excerpts, cfg.support_threshold, was_cached)
+            if quoted := quoted_sources(gathered, case, cfg.support_threshold):
                 score.quoted_expected, score.quoted_counted = len(quoted.expected), len(quoted.counted)
                 score.quoted_right = quoted.right
             scored.append(score)
