@@ -1,0 +1,203 @@
+"""Check the judge's training data: every quote verbatim in its article, every article allowed.
+
+    python3 evals/judge/validate.py [FILE.jsonl ...]   (default: every evals/judge/data/*.jsonl)
+
+Standard library only, so an annotator can run it without the project installed. One line
+per problem (`FILE:LINE: reason`), then counts; exit code 1 when anything is wrong.
+
+Records, one JSON object a line:
+    {"kind": "question", "article": "business/003.txt", "question": "...?", "answers": ["verbatim", ...]}
+    {"kind": "near_miss", "article": "...", "question": "...?", "tempting": "verbatim"}
+    {"kind": "claim", "article": "...", "sentence": "verbatim", "report": "another outlet's wording",
+     "label": "same" | "conflict" | "different", "detail": "number" | "date" | "name" | "place" | "actor" | null}
+
+An article may be used when it is listed in shared/corpora/bbc-train.txt, no eval suite or
+test names it, and it is no near-copy of one that is named (`allowed_articles`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections import Counter
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT.parent / "shared" / "corpora"
+DATA = ROOT / "evals" / "judge" / "data"
+# Where an eval suite or a test may name a BBC article.
+EVAL_PLACES = ("evals/suites", "tests", "rag/eval")
+PATH = re.compile(r"\b(business|entertainment|politics|sport|tech)/\d{3}\.txt\b")
+KINDS = {"question", "near_miss", "claim"}
+LABELS = {"same", "conflict", "different"}
+DETAILS = {"number", "date", "name", "place", "actor"}
+COPIED_RUN = 8  # a question sharing this many words in a row with its article is copied, not worded anew
+SHINGLE = 8  # near-copies of an eval article: share of its 8-word shingles found in the other
+NEAR_COPY = 0.3
+
+
+def read_article(path: str) -> str:
+    data = (CORPUS / "bbc" / path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
+    w = _words(text)
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}
+
+
+def eval_articles() -> set[str]:
+    """Every BBC article an eval suite or a test names."""
+    named: set[str] = set()
+    for place in EVAL_PLACES:
+        for file in sorted((ROOT / place).rglob("*")):
+            if file.is_file() and file.suffix in {".jsonl", ".json", ".py"}:
+                named |= {m.group(0) for m in PATH.finditer(file.read_text(encoding="utf-8", errors="replace"))}
+    return named
+
+
+@cache
+def allowed_articles() -> frozenset[str]:
+    """Training-list articles that no eval names and that copy no article an eval names."""
+    listed = [
+        line.strip()
+        for line in (CORPUS / "bbc-train.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    named = eval_articles()
+    named_shingles = [_shingles(read_article(p)) for p in sorted(named) if (CORPUS / "bbc" / p).exists()]
+    allowed = set()
+    for path in listed:
+        if path in named:
+            continue
+        mine = _shingles(read_article(path))
+        if any(mine and len(mine & other) / min(len(mine), len(other) or 1) >= NEAR_COPY for other in named_shingles):
+            continue
+        allowed.add(path)
+    return frozenset(allowed)
+
+
+def _copied(question: str, article: str) -> bool:
+    q = _words(question)
+    runs = {tuple(q[i : i + COPIED_RUN]) for i in range(len(q) - COPIED_RUN + 1)}
+    return bool(runs & _shingles(article, COPIED_RUN))
+
+
+def _quote_problem(field: str, quote: object, article: str) -> str | None:
+    if not isinstance(quote, str) or len(quote.split()) < 4:
+        return f"{field} must be a quote of at least 4 words"
+    if quote not in article:
+        squashed = " ".join(quote.split())
+        if squashed in " ".join(article.split()):
+            return f"{field} differs from the article only in spacing or line breaks: copy it exactly"
+        return f"{field} is not verbatim in the article: {quote[:60]!r}"
+    return None
+
+
+def check_record(record: object) -> list[str]:
+    """The problems of one record (empty when it is good)."""
+    if not isinstance(record, dict):
+        return ["not a JSON object"]
+    kind = record.get("kind")
+    if kind not in KINDS:
+        return [f"kind must be one of {sorted(KINDS)}"]
+    path = record.get("article")
+    if not isinstance(path, str) or not (CORPUS / "bbc" / path).exists():
+        return [f"article {path!r} is not a file under corpora/bbc"]
+    if path not in allowed_articles():
+        return [f"article {path} may not be trained on (not in bbc-train.txt, or an eval suite uses it or a copy)"]
+    article = read_article(path)
+    problems: list[str] = []
+    if kind in ("question", "near_miss"):
+        question = record.get("question")
+        if not isinstance(question, str) or not question.strip().endswith("?") or len(question.split()) < 4:
+            problems.append("question must be a question of at least 4 words ending in '?'")
+        elif _copied(question, article):
+            problems.append(f"question copies {COPIED_RUN} words in a row from the article: word it anew")
+    if kind == "question":
+        answers = record.get("answers")
+        if not isinstance(answers, list) or not 1 <= len(answers) <= 2:
+            problems.append("answers must be a list of one or two quotes")
+        else:
+            problems += [p for i, a in enumerate(answers) if (p := _quote_problem(f"answers[{i}]", a, article))]
+    elif kind == "near_miss":
+        if p := _quote_problem("tempting", record.get("tempting"), article):
+            problems.append(p)
+    elif kind == "claim":
+        if p := _quote_problem("sentence", record.get("sentence"), article):
+            problems.append(p)
+        report, label, detail = record.get("report"), record.get("label"), record.get("detail")
+        if not isinstance(report, str) or len(report.split()) < 4:
+            problems.append("report must be a sentence of at least 4 words")
+        elif isinstance(record.get("sentence"), str) and _shingles(report) & _shingles(record["sentence"]):
+            problems.append(f"report copies {SHINGLE} words in a row from the sentence: word it as another outlet")
+        if label not in LABELS:
+            problems.append(f"label must be one of {sorted(LABELS)}")
+        elif label == "conflict" and detail not in DETAILS:
+            problems.append(f"a conflict needs detail, one of {sorted(DETAILS)}")
+        elif label != "conflict" and detail is not None:
+            problems.append("detail is only for a conflict (use null)")
+    return problems
+
+
+def load(files: list[Path]) -> tuple[list[dict[str, object]], list[str]]:
+    """The good records of `files` and one line per problem."""
+    records: list[dict[str, object]] = []
+    problems: list[str] = []
+    seen: set[tuple[object, ...]] = set()
+    for file in files:
+        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{file}:{n}: not JSON ({exc.msg})")
+                continue
+            found = check_record(record)
+            if not found:
+                key = (record["article"], record.get("question") or record.get("report"))
+                if key in seen:
+                    found = ["the same question or report twice for one article"]
+                seen.add(key)
+            problems += [f"{file}:{n}: {p}" for p in found]
+            if not found:
+                records.append(record)
+    return records, problems
+
+
+def data_hash(files: list[Path] | None = None) -> str:
+    """A hash of the data files (names and bytes), recorded in the judge's manifest."""
+    digest = hashlib.sha256()
+    for file in files or sorted(DATA.glob("*.jsonl")):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def main(argv: list[str]) -> int:
+    files = [Path(a) for a in argv] or sorted(DATA.glob("*.jsonl"))
+    records, problems = load(files)
+    for p in problems:
+        print(p)
+    counts = Counter(str(r["kind"]) for r in records)
+    labels = Counter(str(r["label"]) for r in records if r["kind"] == "claim")
+    articles = len({r["article"] for r in records})
+    print(
+        f"{len(records)} good records from {articles} articles: {counts['question']} questions, "
+        f"{counts['near_miss']} near misses, {counts['claim']} claims {dict(labels)}; {len(problems)} problems"
+    )
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
