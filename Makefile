@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test test-fast eval lint bench soak clean
+.PHONY: install browser run test test-fast eval lint bench soak judge clean
 
 # llama.cpp built for one fixed instruction set (x86-64 with AVX2, FMA, F16C; no AVX-512),
 # not for the host: a build tuned to the host writes different greedy text on an AVX-512
@@ -71,6 +71,14 @@ lint: install
 bench: install
 	$(BIN)/python -m evals.bench_ingest
 	$(BIN)/python -m evals.bench_answer
+
+# Train the judge (rag/judge.py) from evals/judge/data on this machine's CPUs (about 45 minutes on 2 cores) and
+# write its int8 ONNX graphs, manifest and model card to rag/models/judge/. The committed model is what the
+# tests and the product use: nothing retrains it unless this is run.
+judge: install
+	$(BIN)/pip install -q -e '.[dev,train]'
+	python3 evals/judge/validate.py
+	$(BIN)/python -m evals.train_judge
 
 # The chat page under load while the BBC corpus is ingested beside it (about 10 minutes).
 soak: install

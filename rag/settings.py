@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     embed_api_key: str | None = None
     embed_threads: int = Field(0, ge=0, description="Threads for onnx/local embeddings; 0 = all cores.")
 
+    # The judge: our own cross-encoder that reads a question with a sentence, or two claims (rag.judge)
+    judge_backend: str = Field(
+        "onnx",
+        description="onnx (the shipped judge on ONNX Runtime) or none (rank by the other features alone); "
+        "checked by the registry in rag.judge.",
+    )
+
     # Language model backend
     llm_backend: str = Field(
         "llamacpp", description="llamacpp, ollama, openai_like, openai; checked by the registry in rag.llms."

@@ -39,6 +39,7 @@ FAST_MODULES = {
     "test_stories",
     "test_compare",
     "test_dates",
+    "test_judge_data",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 

@@ -1,21 +1,25 @@
-"""Deterministic stand-ins for the two models, registered through the backend registries.
+"""Deterministic stand-ins for the three models, registered through the backend registries.
 
 `embed_backend = "fake"`: a hashed bag of words (64 dimensions), so texts that share
 words are near; `llm_backend = "fake"`: replies with the first evidence sentence of the
-prompt, cited [1], and counts its calls. They load in no time and give the same output on
-every machine, so the fast tier (`make test-fast`) can run the pipeline's logic: ingest,
-both indexes, retrieval, evidence, answerability, prompt, verification, answer.
+prompt, cited [1], and counts its calls; `judge_backend = "fake"`: a sentence answers a
+question by the share of the question's words it holds, and two claims are the same when
+they share most words, in conflict when they share most but one or two words differ. They load
+in no time and give the same output on every machine, so the fast tier (`make test-fast`)
+can run the pipeline's logic: ingest, both indexes, retrieval, evidence, answerability,
+prompt, verification, answer, corroboration and comparison.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from rag.embeddings import register as register_embedding
+from rag.judge import register as register_judge
 from rag.llms import Generation, Message
 from rag.llms import register as register_llm
 from rag.settings import Settings
@@ -65,6 +69,32 @@ class FakeLLM:
 LLM = FakeLLM()
 
 
+class FakeJudge:
+    """Word overlap for meaning: deterministic, instant, and right on plain cases."""
+
+    name = "fake:word-overlap"
+
+    @staticmethod
+    def _words(text: str) -> set[str]:
+        return {w for w in _WORD.findall(text.lower()) if len(w) > 3 or w.isdigit()}
+
+    def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        asked = self._words(question)
+        return np.array([len(asked & self._words(s)) / max(len(asked), 1) for s in sentences], dtype=np.float32)
+
+    def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        out = []
+        for a, b in pairs:
+            wa, wb = self._words(a), self._words(b)
+            if len(wa & wb) / max(len(wa | wb), 1) < 0.6:
+                out.append([0.1, 0.1, 0.8])  # mostly other words: another claim
+            elif 0 < len(wa - wb) <= 2 and 0 < len(wb - wa) <= 2:
+                out.append([0.1, 0.8, 0.1])  # one or two words swapped for others: a detail changed
+            else:
+                out.append([0.8, 0.1, 0.1])
+        return np.array(out, dtype=np.float32).reshape(-1, 3)
+
+
 @register_embedding("fake")
 def _fake_embedding(settings: Settings) -> FakeEmbedding:
     return FakeEmbedding()
@@ -73,3 +103,8 @@ def _fake_embedding(settings: Settings) -> FakeEmbedding:
 @register_llm("fake")
 def _fake_llm(settings: Settings) -> FakeLLM:
     return LLM
+
+
+@register_judge("fake")
+def _fake_judge(settings: Settings) -> FakeJudge:
+    return FakeJudge()

@@ -1,0 +1,139 @@
+"""The judge: a small cross-encoder of our own that reads a question with a sentence, or two claims together.
+
+One all-MiniLM-L6-v2 fine-tuned here with two heads (`evals/train_judge.py`, data in
+`evals/judge/`), shipped as an int8 ONNX graph in `rag/models/judge/` with its manifest and
+model card; it gives four logits for a pair of texts, one for each question below:
+
+- `answers(question, sentences)`: for each sentence, the probability that it answers the
+  question on its own (answer-sentence selection; a near miss's on-topic sentence scores low);
+- `relations(pairs)`: for each (claim, claim) pair, probabilities of `RELATIONS`: the same
+  claim, the same claim with a detail that conflicts, or a related but different claim.
+
+Backends are chosen by `judge_backend` through one registry, as the embedding and language
+models are: `onnx` (the shipped model on ONNX Runtime: no torch at question time) and, in the
+tests, a deterministic fake. Models load on first use and are kept for the process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.registry import Registry
+from rag.settings import Settings
+
+MODEL_DIR = Path(__file__).with_name("models") / "judge"
+RELATIONS = ("same", "conflict", "different")
+MAX_TOKENS = 160  # question (or claim) and sentence together; longer pairs are cut, longest side first
+
+
+class JudgeError(RagError):
+    """The judge's model is missing or cannot be loaded; the message names the file."""
+
+
+class Judge(Protocol):
+    """What the pipeline asks of a judge."""
+
+    name: str
+
+    def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """P(the sentence answers the question), one per sentence."""
+        ...
+
+    def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Probabilities of `RELATIONS` for each pair, shape (len(pairs), 3)."""
+        ...
+
+
+BACKENDS: Registry[Judge] = Registry("judge_backend", JudgeError)
+register = BACKENDS.register
+
+
+def make_judge(settings: Settings) -> Judge:
+    """The judge the settings name (the shipped one is loaded once per process and kept)."""
+    return BACKENDS.make(settings)
+
+
+class OnnxJudge:
+    """The shipped judge on ONNX Runtime with the model's own fast tokenizer."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        manifest_file = model_dir / "manifest.json"
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+            tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        except Exception as exc:  # unreadable JSON, a missing file, or the tokenizers library's own error
+            raise JudgeError(f"{model_dir}: the judge's model cannot be read ({exc}); run `make judge`") from None
+        self.name = f"judge:{manifest.get('run', 'unknown')}"
+        tokenizer.enable_truncation(MAX_TOKENS)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer = tokenizer
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        graph = model_dir / str(manifest.get("graph"))
+        if not graph.is_file():
+            raise JudgeError(f"{graph}: the judge's graph is missing; run `make judge`")
+        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The four logits for each pair: [answers, same, conflict, different]."""
+        encodings = self._tokenizer.encode_batch([(a, b) for a, b in pairs])
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (logits,) = self._session.run(None, feed)
+        return np.asarray(logits, dtype=np.float32)
+
+    def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        logits = self.logits([(question, s) for s in sentences])[:, 0]
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        if not pairs:
+            return np.zeros((0, len(RELATIONS)), dtype=np.float32)
+        logits = self.logits(pairs)[:, 1:]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+@cache
+def _onnx_judge(threads: int) -> OnnxJudge:
+    return OnnxJudge(MODEL_DIR, threads)
+
+
+class NoJudge:
+    """No judge: every probability 0, so evidence is ranked by the other features alone (the training
+    script mines its hard negatives this way) and no claim is judged the same as, or in conflict with, another."""
+
+    name = "none"
+
+    def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        return np.zeros(len(sentences), dtype=np.float32)
+
+    def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        return np.tile(np.array([0.0, 0.0, 1.0], dtype=np.float32), (len(pairs), 1))
+
+
+@register("none")
+def _none(settings: Settings) -> Judge:
+    return NoJudge()
+
+
+@register("onnx")
+def _onnx(settings: Settings) -> Judge:
+    return _onnx_judge(settings.embed_threads)

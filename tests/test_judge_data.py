@@ -1,0 +1,76 @@
+"""The judge's training data and its record (fast tier: no model).
+
+Every quote is verbatim in its article, every article is one a model may be trained on
+(listed in bbc-train.txt, named by no eval suite or test, no copy of one), there is as much
+of each kind as the judge issue asks, and the shipped model's manifest names this data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evals.judge import validate
+from tests.conftest import ROOT
+
+MANIFEST = ROOT / "rag" / "models" / "judge" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[list[dict[str, object]], list[str]]:
+    if not validate.CORPUS.is_dir():
+        pytest.fail(f"the corpora are not at {validate.CORPUS}: the judge data is checked against them")
+    return validate.load(sorted(validate.DATA.glob("*.jsonl")))
+
+
+def test_every_record_is_verbatim_and_from_an_article_a_model_may_learn_from(data) -> None:
+    records, problems = data
+    assert problems == []
+    kinds = [r["kind"] for r in records]
+    assert kinds.count("question") >= 4000 and kinds.count("near_miss") >= 1500 and kinds.count("claim") >= 1500
+    labels = {r["label"] for r in records if r["kind"] == "claim"}
+    assert labels == {"same", "conflict", "different"}
+    assert not {r["article"] for r in records} & validate.eval_articles()
+
+
+def test_the_validator_refuses_what_a_model_must_not_learn_from() -> None:
+    allowed = sorted(validate.allowed_articles())[0]
+    used = sorted(validate.eval_articles())[0]
+    good = {"kind": "near_miss", "article": allowed, "question": "What did the chairman earn in 1999?"}
+    sentence = validate.read_article(allowed).split("\n")[2].split(". ")[0]
+    assert validate.check_record({**good, "tempting": sentence}) == []
+    assert "not verbatim" in validate.check_record({**good, "tempting": "Words the article never says at all."})[0]
+    assert "may not be trained on" in validate.check_record({**good, "article": used, "tempting": sentence})[0]
+    copied = {**good, "question": sentence + "?", "tempting": sentence}
+    assert any("copies" in p for p in validate.check_record(copied)), "a question copied from the article"
+
+
+def test_the_shipped_judge_was_trained_on_this_data() -> None:
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    assert manifest["data_sha256"] == validate.data_hash(), "the data changed since training: run `make judge`"
+    assert manifest["seed"] and manifest["settings"] and manifest["figures"]["shipped"]["answer"]["top1"] > 0.5
+    for graph in manifest["graphs"].values():
+        size = (MANIFEST.parent / graph).stat().st_size
+        assert size < 30 * 2**20, f"{graph}: {size} bytes"
+    assert sum((MANIFEST.parent / g).stat().st_size for g in manifest["graphs"].values()) <= 30 * 2**20
+    assert Path(MANIFEST.parent / "README.md").read_text(encoding="utf-8").startswith("# The judge")
+
+
+def test_the_blind_suite_asks_about_articles_no_model_learned_from() -> None:
+    listed = {line.strip() for line in (validate.CORPUS / "bbc-train.txt").read_text(encoding="utf-8").splitlines()}
+    suites = ROOT / "evals" / "suites"
+    cases = [json.loads(line) for line in (suites / "bbc-blind.jsonl").read_text().splitlines()]
+    assert len(cases) >= 80 and {c["split"] for c in cases} == {"test"}
+    assert sum(not c["answerable"] for c in cases) >= 0.4 * len(cases)
+    asked = {a for c in cases for a in c["articles"]} | {c["near"] for c in cases if "near" in c}
+    assert asked and not asked & listed
+    pairs = [
+        json.loads(line) for line in (ROOT / "evals" / "suites" / "compare-rewrites.jsonl").read_text().splitlines()
+    ]
+    assert len(pairs) >= 20 and not {p["a"] for p in pairs} & listed
+    for p in pairs:
+        original = validate.read_article(p["a"])
+        second = (suites / p["b"]).read_text(encoding="utf-8")
+        assert all(c["old"] in original and c["new"] in second for c in p["conflicts"]), p["id"]
