@@ -2,8 +2,9 @@
 
     python -m evals.fit_answerability [--suite seeds] [--suite bbc] [--write]
 
-For every dev question without history, of each suite, on that suite's index: retrieval,
-evidence selection and the features of `rag.evidence.FEATURES`; the label is whether the
+For every dev question without history, of each suite, on that suite's index: the evidence
+as `rag.answer.gather` finds it and the features of `rag.evidence.FEATURES` (the judge's
+among them); the label is whether the
 question is answerable. A logistic regression (scikit-learn, balanced classes) is fitted on
 them; the threshold is chosen on cross-validated dev probabilities as the lowest one that
 refuses at least `--refuse` of the unanswerable dev questions (a wrong answer costs more
@@ -27,29 +28,22 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 
 
 def features_of(suite_name: str) -> list[tuple[str, str, bool, dict[str, float]]]:
-    """(id, split, answerable, features) for each question without history."""
+    """(id, split, answerable, features) for each question without history, gathered as an answer gathers."""
+    from rag.answer import gather
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import load_suite
-    from rag.evidence import Answerability, select_evidence
-
-    UNFITTED = Answerability({}, 0.0, 0.5)  # features only: the committed weights may be for other features
-    from rag.question import analyse
-    from rag.retrieve import retrieve
+    from rag.evidence import Answerability
     from rag.settings import Settings
 
+    unfitted = Answerability({}, 0.0, 0.5)  # features only: the committed weights may be for other features
     suite = load_suite(suite_name, ROOT)
     store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
-    cfg = store.settings
     rows = []
     try:
         for case in suite.cases:
-            if case.history:
-                continue
-            sources = retrieve(store, case.question, cfg.top_k)
-            texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
-            relevant = [s for s in sources if s.dense >= cfg.min_relevance]
-            evidence = select_evidence(store, analyse(case.question), relevant, texts, UNFITTED)
-            rows.append((f"{suite_name}:{case.id}", case.split, case.answerable, evidence.features))
+            if not case.history:
+                evidence = gather(store, store.settings, case.question, decide=unfitted).evidence
+                rows.append((f"{suite_name}:{case.id}", case.split, case.answerable, evidence.features))
     finally:
         store.close()
     return rows

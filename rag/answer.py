@@ -24,15 +24,16 @@ from typing import Any, Literal, NamedTuple
 from rag.articles import Ref
 from rag.dates import resolved_days
 from rag.embeddings import embedding_label
-from rag.evidence import Evidence, select_evidence
+from rag.evidence import Answerability, Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
+from rag.judge import make_judge
 from rag.llms import LLM, Generation
 from rag.prompt import REFUSAL, build_messages
 from rag.question import Analysis, analyse
 from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import Verdict, corroborating, judge, stating
+from rag.verify import Verdict, check, corroborating, stating
 
 EXTRACTIVE_POOL = 3  # the extractive answer is the best of these that states the expected answer
 RELATED = 3
@@ -172,14 +173,21 @@ class Gathered(NamedTuple):
 
 
 def gather(
-    store: Store, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
+    store: Store,
+    settings: Settings,
+    question: str,
+    k: int | None = None,
+    filters: Filters | None = None,
+    decide: Answerability | None = None,
 ) -> Gathered:
-    """Retrieve for `question`, analyse it and rank the evidence sentences: all an answer needs before the model."""
+    """Retrieve for `question`, analyse it and rank the evidence sentences: all an answer needs before the model.
+
+    `decide` replaces the committed answerability decision (the fitting script's features-only one)."""
     excerpts = retrieve(store, question, k or settings.top_k, filters)
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in excerpts}
     analysis = analyse(question)
     relevant = [s for s in excerpts if s.dense >= settings.min_relevance]
-    return Gathered(excerpts, analysis, select_evidence(store, analysis, relevant, texts), texts)
+    return Gathered(excerpts, analysis, select_evidence(store, analysis, relevant, texts, decide), texts)
 
 
 def _answer(
@@ -187,7 +195,7 @@ def _answer(
 ) -> Generator[str, None, Answer]:
     """Yield the model's tokens as they arrive; return the verified `Answer`."""
     started = time.perf_counter()
-    backend = {"llm": llm.name, "embedding": embedding_label(settings)}
+    backend = {"llm": llm.name, "embedding": embedding_label(settings), "judge": make_judge(settings).name}
     _, analysis, evidence, texts = gather(store, settings, question, k, filters)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
@@ -201,7 +209,7 @@ def _answer(
             timings["first_token_s"] = time.perf_counter() - started
         raw += piece
         yield piece
-    verdicts = judge(raw, shown, texts, analysis, settings.support_threshold)
+    verdicts = check(raw, shown, texts, analysis, settings.support_threshold)
     result = _generated(question, verdicts, shown, raw, settings.unsupported == "flag")
     if not any(v.supported for v in verdicts):
         quoted = _extractive(analysis, evidence, result.sentences, raw, settings.extractive_sentences)

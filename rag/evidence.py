@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.guard import is_instruction
+from rag.judge import Judge, make_judge
 from rag.nlp import Span, content_words, ends_sentence, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
@@ -31,7 +32,8 @@ from rag.store import Store
 WEIGHTS_FILE = Path(__file__).with_name("answerability.json")
 # Sentence score = dense + KEYWORD_WEIGHT * keyword + TYPE_BONUS * (holds the expected type)
 #                 + SOURCE_BONUS * (from the source retrieval ranked first).
-KEYWORD_WEIGHT = 1.0  # chosen on the dev split with evals/tune_evidence.py
+KEYWORD_WEIGHT = 0.25  # chosen on the dev split with evals/tune_evidence.py (1.0 before the judge)
+JUDGE_WEIGHT = 2.0  # times the judge's probability that the sentence answers (rag.judge); chosen on dev
 TYPE_BONUS = 0.15
 SOURCE_BONUS = 0.2  # for sentences of the best-ranked source (weights chosen on dev: evals/tune_evidence.py)
 # The sentences that may answer: those scoring within this of the best one. A typed sentence far
@@ -45,6 +47,8 @@ VETOES = (
     "type_missing",  # a type of answer is expected and no sentence near the best states it
 )
 FEATURES = (
+    "judge_top",  # the judge's highest probability that a sentence answers the question
+    "judge_best",  # the judge's probability for the best-ranked sentence
     "top_dense",  # cosine of the best sentence to the question
     "top_keyword",  # IDF-weighted question coverage of the best sentence
     "cover3",  # IDF-weighted question coverage of the best three sentences together
@@ -67,6 +71,7 @@ class Sentence:
     keyword: float
     typed: bool
     score: float
+    judged: float = 0.0  # the judge's probability that it answers the question on its own
 
 
 @dataclass
@@ -150,6 +155,7 @@ def select_evidence(
     excerpts: list[Excerpt],
     texts: dict[str, str],
     model: Answerability | None = None,
+    judge: Judge | None = None,
 ) -> Evidence:
     """Rank the sentences of `excerpts` for the question and decide whether they answer it."""
     evidence = Evidence(analysis)
@@ -175,7 +181,10 @@ def select_evidence(
     idf = idf_weights(store, analysis)
     vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
     query = store.embed_query(analysis.text)
-    for (excerpt, start, end, previous), vector in zip(found, vectors, strict=True):
+    judged = (judge or make_judge(store.settings)).answers(
+        analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found]
+    )
+    for (excerpt, start, end, previous), vector, p in zip(found, vectors, judged, strict=True):
         sentence = texts[excerpt.article_id][start:end]
         dense = _cosine(query, vector)
         keyword = coverage(content_words(sentence), idf)
@@ -184,8 +193,20 @@ def select_evidence(
             typed = False  # a heading's Title Case is no name
         score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
         score += SOURCE_BONUS if excerpt is excerpts[0] else 0.0
+        score += JUDGE_WEIGHT * float(p)
         evidence.sentences.append(
-            Sentence(excerpt, start, end, sentence, previous, round(dense, 4), round(keyword, 4), typed, score)
+            Sentence(
+                excerpt,
+                start,
+                end,
+                sentence,
+                previous,
+                round(dense, 4),
+                round(keyword, 4),
+                typed,
+                score,
+                round(float(p), 4),
+            )
         )
     evidence.sentences.sort(key=lambda s: -s.score)
     evidence.features = _features(evidence, analysis, excerpts, idf, store)
@@ -209,6 +230,8 @@ def _features(
     for s in top:
         together |= content_words(s.text) | content_words(s.previous)
     return {
+        "judge_top": max((s.judged for s in evidence.sentences), default=0.0),
+        "judge_best": top[0].judged if top else 0.0,
         "top_dense": top[0].dense if top else 0.0,
         "top_keyword": top[0].keyword if top else 0.0,
         "cover3": round(coverage(together, idf), 4),

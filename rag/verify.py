@@ -11,9 +11,11 @@ A claim is supported by a source sentence when
 A supported claim answers the question when it states the expected type of answer (a
 name for "who", a date for "when", a number for "how many") and its sentence is about the
 question's focus (names the person or thing asked about), so a faithful copy of an
-excerpt that does not address the question is no answer.
+excerpt that does not address the question is no answer. The source must score near
+the best evidence sentence (twice the judge's probability that it answers is part of that
+score), and a denial or a negation needs a source that negates too.
 
-`judge` applies both to every sentence the model wrote, against the evidence it was shown;
+`check` applies both to every sentence the model wrote, against the evidence it was shown;
 `stating` picks the evidence sentences that state the answer themselves, for quoting when
 nothing the model wrote stands. Every judgement about an answer's sentences is made here.
 """
@@ -21,7 +23,7 @@ nothing the model wrote stands. Every judgement about an answer's sentences is m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
@@ -40,6 +42,9 @@ _PREAMBLE = re.compile(
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny)\b|n['’]t\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,16 @@ class Verdict:
     note: str = ""
 
 
-def judge(
+def check(
     raw: str, shown: list[EvidenceSentence], texts: dict[str, str], analysis: Analysis, threshold: float
 ) -> list[Verdict]:
     """A verdict for each claim in the model's reply `raw`, against the evidence sentences `shown`.
 
     Echoes of the question, repeats of an earlier claim and the refusal sentence are no claims
-    and get no verdict. `texts` holds each cited article's text (for fuller names).
+    and get no verdict. `texts` holds each cited article's text (for fuller names). The judge
+    (`rag.judge`) speaks through the evidence score: a claim whose source scores far below the
+    best sentence is no answer. A denial or a negation stands only on a source that negates too,
+    however many words they share.
     """
     question = analysis.text
     verdicts: list[Verdict] = []
@@ -114,7 +122,18 @@ def judge(
             if reason:
                 ok, note = False, reason
         verdicts.append(Verdict(claim.text, stated, best_i, round(best.score, 3), ok, note))
-    return verdicts
+    return _negating(verdicts, shown)
+
+
+def _negating(verdicts: list[Verdict], shown: list[EvidenceSentence]) -> list[Verdict]:
+    """The verdicts, with a denial or a negation no longer supported when its source negates nothing: "The
+    proposal was not discussed" shares its words with "the US awaits a response to its proposal"."""
+    return [
+        replace(v, supported=False, note="its source does not say so: it negates nothing")
+        if v.supported and _NEGATION.search(v.text) and not _NEGATION.search(shown[v.evidence].text)
+        else v
+        for v in verdicts
+    ]
 
 
 def corroborating(

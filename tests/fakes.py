@@ -3,7 +3,7 @@
 `embed_backend = "fake"`: a hashed bag of words (64 dimensions), so texts that share
 words are near; `llm_backend = "fake"`: replies with the first evidence sentence of the
 prompt, cited [1], and counts its calls; `judge_backend = "fake"`: a sentence answers a
-question by the share of the question's words it holds, and two claims are the same when
+question by the share of the question's content words it holds, and two claims are the same when
 they share most words, in conflict when they share most but one or two words differ. They load
 in no time and give the same output on every machine, so the fast tier (`make test-fast`)
 can run the pipeline's logic: ingest, both indexes, retrieval, evidence, answerability,
@@ -22,6 +22,7 @@ from rag.embeddings import register as register_embedding
 from rag.judge import register as register_judge
 from rag.llms import Generation, Message
 from rag.llms import register as register_llm
+from rag.nlp import content_words
 from rag.settings import Settings
 
 DIMENSIONS = 64
@@ -79,8 +80,8 @@ class FakeJudge:
         return {w for w in _WORD.findall(text.lower()) if len(w) > 3 or w.isdigit()}
 
     def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
-        asked = self._words(question)
-        return np.array([len(asked & self._words(s)) / max(len(asked), 1) for s in sentences], dtype=np.float32)
+        asked = content_words(question)
+        return np.array([len(asked & content_words(s)) / max(len(asked), 1) for s in sentences], dtype=np.float32)
 
     def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         out = []

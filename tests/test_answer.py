@@ -12,16 +12,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.answer import Answer, _generated, respond
-from rag.evidence import Sentence, select_evidence
+from rag.answer import Answer, _generated, gather, respond
+from rag.evidence import Sentence
 from rag.ingest import ingest
 from rag.llms import Generation, Message
 from rag.prompt import build_messages
-from rag.question import Analysis, analyse
+from rag.question import Analysis
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import judge
+from rag.verify import check
 
 WEATHER = (
     "Kyiv weather\n\n"
@@ -40,15 +40,13 @@ def check_offsets(store: Store, result: Answer) -> None:
 
 
 def evidence_for(store: Store, question: str, settings):
-    sources = retrieve(store, question, settings.top_k)
-    texts = {s.article_id: store.catalog.article_text(s.article_id) for s in sources}
-    analysis = analyse(question)
-    return analysis, select_evidence(store, analysis, sources, texts), texts
+    _, analysis, evidence, texts = gather(store, settings, question)
+    return analysis, evidence, texts
 
 
 def _verify(analysis: Analysis, raw: str, shown: list[Sentence], texts: dict[str, str], settings: Settings) -> Answer:
     """The generated answer `raw` becomes once verified against the evidence `shown`."""
-    verdicts = judge(raw, shown, texts, analysis, settings.support_threshold)
+    verdicts = check(raw, shown, texts, analysis, settings.support_threshold)
     return _generated(analysis.text, verdicts, shown, raw, settings.unsupported == "flag")
 
 

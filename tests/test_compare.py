@@ -38,7 +38,9 @@ def reprinted(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[
     assert text.count(old) == 1
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "reprint.txt").write_text(text.replace(old, new), encoding="utf-8")
-    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    store = Store(
+        Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake", judge_backend="fake")
+    )
     assert ingest(store, [SEEDS, tmp_path / "in"]).ok
     ids = {Path(r.paths[0]).name: r.id for r in store.catalog.articles()}
     yield store, [ids[A.name], ids["reprint.txt"], ids[B.name]], old
@@ -174,7 +176,9 @@ def test_a_comparison_keeps_to_its_filters_for_the_copies_it_adds(tmp_path: Path
     (tmp_path / "in").mkdir()
     text = A.read_text(encoding="utf-8").replace("title: A Diplomatic", "source: Wire\ntitle: A Diplomatic", 1)
     (tmp_path / "in" / "wire.md").write_text(text.replace("in February 2022", "in March 2022"), encoding="utf-8")
-    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    store = Store(
+        Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake", judge_backend="fake")
+    )
     try:
         assert ingest(store, [A, tmp_path / "in"]).ok
         topic = "Russia's full-scale invasion of Ukraine"

@@ -50,7 +50,9 @@ def test_relative_days_resolve_against_the_published_date() -> None:
 def test_citations_resolve_days_and_the_timeline_orders_the_dated_statements(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "report.txt").write_text(REPORT, encoding="utf-8")
-    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    store = Store(
+        Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake", judge_backend="fake")
+    )
     try:
         assert ingest(store, [tmp_path / "in"]).ok
         answer = respond(store, tests.fakes.LLM, store.settings, "When did the talks open in Kyiv?").answer()

@@ -25,7 +25,12 @@ from tests.conftest import SEEDS
 
 @pytest.fixture(scope="module")
 def fake_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Settings]]:
-    settings = Settings(index_dir=tmp_path_factory.mktemp("fast") / "index", embed_backend="fake", llm_backend="fake")
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("fast") / "index",
+        embed_backend="fake",
+        llm_backend="fake",
+        judge_backend="fake",
+    )
     store = Store(settings)
     assert ingest(store, [SEEDS]).ok
     yield store, settings

@@ -34,7 +34,9 @@ def copy_of_a(drop: int = 3) -> str:
 def grouped(tmp_path: Path) -> Iterator[Store]:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "reprint.txt").write_text(copy_of_a(), encoding="utf-8")
-    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    store = Store(
+        Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake", judge_backend="fake")
+    )
     assert ingest(store, [SEEDS]).ok and ingest(store, [tmp_path / "in"]).ok
     yield store
     store.close()
@@ -72,7 +74,9 @@ def test_a_reprint_with_a_changed_figure_is_not_folded_into_the_article_it_copie
     text = A.read_text(encoding="utf-8")
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "reprint.txt").write_text(text.replace("month-long moratorium", "week-long moratorium"))
-    store = Store(Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake"))
+    store = Store(
+        Settings(index_dir=tmp_path / "index", embed_backend="fake", llm_backend="fake", judge_backend="fake")
+    )
     try:
         assert ingest(store, [A, tmp_path / "in"]).ok
         assert len({r.story for r in store.catalog.articles()}) == 1

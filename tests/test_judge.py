@@ -1,0 +1,86 @@
+"""The shipped judge (rag/models/judge) on ONNX Runtime, in the pipeline: real embedding model, real ChromaDB.
+
+A paraphrased question finds its sentence, a near miss is refused, a denial the articles do
+not make is dropped, and two differently worded reports that disagree are a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rag.answer import gather
+from rag.judge import MODEL_DIR, RELATIONS, OnnxJudge, make_judge
+from rag.settings import Settings
+from rag.verify import check
+
+
+@pytest.fixture(scope="module")
+def judge() -> OnnxJudge:
+    return OnnxJudge(MODEL_DIR)
+
+
+def test_the_shipped_graph_scores_as_the_trained_model_did(judge: OnnxJudge) -> None:
+    """The int8 graph against the torch model's logits recorded at training time (the manifest's samples),
+    each on the head its pair is for."""
+    samples = json.loads((MODEL_DIR / "manifest.json").read_text(encoding="utf-8"))["agreement"]
+    heads = {s["head"] for s in samples}
+    assert len(samples) >= 16 and heads == {"answer", "claim"}
+    ours = judge.logits([(s["a"], s["b"]) for s in samples])
+    theirs = np.array([s["logits"] for s in samples])
+    assert ours.shape == theirs.shape == (len(samples), 1 + len(RELATIONS))
+    answer = np.array([s["head"] == "answer" for s in samples])
+    sigmoid = 1 / (1 + np.exp(-ours[answer, 0])), 1 / (1 + np.exp(-theirs[answer, 0]))
+    assert np.abs(sigmoid[0] - sigmoid[1]).max() < 0.1
+    claims = ours[~answer, 1:], theirs[~answer, 1:]
+    assert (claims[0].argmax(axis=1) == claims[1].argmax(axis=1)).all()
+    assert np.abs(claims[0] - claims[1]).max() < 0.5
+
+
+def test_the_default_judge_is_the_shipped_one() -> None:
+    assert make_judge(Settings()).name.startswith("judge:judge-")
+
+
+def test_a_paraphrased_question_finds_the_sentence_that_answers_it(seeded) -> None:
+    store, settings = seeded
+    # The article: "Rubio subsequently had a call with Russian Foreign Minister Sergei Lavrov to update him..."
+    evidence = gather(store, settings, "Which Russian diplomat did Rubio phone after the Paris meetings?").evidence
+    assert evidence.answerable
+    assert "Sergei Lavrov" in evidence.sentences[0].text, [s.text for s in evidence.sentences[:3]]
+
+
+def test_a_near_miss_is_refused(seeded) -> None:
+    store, settings = seeded
+    # The articles tell of missile attacks on Kharkiv "killing civilians", but give no toll.
+    evidence = gather(store, settings, "How many people were killed in the Kharkiv attack?").evidence
+    assert evidence.features["judge_top"] < 0.1, "the judge finds no sentence that answers"
+    assert not evidence.answerable and not evidence.vetoes, "refused by the decision, not by a rule"
+
+
+def test_a_denial_the_articles_do_not_make_is_dropped(seeded) -> None:
+    store, settings = seeded
+    question = "What did Trump say about the ceasefire proposal?"
+    _, analysis, evidence, texts = gather(store, settings, question)
+    shown = evidence.top(settings.evidence_sentences)
+    cited = next(i for i, s in enumerate(shown, start=1) if "ceasefire proposal" in s.text)
+    denial = f"The ceasefire proposal was not discussed during the meeting with Trump [{cited}]."
+    said = f"Trump said the US awaits a Moscow response to its ceasefire proposal [{cited}]."
+    verdicts = check(f"{denial} {said}", shown, texts, analysis, settings.support_threshold)
+    assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
+
+
+TOLL = "At least 12 people died on Tuesday when floodwaters swept through villages near Sylhet, police said."
+
+
+def test_the_judge_tells_two_differently_worded_reports_that_agree_from_two_that_conflict(judge: OnnxJudge) -> None:
+    """At the model: the same toll in other words is the same claim; another toll is a conflict; aid is
+    another claim. (Comparisons do not use the judge: on the compare suite its conflicts were mostly wrong.)"""
+    reports = [
+        "Police said 12 people were killed on Tuesday as flooding hit villages close to Sylhet.",
+        "Police said 15 people were killed on Tuesday as flooding hit villages close to Sylhet.",
+        "The government has promised emergency aid to the families who lost their homes.",
+    ]
+    said = [RELATIONS[int(p.argmax())] for p in judge.relations([(TOLL, r) for r in reports])]
+    assert said == ["same", "conflict", "different"]
