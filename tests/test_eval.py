@@ -19,7 +19,7 @@ from tests.conftest import ROOT, SEEDS
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.mark.parametrize("name", ["seeds", "bbc", "redteam"])
+@pytest.mark.parametrize("name", ["seeds", "bbc", "bbc-blind", "redteam"])
 def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
     suite = load_suite(name, ROOT)
     missing = [str(folder) for folder in suite.corpus if not folder.is_dir()]

@@ -8,10 +8,17 @@ whether the two are copies of one story (`duplicate`) and which value, if any, w
 (`conflict`). `evals/suites/compare-seeds.json` lists what both seed articles say, what
 only one says, and where they disagree.
 
+`evals/suites/compare-rewrites.jsonl` pairs a corpus article with a second report of the same
+event written blind in other words throughout (`evals/suites/rewrites/`), changing none, one or
+two details (a number, date, name or place), each listed as it reads on both sides.
+
 Scores: duplicate precision and recall (pairs put in one story group at ingest), conflict
 precision and recall (pairs whose comparison reports a conflict; a true positive must name
 the changed value on both sides), and, on the seeds, the share of the annotated agreements
 found as "said by several" and of the annotated unique details found as "said by one only".
+On the reworded pairs: conflict precision (reported conflicts that name a changed detail on both
+sides) and recall (changed details named), and the share of changed details whose two sentences
+are kept apart rather than listed as "said by several".
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from rag.settings import Settings
 from rag.store import Store
 
 SEEDS_FILE = "compare-seeds.json"
+REWORDED_FILE = "compare-rewrites.jsonl"  # independently worded second reports, written blind (rewrites/)
 OPS = ("headline", "drop_paragraph", "add_paragraph", "whitespace", "replace")
 
 
@@ -68,6 +76,36 @@ def load_pairs(path: Path) -> list[Pair]:
     if len({p.id for p in pairs}) != len(pairs):
         raise SuiteError(f"{path}: duplicate pair ids")
     return pairs
+
+
+@dataclass(frozen=True)
+class Reworded:
+    """A corpus article and a second report of the same event written in other words, with the details the
+    second report changed (none, one or two), each as it reads in the article and in the second report."""
+
+    id: str
+    split: str
+    a: str  # a corpus file
+    b: str  # a file beside the suite, `rewrites/rw-01.txt`
+    conflicts: tuple[dict[str, str], ...]  # {"type", "old", "new"}
+
+
+def load_reworded(path: Path) -> list[Reworded]:
+    """The reworded pairs of `path` (none when there is no such file); a malformed line is a `SuiteError`."""
+    if not path.is_file():
+        return []
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            out.append(Reworded(r["id"], r["split"], r["a"], r["b"], tuple(r["conflicts"])))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SuiteError(f"{path}:{n}: bad pair: {exc!r}") from None
+        if out[-1].split not in SPLITS:
+            raise SuiteError(f"{path}:{n}: unknown split {out[-1].split!r}")
+    return out
 
 
 def edited(text: str, edits: tuple[dict[str, Any], ...]) -> str:
@@ -112,6 +150,11 @@ def run_compare(
             b.parent.mkdir(parents=True, exist_ok=True)
             b.write_text(edited((corpus / p.b).read_text(encoding="utf-8"), p.edits), encoding="utf-8")
         files[p.id] = (a, b)
+    reworded = [r for r in load_reworded(suite.path.parent / REWORDED_FILE) if split is None or r.split == split]
+    for r in reworded:
+        files[r.id] = (corpus / r.a, suite.path.parent / r.b)
+        if not all(f.is_file() for f in files[r.id]):
+            raise SuiteError(f"{suite.path.parent / REWORDED_FILE}: {r.id}: {files[r.id]} is missing")
     store = Store(settings.replace(index_dir=suite.index_dir(settings, cache_dir)))
     try:
         paths = [path for pair in files.values() for path in pair] + [seeds]
@@ -119,11 +162,14 @@ def run_compare(
         if not report.ok:
             failed = [o.path for o in report.outcomes if o.status == "failed"]
             raise RuntimeError(f"compare suite failed to ingest: {failed[:5]}")
-        say("comparing", len(pairs))
+        say("comparing", len(pairs) + len(reworded))
         scored = []
         for p in pairs:
             scored.append(_score_pair(store, p, *files[p.id]))
             say(p.id, None)
+        for r in reworded:
+            scored.append(_score_reworded(store, r, *files[r.id]))
+            say(r.id, None)
         seeds_scores = _score_seeds(store, suite.path.parent / SEEDS_FILE, seeds)
         cfg = store.settings
     finally:
@@ -160,6 +206,35 @@ def _score_pair(store: Store, pair: Pair, a: Path, b: Path) -> PairScored:
     )  # fmt: skip
 
 
+def _score_reworded(store: Store, pair: Reworded, a: Path, b: Path) -> PairScored:
+    ids = [store.catalog.resolve(str(path.resolve())) for path in (a, b)]
+    if ids[0] is None or ids[1] is None or ids[0] == ids[1]:
+        raise RuntimeError(f"{pair.id}: not in the index after ingest")
+    found = compare_articles(store, [ids[0], ids[1]])
+    named = [c for c in pair.conflicts if any(_names_change(point.said, c) for point in found.conflicts)]
+    right = [p for p in found.conflicts if any(_names_change(p.said, c) for c in pair.conflicts)]
+    as_several = [c for c in pair.conflicts if any(_names_change(point.said, c) for point in found.several)]
+    changes = "; ".join(f"{c['type']} {c['old']!r} vs {c['new']!r}" for c in pair.conflicts) or "no change"
+    return PairScored(
+        id=pair.id,
+        kind="reworded",
+        split=pair.split,
+        compared=f"{pair.a} against its second report {pair.b}",
+        expected=changes,
+        found="; ".join(f"{p.kind} conflict {p.difference()}" for p in found.conflicts) or "no conflict",
+        duplicate=False,
+        grouped=False,
+        conflict=bool(pair.conflicts),
+        conflicts_found=len(found.conflicts),
+        conflict_named=len(named) == len(pair.conflicts),
+        passed=len(named) == len(pair.conflicts) and len(right) == len(found.conflicts) and not as_several,
+        changes=len(pair.conflicts),
+        changes_named=len(named),
+        conflicts_right=len(right),
+        changes_as_several=len(as_several),
+    )
+
+
 def _names_change(said: list[Any], conflict: dict[str, str]) -> bool:
     """Whether a reported conflict is the changed value: the old one on one side, the new one on the other."""
     texts = [" ".join(s.text.split()) for s in said]
@@ -167,7 +242,9 @@ def _names_change(said: list[Any], conflict: dict[str, str]) -> bool:
     return any(old in x and new in y for x in texts for y in texts if x is not y)
 
 
-def _aggregate(scored: list[PairScored], seeds: dict[str, float | None]) -> dict[str, Any]:
+def _aggregate(everything: list[PairScored], seeds: dict[str, float | None]) -> dict[str, Any]:
+    reworded = [s for s in everything if s.kind == "reworded"]
+    scored = [s for s in everything if s.kind != "reworded"]
     grouped = [s for s in scored if s.grouped]
     copies = [s for s in scored if s.duplicate]
     flagged = [s for s in scored if s.conflicts_found]
@@ -177,9 +254,16 @@ def _aggregate(scored: list[PairScored], seeds: dict[str, float | None]) -> dict
         "duplicate_recall": ratio(sum(s.grouped for s in copies), len(copies)),
         "conflict_precision": ratio(sum(s.conflict_named for s in flagged), len(flagged)),
         "conflict_recall": ratio(sum(s.conflict_named for s in conflicts), len(conflicts)),
+        "reworded_conflict_precision": ratio(
+            sum(s.conflicts_right for s in reworded), sum(s.conflicts_found for s in reworded)
+        ),
+        "reworded_conflict_recall": ratio(sum(s.changes_named for s in reworded), sum(s.changes for s in reworded)),
+        "reworded_conflicts_kept_apart": ratio(
+            sum(s.changes - s.changes_as_several for s in reworded), sum(s.changes for s in reworded)
+        ),
         **seeds,
-        "passed": sum(s.passed for s in scored),
-        "questions": len(scored),
+        "passed": sum(s.passed for s in everything),
+        "questions": len(everything),
     }
 
 

@@ -37,6 +37,9 @@ COMPARE_RATES = (  # the compare suite's (rag.eval.compare_suite)
     "seed_several_annotated",
     "seed_unique_found",
     "seed_conflicts_right",
+    "reworded_conflict_precision",
+    "reworded_conflict_recall",
+    "reworded_conflicts_kept_apart",
 )
 RATES = QUESTION_RATES + COMPARE_RATES
 
@@ -92,6 +95,11 @@ class PairScored:
     conflicts_found: int
     conflict_named: bool  # a reported conflict is the changed value, on both sides
     passed: bool
+    # Independently worded reports (compare-rewrites.jsonl): each changed detail, found or listed as agreeing
+    changes: int = 0
+    changes_named: int = 0
+    conflicts_right: int = 0  # reported conflicts that name a changed detail
+    changes_as_several: int = 0  # changed details whose two sentences were listed as "said by several"
 
 
 def plain(text: str) -> str:

@@ -65,7 +65,8 @@ class Suite:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
 
     def index_dir(self, settings: Settings, cache: Path) -> Path:
-        """Where this suite's index lives: one per corpus, chunking and embedding model."""
+        """Where this suite's index lives: one per corpus, chunking and embedding model, so question suites
+        asked of one corpus (bbc and bbc-blind) share it; a compare suite builds its own."""
         key = json.dumps(
             [
                 [str(p) for p in self.corpus],
@@ -74,7 +75,8 @@ class Suite:
                 embedding_name(settings),
             ]
         )
-        return cache / f"index-{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+        label = "-".join(p.name for p in self.corpus) if self.kind == "questions" else self.name
+        return cache / f"index-{label}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 
 def load_suite(name: str, root: Path = PROJECT_ROOT, suites_dir: Path | None = None) -> Suite:
