@@ -502,6 +502,8 @@ Confusions (true->predicted): {shipped["claim"]["confusions"]}.
 ## Limits
 Trained on 2004-2005 BBC news in English. Sentences are read alone: the person "he" refers to in
 the sentence before is not seen. Pairs longer than {MAX_LENGTH} tokens were cut in training.
+The claim head takes many shortened paraphrases of a sentence for conflicts (see the confusions):
+the product does not use it for corroboration or comparisons (the README's "The judge").
 """
 
 
