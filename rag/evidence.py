@@ -5,6 +5,7 @@ is scored for the question by
 - dense similarity: cosine of MiniLM vectors of the sentence and the question,
 - keyword weight: the IDF-weighted share of the question's content words in the sentence,
 - answer type: whether it states the kind of thing asked for (`rag.question`),
+- the judge: our cross-encoder's probability that it answers the question (`rag.judge`),
 and ranked. The answerability decision refuses before any text is generated when the
 evidence does not answer: at once when a veto holds (a name of the question occurs in no
 article, or none of the best sentences states the type of answer asked for), otherwise
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.guard import is_instruction
-from rag.judge import Judge, make_judge
+from rag.judge import make_judge
 from rag.nlp import Span, content_words, ends_sentence, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
@@ -155,7 +156,6 @@ def select_evidence(
     excerpts: list[Excerpt],
     texts: dict[str, str],
     model: Answerability | None = None,
-    judge: Judge | None = None,
 ) -> Evidence:
     """Rank the sentences of `excerpts` for the question and decide whether they answer it."""
     evidence = Evidence(analysis)
@@ -181,9 +181,7 @@ def select_evidence(
     idf = idf_weights(store, analysis)
     vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
     query = store.embed_query(analysis.text)
-    judged = (judge or make_judge(store.settings)).answers(
-        analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found]
-    )
+    judged = make_judge(store.settings).answers(analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found])
     for (excerpt, start, end, previous), vector, p in zip(found, vectors, judged, strict=True):
         sentence = texts[excerpt.article_id][start:end]
         dense = _cosine(query, vector)
