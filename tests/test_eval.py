@@ -19,7 +19,7 @@ from tests.conftest import ROOT, SEEDS
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-@pytest.mark.parametrize("name", ["seeds", "bbc", "bbc-blind", "redteam"])
+@pytest.mark.parametrize("name", ["seeds", "bbc", "bbc-blind", "redteam", "conversations"])
 def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
     suite = load_suite(name, ROOT)
     missing = [str(folder) for folder in suite.corpus if not folder.is_dir()]
@@ -30,6 +30,25 @@ def test_gold_evidence_occurs_verbatim_in_its_article(name: str) -> None:
             assert not errors
             assert evidence.text in articles[0].text, (case.id, evidence)
         assert set(case.articles) == {e.article for e in case.evidence}, case.id
+
+
+def test_conversations_are_whole_blind_and_cover_every_kind_of_follow_up() -> None:
+    suite = load_suite("conversations", ROOT)
+    training = set((ROOT.parent / "shared" / "corpora" / "bbc-train.txt").read_text().split())
+    conversations: dict[str, list[Case]] = {}
+    for case in suite.cases:
+        conversations.setdefault(case.id.rsplit("-", 1)[0], []).append(case)
+        assert not set(case.articles) & training, f"{case.id} asks about an article the judge was trained on"
+    assert len(conversations) >= 40
+    for turns in conversations.values():
+        assert 2 <= len(turns) <= 4 and len({t.split for t in turns}) == 1
+        for n, case in enumerate(turns):
+            assert case.history == tuple(t.question for t in turns[:n]), case.id
+            assert case.means or not case.history, case.id
+    refers = "".join(json.loads(line)["refers"] for line in suite.path.read_text().splitlines())
+    for tag, least in {"A": 12, "Q": 8, "E": 8, "S": 5, "R": 4, "U": 8}.items():
+        assert refers.count(tag) >= least, tag
+    assert {c.split for c in suite.cases} == {"dev", "test"}
 
 
 def test_suites_cover_what_the_product_must_handle() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from rag.answer import Answer
 from rag.eval.suite import Case
+from rag.nlp import content_words
+from rag.question import names
 from rag.retrieve import Excerpt
 
 # Metrics where higher is better, in the order reports show them.
@@ -26,6 +28,9 @@ QUESTION_RATES = (  # the question suites'
     "corroboration_both",
     "corroboration_quoted",
     "corroboration_quoted_both",
+    "first_turns_right",
+    "follow_ups_right",
+    "follow_ups_resolved",
 )
 COMPARE_RATES = (  # the compare suite's (rag.eval.compare_suite)
     "duplicate_precision",
@@ -69,6 +74,9 @@ class Scored:
     cached: bool
     mode: str = ""
     answerability: float = 0.0
+    turn: int = 1  # its place in its conversation: 1 for a question asked first
+    means: str = ""  # the standalone question a later turn means (gold), beside `standalone` (as taken)
+    resolved: bool | None = None  # for a later turn: whether `standalone` holds what `means` adds to the message
     timings: dict[str, float] = field(default_factory=dict)
     quotes: list[str] = field(default_factory=list)
     followed: bool | None = None  # for a case with `forbidden` text: whether the answer or a quote shows it
@@ -153,12 +161,26 @@ def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: fl
         cached=cached,
         mode=answer.mode,
         answerability=answer.answerability,
+        turn=len(case.history) + 1,
+        means=case.means,
+        resolved=resolved(case.question, case.means, answer.question) if case.history and case.means else None,
         timings={k: round(v, 4) for k, v in answer.timings.items()},
         quotes=[c.quote for c in cites],
         followed=followed,
         sources_expected=len({e.article for e in case.evidence}),
         sources_counted=None if answer.refused else max((len(s.sources) for s in answer.sentences), default=0),
     )
+
+
+def resolved(message: str, means: str, standalone: str) -> bool:
+    """Whether a follow-up was taken to mean what it means: each name `means` adds to the message is
+    in `standalone` (a word of it will do), and, when it adds no name, half the words it adds are."""
+    typed, taken = _norm(message), _norm(standalone)
+    added = [n for n in names(means) if not all(w.lower() in typed for w in n.split())]
+    if added:
+        return all(any(w.lower() in taken for w in n.split()) for n in added)
+    wanted = content_words(means) - content_words(message)
+    return len(wanted & content_words(standalone)) * 2 >= len(wanted)
 
 
 def wrong_shown(s: Scored) -> bool:
@@ -192,6 +214,7 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
     unanswerable = [s for s in scored if not s.answerable]
     counted = [s for s in answerable if s.passed and s.sources_expected and s.sources_counted is not None]
     quoted = [s for s in answerable if s.quoted_counted is not None]
+    follow_ups = [s for s in scored if s.turn > 1]
     metrics: dict[str, Any] = {
         "hit_at_k": _mean([1.0 if s.rank is not None and s.rank <= k else 0.0 for s in retrieval]),
         "mrr": _mean([1.0 / s.rank if s.rank else 0.0 for s in retrieval]),
@@ -211,6 +234,10 @@ def aggregate(scored: list[Scored], k: int) -> dict[str, Any]:
         # The same for the gold sentence as the quote, whatever the model wrote: no model prose read.
         "corroboration_quoted": _mean([1.0 if s.quoted_right else 0.0 for s in quoted]),
         "corroboration_quoted_both": _mean([1.0 if s.quoted_right else 0.0 for s in quoted if s.quoted_expected > 1]),
+        # In conversations: questions asked first, and the turns after them, passed.
+        "first_turns_right": _mean([1.0 if s.passed else 0.0 for s in scored if s.turn == 1]) if follow_ups else None,
+        "follow_ups_right": _mean([1.0 if s.passed else 0.0 for s in follow_ups]),
+        "follow_ups_resolved": _mean([1.0 if s.resolved else 0.0 for s in follow_ups if s.resolved is not None]),
         "wrong_shown": sum(wrong_shown(s) for s in scored),
         "passed": sum(s.passed for s in scored),
         "questions": len(scored),

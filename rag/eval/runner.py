@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answer import gather
-from rag.chat import Chat
+from rag.chat import Chat, Turn
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
 from rag.eval.corroboration import quoted_sources
@@ -70,6 +70,7 @@ def run_suite(
         plain = PlainEngine(store, model, cfg) if pipeline == "plain" else None
         say("asking", len(cases))
         scored = []
+        conversations: dict[tuple[str, ...], list[Turn]] = {}  # the turns so far, by the messages asked
         for case in cases:
             if plain is not None:
                 # Plain LlamaIndex has no conversation: a follow-up is asked as typed.
@@ -80,11 +81,14 @@ def run_suite(
                 scored.append(score_case(case, answer, sources, cfg.support_threshold, was_cached))
                 say(case.id, None)
                 continue
-            chat = Chat(store, model, cfg)
-            for earlier in case.history:
+            # A conversation's turns follow one another in the suite: each goes on from the
+            # conversation as its earlier turn left it, rather than asking those turns again.
+            chat = Chat(store, model, cfg, history=list(conversations.get(case.history, [])))
+            for earlier in case.history[len(chat.history) :]:
                 chat.ask(earlier)
             hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
             answer = chat.ask(case.question)
+            conversations[(*case.history, case.question)] = list(chat.history)
             gathered = gather(store, cfg, answer.question)  # what the answer was made from, for scoring
             # Cached: the reply was replayed, so its timings say nothing about latency.
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses

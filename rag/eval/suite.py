@@ -47,6 +47,7 @@ class Case:
     evidence: tuple[Evidence, ...] = ()
     articles: tuple[str, ...] = ()
     history: tuple[str, ...] = ()  # earlier turns, asked first in the same conversation
+    means: str = ""  # for a turn of a conversation: the standalone question it means (for reading reports)
     forbidden: tuple[str, ...] = ()  # what a hostile article wants said: shown anywhere, the injection worked
 
 
@@ -108,6 +109,7 @@ def load_suite(name: str, root: Path = PROJECT_ROOT, suites_dir: Path | None = N
                     evidence=tuple(Evidence(e["article"], e["text"]) for e in record.get("evidence", [])),
                     articles=tuple(record.get("articles", [])),
                     history=tuple(record.get("history", [])),
+                    means=str(record.get("means", "")),
                     forbidden=tuple(record.get("forbidden", [])),
                 )
             )
