@@ -157,10 +157,25 @@ class Response:
 
 
 def respond(
-    store: Store, llm: LLM, settings: Settings, question: str, k: int | None = None, filters: Filters | None = None
+    store: Store,
+    llm: LLM,
+    settings: Settings,
+    question: str,
+    k: int | None = None,
+    filters: Filters | None = None,
+    context: str | None = None,
 ) -> Response:
-    """Answer `question` from the articles: a `Response` to stream or to wait on."""
-    return Response(_answer(store, llm, settings, question, k, filters))
+    """Answer `question` from the articles: a `Response` to stream or to wait on.
+
+    `context` (an earlier question of the conversation) joins the question for retrieval only:
+    the evidence is judged, and the answer checked, against `question` itself. The answer
+    records both, as "question (Following: context)"."""
+    return Response(_answer(store, llm, settings, question, k, filters, context))
+
+
+def shown_question(question: str, context: str | None) -> str:
+    """The question an answer records: with its context, when retrieval had one."""
+    return f"{question} (Following: {context})" if context else question
 
 
 class Gathered(NamedTuple):
@@ -179,11 +194,13 @@ def gather(
     k: int | None = None,
     filters: Filters | None = None,
     decide: Answerability | None = None,
+    context: str | None = None,
 ) -> Gathered:
     """Retrieve for `question`, analyse it and rank the evidence sentences: all an answer needs before the model.
 
-    `decide` replaces the committed answerability decision (the fitting script's features-only one)."""
-    excerpts = retrieve(store, question, k or settings.top_k, filters)
+    `decide` replaces the committed answerability decision (the fitting script's features-only one);
+    `context` joins the question for retrieval only (see `respond`)."""
+    excerpts = retrieve(store, f"{question} {context}" if context else question, k or settings.top_k, filters)
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in excerpts}
     analysis = analyse(question)
     relevant = [s for s in excerpts if s.dense >= settings.min_relevance]
@@ -191,12 +208,32 @@ def gather(
 
 
 def _answer(
-    store: Store, llm: LLM, settings: Settings, question: str, k: int | None, filters: Filters | None
+    store: Store,
+    llm: LLM,
+    settings: Settings,
+    question: str,
+    k: int | None,
+    filters: Filters | None,
+    context: str | None = None,
 ) -> Generator[str, None, Answer]:
     """Yield the model's tokens as they arrive; return the verified `Answer`."""
+    answer = yield from _verified(store, llm, settings, question, k, filters, context)
+    answer.question = shown_question(answer.question, context)
+    return answer
+
+
+def _verified(
+    store: Store,
+    llm: LLM,
+    settings: Settings,
+    question: str,
+    k: int | None,
+    filters: Filters | None,
+    context: str | None,
+) -> Generator[str, None, Answer]:
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings), "judge": make_judge(settings).name}
-    _, analysis, evidence, texts = gather(store, settings, question, k, filters)
+    _, analysis, evidence, texts = gather(store, settings, question, k, filters, context=context)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:

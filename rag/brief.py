@@ -27,10 +27,15 @@ def topic_questions(topic: str) -> list[str]:
 
 
 def brief_topic(chat: Chat, topic: str) -> list[Turn]:
-    """Ask the topic questions in one conversation; the turns a briefing is made of."""
+    """Ask each topic question on its own (each names the topic: none is a follow-up); the turns a briefing
+    is made of."""
+    turns = []
     for question in topic_questions(topic):
+        chat.reset()
         chat.ask(question)
-    return list(chat.history)
+        turns += chat.history
+    chat.reset()
+    return turns
 
 
 def _quote(text: str) -> str:

@@ -1,11 +1,29 @@
-"""Conversations: a follow-up plus the history becomes a standalone question, then an answer.
+"""Conversations: a follow-up plus the conversation becomes a standalone question, then an answer.
 
-"And what did he say about sanctions?" means nothing to retrieval on its own. `condense`
-rewrites it from the previous turns by rules: leading connectives go, personal pronouns
-become the person last asked about, and a follow-up that still names nothing carries the
-previous question along. With `condense = "llm"` the model rewrites it instead, and the
-rewrite is used only if it is one question made of words from the conversation; a small
-model that invents a subject falls back to the rules.
+"And what did he say about sanctions?" means nothing to retrieval on its own. A follow-up is
+read against what the conversation said, not against rules on the question alone:
+
+1. **Candidates** (`candidates`): the readings a follow-up may have, most likely first.
+   - A pronoun becomes each thing the last turns named. After a question that asked who
+     ("Who did Zelensky accuse?"), "he" is first the person the answer named (Witkoff), then
+     the question's own subject; after any other question, the other way round. The names
+     come from the answer and the sentences it quotes, then from earlier turns.
+   - An ellipsis ("and in 2024?", "what about Lavrov?", "how many in 2003?") takes the place
+     of the like item of the question before: a year for a year, a name for a name.
+   - The message as typed (a new topic needs nothing from before), and the message with an
+     earlier question beside it, for retrieval to find the topic ("Which countries will take
+     part?" after a question about the next round of talks).
+   A reading of this last kind keeps the earlier question apart as its `context`: it joins the
+   message for retrieval only, and the evidence is judged against the message itself.
+2. **Choice** (`choose`): each candidate is gathered as an answer would be (`rag.answer.gather`)
+   and scored by the evidence's probability of answering it, the judge's scores its main
+   features. The earliest candidate within `MARGIN` of the best is taken, so the order above
+   breaks near ties.
+
+The standalone question is what the answer records as its `question`, shown in the page and in
+`--json`. With `condense = "llm"` the model rewrites the follow-up instead, and the rewrite is
+used only if it is one question made of words from the conversation; otherwise the candidates
+are chosen from as above.
 """
 
 from __future__ import annotations
@@ -13,29 +31,135 @@ from __future__ import annotations
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from rag.answer import Answer, Response, respond
+from rag.answer import Answer, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
+from rag.question import names
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
 
+HISTORY_TURNS = 3  # the turns a follow-up may refer to
+REFERENTS = 3  # names tried for one pronoun
+MAX_CANDIDATES = 6  # readings gathered for one follow-up
+MARGIN = 0.1  # how much better a later reading must score than an earlier one to be taken
+
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b[,:]?\s*", re.IGNORECASE)
-_PERSONAL = re.compile(r"\b(he|she|him)\b", re.IGNORECASE)
-_POSSESSIVE = re.compile(r"\b(his)\b", re.IGNORECASE)
-_VAGUE = re.compile(r"\b(they|them|their|it|its|this|that|these|those|her|there)\b", re.IGNORECASE)
-# A run of capitalised words (with joiners like "de" or "al-") is a name: "Marco Rubio".
-_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:(?:de|da|van|von|al|bin)\s+)?[A-Z][\w'’-]+)*")
-_WHO_IS = re.compile(r"^\s*who\s+(?:is|was|are|were)\b", re.IGNORECASE)
-# "Which Italian leader did Trump meet?": the nationality is not who "he" is.
+_PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
+# "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
+# retrieve with the earlier question beside the message.
+_OTHER = re.compile(r"\b(?:they|them|their|there)\b", re.IGNORECASE)
+_IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+_POSSESSIVE = {"his", "its", "their", "hers"}
+_WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*which\s+(?:person|people|player|man|woman|minister|leader)\b", re.I)
+_ABOUT = re.compile(r"^\s*(?:(?:and|so)\s+)?(?:what|how)\s+about\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
+_AND = re.compile(r"^\s*(?:and|or)\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
+_WH = re.compile(r"^(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had)\b", re.I)
+_PREPOSITION = re.compile(r"^(?:in|on|at|for|with|from|by|during|about|of|to|after|before)\s+", re.IGNORECASE)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+# A nationality names no one: "Which Italian leader did Trump meet?" is not about "Italian".
 _DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish)|French|Dutch|Greek|Thai|Swiss)$")
-_OPENERS = {"What", "Who", "When", "Where", "Why", "How", "Which", "Did", "Does", "Do", "Is", "Are", "Was", "Were"}
-HISTORY_TURNS = 3
+_CALENDAR = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
+)
+# Words before a name that are not the name ("Prime Minister Giorgia Meloni", "Teenager Sania Mirza").
+_TITLES = {
+    "president",
+    "prime",
+    "minister",
+    "foreign",
+    "secretary",
+    "chancellor",
+    "chief",
+    "executive",
+    "boss",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "lord",
+    "lady",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "coach",
+    "captain",
+    "manager",
+    "director",
+    "chairman",
+    "governor",
+    "senator",
+    "general",
+    "judge",
+    "envoy",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "shadow",
+    "deputy",
+    "vice",
+    "former",
+    "teenager",
+    "striker",
+    "midfielder",
+    "defender",
+    "goalkeeper",
+    "actor",
+    "actress",
+    "singer",
+    "star",
+    "champion",
+    "veteran",
+    "rival",
+    "world",
+    "home",
+    "health",
+    "defence",
+    "trade",
+    "culture",
+    "education",
+    "state",
+    "us",
+    "uk",
+    "eu",
+    "un",
+    "labour",
+    "tory",
+    "conservative",
+    "liberal",
+    "democrat",
+    "republican",
+    "kremlin",
+    "french",
+    "british",
+    "german",
+}
+# Words that make a name a body, a place or a thing rather than a "he" or a "she".
+_BODY = re.compile(
+    r"\b(?:Department|Division|Security|Council|Ministry|Party|Association|Bank|Novel|Award|Awards|Prize|Club|Group"
+    r"|Office|Commission|Committee|Court|Union|League|Cup|Championships?|Corporation|Inc|Ltd|plc|Company|Agency"
+    r"|Service|Board|Federation|Institute|University|School|Festival|Oscars?|Tower|Bowl|House|Street|Hill|Games"
+    r"|Times|News|Airways|Motors|Records|United|City|Rovers|Republic|States|Kingdom|Government|Parliament)\b"
+)
 CONDENSE_PROMPT = (
     "Rewrite the last question so it can be understood without the conversation. "
     "Replace pronouns with the names they refer to. Reply with the question only."
 )
+
+
+class Reading(NamedTuple):
+    """One standalone question a follow-up may mean, and the earlier question retrieval needs beside it."""
+
+    question: str
+    context: str | None = None
+
+    def __str__(self) -> str:
+        return shown_question(self.question, self.context)
 
 
 @dataclass
@@ -47,51 +171,162 @@ class Turn:
     answer: Answer
 
 
-def names(text: str) -> list[str]:
-    """Capitalised names in `text`, in order, without question words that open it."""
-    found = []
-    for match in _NAME.finditer(text):
-        words = match.group().split()
-        while words and words[0] in _OPENERS | {"I", "The", "A", "An", "And", "In", "On"}:
-            words = words[1:]
-        if words:
-            found.append(" ".join(words))
+def _said(answer: Answer) -> str:
+    """What an answer told the reader: its text and the sentences it quotes (nothing when it refused)."""
+    if answer.refused:
+        return ""
+    return " ".join([answer.text, *(c.quote for c in answer.citations)])
+
+
+def _referent(name: str) -> bool:
+    """Whether a name can be what a pronoun means: not a nationality, a month or a day, nor "I'm"."""
+    return not (_DEMONYM.match(name) or _CALENDAR.match(name) or (re.search(r"['’][a-z]+$", name) and " " not in name))
+
+
+def _person(name: str) -> str:
+    """A name without the titles and nationalities before it: "Ukrainian President Volodymyr Zelensky" ->
+    "Volodymyr Zelensky"."""
+    words = name.split()
+    while len(words) > 1 and (words[0].lower() in _TITLES or _DEMONYM.match(words[0])):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _people_first(found: list[str]) -> list[str]:
+    """Names that may be a "he" or a "she", people first: two or more words ("Dmitry Peskov") before
+    one ("Kremlin"); never bodies ("Department of Homeland Security") or acronyms ("US")."""
+    people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
+    return [n for n in people if " " in n] + [n for n in people if " " not in n]
+
+
+def referents(history: list[Turn], personal: bool) -> list[str]:
+    """What a pronoun in the next message most likely means, most likely first.
+
+    After a question that asked who, the names its answer added come first; after any other,
+    the question's own names; then the other of the two, then earlier turns. For "he", "she"
+    and "his", a turn's names of two or more words (people) go before its single words
+    (places, bodies), and acronyms are left out.
+    """
+    ordered: list[str] = []
+    for n, turn in enumerate(reversed(history)):
+        asked = [x for x in names(turn.question) if _referent(x)]
+        added = [x for x in names(_said(turn.answer)) if x not in asked and _referent(x)]
+        named = added + asked if n == 0 and _WHO.match(turn.question) else asked + added
+        ordered += _people_first(named) if personal else named
+    unique: list[str] = []
+    for name in ordered:
+        if not any(name == u or name in u.split() for u in unique):  # "Peskov" after "Dmitry Peskov" adds nothing
+            unique.append(name)
+    return unique[:REFERENTS]
+
+
+def _replace_pronouns(message: str, name: str, personal: bool) -> str:
+    """`message` with each pronoun of the kind (personal or not) replaced by `name`."""
+    pattern = _PERSONAL if personal else _OTHER
+    # "he", "him" and "his" are one person; "why are they against it?" holds two things, one replaced.
+    count = 0 if personal else 1
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group().lower()
+        after = message[match.end() :].lstrip()
+        if word in _POSSESSIVE or (word == "her" and after[:1].isalpha() and not _PREPOSITION.match(after)):
+            return f"{name}'s"
+        before = message[: match.start()].split()
+        if word == "there" and not (before and _PREPOSITION.match(before[-1] + " ")):
+            return f"in {name}"  # "what happened there?" -> "what happened in Paris?"
+        return name
+
+    return pattern.sub(swap, message, count=count)
+
+
+def _ellipsis(message: str) -> str | None:
+    """The item of an elliptical follow-up: "and in 2024?" -> "in 2024", "what about Lavrov?" -> "Lavrov"."""
+    if match := _ABOUT.match(message):
+        return match.group("item")
+    if (match := _AND.match(message)) and not _WH.match(match.group("item")) and len(match.group("item").split()) <= 5:
+        return match.group("item")
+    return None
+
+
+def _slotted(previous: str, item: str) -> list[str]:
+    """`previous` with `item` in the place of its like item: a number for a number, a name for a name."""
+    bare = _PREPOSITION.sub("", item).strip()
+    found: list[str] = []
+    if _NUMBER.search(bare):
+        for match in _NUMBER.finditer(previous):
+            found.append(previous[: match.start()] + _NUMBER.search(bare).group() + previous[match.end() :])  # type: ignore[union-attr]
+    elif names(bare) == [re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)]:
+        for name in names(previous):
+            if not _DEMONYM.match(name):
+                found.append(previous.replace(name, bare, 1))
+    last = bare.split()[-1].lower() if bare.split() else ""
+    words = previous.rstrip("?").split()
+    if not found and last and last in [w.lower() for w in words]:
+        # "what about the second quarter?" after "... in the first quarter?": the phrase ending in the same word
+        end = max(i for i, w in enumerate(words) if w.lower() == last)
+        start = end
+        while start > 0 and words[start - 1].lower() not in {"the", "a", "an", "in", "on", "of", "for", "at", "to"}:
+            start -= 1
+        start = max(0, start - 1) if start > 0 and words[start - 1].lower() in {"the", "a", "an"} else start
+        found.append(" ".join(words[:start] + bare.split() + words[end + 1 :]) + "?")
     return found
 
 
-def condense_by_rules(history: list[Turn], follow_up: str) -> str:
-    """`follow_up` made standalone from `history` by rules (see the module docstring)."""
-    question = follow_up.strip()
+def _question(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith("?") else text.rstrip(".") + "?"
+
+
+def candidates(history: list[Turn], message: str) -> list[Reading]:
+    """The standalone questions `message` may mean after `history`, most likely first (see the module)."""
+    typed = _question(message)
     if not history:
-        return question
-    previous = history[-1].question
-    question = _CONNECTIVE.sub("", question)
-    question = question[:1].upper() + question[1:]
-    subject = _subject(previous, history[-1].answer.text)
-    if subject and _PERSONAL.search(question):
-        question = _PERSONAL.sub(subject, question, count=1)
-    elif subject and _POSSESSIVE.search(question):
-        question = _POSSESSIVE.sub(f"{subject}'s", question, count=1)
-    elif not names(question) or _VAGUE.search(question):
-        # Nothing to resolve by rule: keep the previous question's words beside it.
-        question = f"{question.rstrip('?').rstrip()}? (Following: {previous})"
-    return question
+        return [Reading(typed)]
+    bare = _question(_CONNECTIVE.sub("", message.strip()) or message)
+    previous = _asked(history[-1])
+    found: list[str] = []
+    item = _ellipsis(message)
+    if item is not None and not (_PERSONAL.search(item) or _OTHER.search(item) or _IT.search(item)):
+        found += _slotted(previous, item)
+        found.append(f"{previous.rstrip('?').rstrip()} {item.rstrip('?')}?")
+    elif len(bare.split()) <= 6 and _NUMBER.search(bare):
+        # "How many in 2003?": a short question with a year may be the last one's, for another year
+        found += [_question(s) for s in _slotted(previous, _NUMBER.findall(bare)[0])]
+    for personal, pattern in ((True, _PERSONAL), (False, _OTHER)):
+        if pattern.search(bare):
+            found += [_question(_replace_pronouns(bare, name, personal)) for name in referents(history, personal)]
+    # Not a question alone: a fragment ("In the UK?", "What time?"), or a pronoun a name has replaced.
+    alone = not (
+        item is not None
+        or len(bare.split()) <= 2
+        or (found and (_PERSONAL.search(bare) or _OTHER.search(bare)))
+        or _IT.search(bare)
+    )
+    found = list(dict.fromkeys(found))[: MAX_CANDIDATES - 3]  # room for the message as typed and with context
+    readings = [Reading(q) for q in ([*found, bare] if alone else found)]
+    # The message as asked, retrieved beside the last question, or the one before it for a return.
+    readings += [Reading(bare, _asked(turn)) for turn in reversed(history[-2:])]
+    return list(dict.fromkeys(readings))
 
 
-def _subject(question: str, answer: str) -> str | None:
-    """Who a pronoun most likely means.
+def _asked(turn: Turn) -> str:
+    """The standalone question a turn was answered as, without the context it was retrieved with."""
+    return turn.question.split(" (Following: ")[0]
 
-    After "Who is the Kremlin spokesperson?" it is the person the answer names, a full name
-    first ("Dmitry Peskov"); after any other question it is the first name the question
-    gives ("Who did Rubio call?" -> "Rubio").
-    """
-    if _WHO_IS.match(question):
-        found = names(answer)
-        full = [n for n in found if " " in n]
-        if full or found:
-            return (full or found)[0]
-    asked = [n for n in names(question) if not _DEMONYM.match(n)]
-    return asked[0] if asked else None
+
+def choose(
+    store: Store, settings: Settings, readings: list[Reading], k: int | None = None, filters: Filters | None = None
+) -> Reading:
+    """The reading whose evidence best answers it (within `MARGIN`, the earliest)."""
+    if len(readings) == 1:
+        return readings[0]
+    scored = []
+    for reading in readings:
+        evidence = gather(store, settings, reading.question, k, filters, context=reading.context).evidence
+        scored.append((evidence.probability, reading))
+    best = max(score for score, _ in scored)
+    return next(reading for score, reading in scored if score >= best - MARGIN)
 
 
 def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool:
@@ -99,7 +334,7 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
     rewrite = rewrite.strip()
     if not rewrite.endswith("?") or rewrite.count("?") != 1 or len(rewrite) > 3 * len(follow_up) + 80:
         return False
-    if _PERSONAL.search(rewrite) or _POSSESSIVE.search(rewrite):
+    if _PERSONAL.search(rewrite):
         return False  # the pronoun it was asked to resolve is still there
     known = content_words(follow_up)
     for turn in history:
@@ -108,22 +343,20 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
     return bool(new) and new <= known and bool(new & content_words(follow_up))
 
 
-def condense_by_model(llm: LLM, history: list[Turn], follow_up: str) -> str:
-    """Ask the model for a standalone question; use the rules when its rewrite is implausible."""
-    if not history:
-        return follow_up.strip()
+def rewrite_by_model(llm: LLM, history: list[Turn], follow_up: str) -> str | None:
+    """The model's standalone question for `follow_up`, or None when its rewrite is implausible."""
     lines = [f"User: {t.question}\nAssistant: {t.answer.text}" for t in history]
     messages = [
         {"role": "system", "content": CONDENSE_PROMPT},
         {"role": "user", "content": "\n".join(lines) + f"\nUser: {follow_up}\n\nStandalone question:"},
     ]
     rewrite = "".join(llm.stream(messages, Generation(max_tokens=48))).strip().strip('"')
-    return rewrite if plausible_rewrite(rewrite, history, follow_up) else condense_by_rules(history, follow_up)
+    return rewrite if plausible_rewrite(rewrite, history, follow_up) else None
 
 
 @dataclass
 class Chat:
-    """A conversation over the index: each message is condensed, answered and remembered."""
+    """A conversation over the index: each message is made standalone, answered and remembered."""
 
     store: Store
     llm: LLM
@@ -131,18 +364,20 @@ class Chat:
     filters: Filters | None = None
     history: list[Turn] = field(default_factory=list)
 
-    def standalone(self, message: str) -> str:
+    def standalone(self, message: str, k: int | None = None) -> Reading:
         """The question `message` means, given the conversation so far."""
         recent = self.history[-HISTORY_TURNS:]
-        if self.settings.condense == "llm":
-            return condense_by_model(self.llm, recent, message)
-        return condense_by_rules(recent, message)
+        if not recent:
+            return Reading(message.strip())
+        if self.settings.condense == "llm" and (rewrite := rewrite_by_model(self.llm, recent, message)):
+            return Reading(rewrite)
+        return choose(self.store, self.settings, candidates(recent, message), k, self.filters)
 
     def send(self, message: str, k: int | None = None) -> Response:
         """The answer to `message` as a `Response`; once answered, the turn joins the history."""
-        question = self.standalone(message)
-        response = respond(self.store, self.llm, self.settings, question, k, self.filters)
-        return Response(self._remembered(message, question, response))
+        reading = self.standalone(message, k)
+        response = respond(self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context)
+        return Response(self._remembered(message, str(reading), response))
 
     def _remembered(self, message: str, question: str, response: Response) -> Generator[str, None, Answer]:
         yield from response

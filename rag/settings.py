@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -98,8 +98,10 @@ class Settings(BaseSettings):
     unsupported: Literal["drop", "flag"] = Field(
         "drop", description="Hide unsupported sentences, or show them flagged."
     )
-    condense: Literal["rules", "llm"] = Field(
-        "rules", description="How follow-ups become standalone questions: by rules, or by the model (checked)."
+    condense: Literal["evidence", "llm"] = Field(
+        "evidence",
+        description="How follow-ups become standalone questions: the reading the evidence answers best, or the "
+        "model's rewrite (checked).",
     )
     max_answer_tokens: int = Field(64, ge=16, le=4096, description="Longest answer the model may write.")
     extractive_sentences: int = Field(
@@ -115,6 +117,11 @@ class Settings(BaseSettings):
     ui_share: bool = Field(False, description="Ask Gradio for a public share link (off: nothing leaves the machine).")
     ui_username: str | None = Field(None, description="With ui_password: the login the page asks for.")
     ui_password: str | None = None
+
+    @field_validator("condense", mode="before")
+    @classmethod
+    def _condense_by_its_old_name(cls, value: object) -> object:
+        return "evidence" if value == "rules" else value  # "rules" named the same choice before the judge
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

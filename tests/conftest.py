@@ -40,6 +40,7 @@ FAST_MODULES = {
     "test_compare",
     "test_dates",
     "test_judge_data",
+    "test_follow_ups",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")
 

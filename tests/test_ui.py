@@ -140,6 +140,7 @@ def test_api_flows_through_gradio_client(server: str, tmp_path: Path) -> None:
     # A follow-up in the same session uses the conversation.
     chat, sources, _ = client.predict("And who can issue a new order?", chat, [], api_name="/ask")
     assert "Q2: And who can issue a new order?" in sources
+    assert "Answered as: " in str(chat[-1]["content"]), "the standalone question a follow-up was taken as is shown"
 
     article = tmp_path / "api-article.txt"
     article.write_text(NEW_ARTICLE.replace("Zorblax", "Quentrix"))

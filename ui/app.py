@@ -210,7 +210,7 @@ class App:
             yield history, turns, gr.skip(), ""
             return
         turns = chat.history
-        history[-1]["content"] = answer_html(result, len(turns))
+        history[-1]["content"] = answer_html(result, len(turns), message)
         yield history, turns, all_sources(turns), ""
 
     def export(self, turns: list[Turn]) -> str:

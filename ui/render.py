@@ -17,8 +17,16 @@ def source_id(turn: int, n: int) -> str:
     return f"src-{turn}-{n}"
 
 
-def answer_html(answer: Answer, turn: int) -> str:
-    """The verified answer; `[n]` links to its source, refusals and flags look different."""
+def answer_html(answer: Answer, turn: int, message: str = "") -> str:
+    """The verified answer; `[n]` links to its source, refusals and flags look different. A follow-up
+    shows the standalone question it was answered as, when that differs from the `message` typed."""
+    taken = ""
+    if message and answer.question != message.strip():
+        taken = f'<div class="taken-as">Answered as: {html.escape(answer.question)}</div>'
+    return taken + _answer_body(answer, turn)
+
+
+def _answer_body(answer: Answer, turn: int) -> str:
     if answer.refused:
         note = " Related passages are listed beside the chat." if answer.related else ""
         return f'<div class="refusal">⚠ {html.escape(answer.text)}{note}</div>'
@@ -127,6 +135,7 @@ def sources_html(answer: Answer | None, turn: int) -> str:
 
 CSS = """
 .refusal { border-left: 4px solid #d97706; padding: 6px 10px; background: #fffbeb; color: #78350f; }
+.taken-as { color: #6b7280; font-size: 0.9em; margin-bottom: 4px; }
 .answer a.cite { font-weight: bold; text-decoration: none; }
 .answer .mode { color: #555; font-size: 0.85em; }
 .answer.extractive blockquote { border-left: 4px solid #2563eb; margin: 4px 0; padding: 2px 10px; }

@@ -1,0 +1,104 @@
+"""Follow-ups read against the conversation: the readings a message may have (fast tier: no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import Answer, Citation
+from rag.chat import Reading, Turn, candidates, plausible_rewrite, referents
+from rag.eval.metrics import resolved
+
+ACCUSED = "Who did Zelensky accuse of echoing Russian narratives?"
+PARIS = "What did Marco Rubio say in Paris?"
+
+
+def turn(question: str, answer: str, quote: str = "", refused: bool = False) -> Turn:
+    citations = [Citation(1, "a", "t", None, quote, 0, len(quote), quote, 0, len(quote), 1.0)] if quote else []
+    return Turn(question, question, Answer(question, answer, refused=refused, citations=citations))
+
+
+def questions(history: list[Turn], message: str) -> list[str]:
+    return [str(r) for r in candidates(history, message)]
+
+
+def test_after_a_who_question_a_pronoun_is_first_the_person_the_answer_named() -> None:
+    history = [turn(ACCUSED, "Zelensky accused Steve Witkoff [1].", "comments by US envoy Steve Witkoff")]
+    found = questions(history, "What is his job?")
+    assert found[:2] == ["What is Steve Witkoff's job?", "What is Zelensky's job?"]
+    assert f"What is his job? (Following: {ACCUSED})" in found
+
+
+def test_after_another_question_a_pronoun_is_first_the_questions_own_subject() -> None:
+    history = [turn(PARIS, "Rubio said talks with Sergei Lavrov were useful [1].")]
+    assert questions(history, "And what did he say about sanctions?")[:2] == [
+        "What did Marco Rubio say about sanctions?",
+        "What did Sergei Lavrov say about sanctions?",
+    ]
+    assert questions(history, "what about his call with Lavrov?")[0] == "What about Marco Rubio's call with Lavrov?"
+
+
+def test_a_name_of_the_question_the_answer_spells_out_is_tried_once() -> None:
+    history = [turn("Who is the Kremlin spokesperson?", "The Kremlin spokesperson is Dmitry Peskov [1].")]
+    found = questions(history, "What moratorium did he say was still in place?")
+    assert found[0] == "What moratorium did Dmitry Peskov say was still in place?"
+    assert not any("Kremlin's say" in q for q in found)
+
+
+def test_an_ellipsis_takes_the_place_of_the_like_item() -> None:
+    jobs = [turn("How many jobs were cut in 2004?", "300 jobs were cut in 2004 [1].")]
+    assert questions(jobs, "and in 2003?")[0] == "How many jobs were cut in 2003?"
+    assert questions(jobs, "How many in 2003?")[0] == "How many jobs were cut in 2003?"
+    profit = [turn("What was the profit in the first quarter?", "Profit was £3m [1].")]
+    assert questions(profit, "what about the second quarter?")[0] == "What was the profit in the second quarter?"
+    talks = [turn("What did Rubio urge Russia to do?", "To consider the framework [1].")]
+    assert "What did Lavrov urge Russia to do?" in questions(talks, "what about Lavrov?")
+
+
+def test_a_new_topic_is_read_as_typed_first_and_an_earlier_topic_can_come_back() -> None:
+    history = [
+        turn("How much did Wal-Mart agree to pay?", "$14.5m [1]."),
+        turn("Where will the next round of talks be held?", "In London [1]."),
+    ]
+    found = candidates(history, "Which countries will take part?")
+    assert found[0] == Reading("Which countries will take part?")
+    assert found[1:] == [
+        Reading("Which countries will take part?", "Where will the next round of talks be held?"),
+        Reading("Which countries will take part?", "How much did Wal-Mart agree to pay?"),
+    ]
+
+
+def test_a_refused_answer_names_nothing_and_the_first_question_is_left_alone() -> None:
+    refused = [turn("Who won the award?", "The articles don't say.", refused=True)]
+    assert referents(refused, personal=True) == []
+    assert candidates([], "  And what did he say?  ") == [Reading("And what did he say?")]
+
+
+def test_the_context_a_reading_was_retrieved_with_is_not_carried_twice() -> None:
+    carried = Turn("how old is she?", "How old is she? (Following: Who won the award?)", Answer("q", "x", False))
+    assert str(candidates([carried], "and where is she from?")[-1]) == (
+        "Where is she from? (Following: How old is she?)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "ok"),
+    [
+        ("What did Marco Rubio say about sanctions?", True),
+        ("What did he say about sanctions?", False),  # pronoun left unresolved
+        ("What did Donald Trump say about sanctions?", False),  # "Trump" is nowhere in the conversation
+        ("Marco Rubio talked about sanctions.", False),  # not a question
+        ("What did Marco Rubio say? What about sanctions?", False),  # two questions
+    ],
+)
+def test_model_rewrites_are_checked(rewrite: str, ok: bool) -> None:
+    history = [turn(PARIS, "Rubio said the talks were productive [1].")]
+    assert plausible_rewrite(rewrite, history, "And what did he say about sanctions?") is ok
+
+
+def test_a_follow_up_is_resolved_when_what_it_means_is_in_the_question_it_was_taken_as() -> None:
+    means = "What is Dmitry Peskov's job?"
+    assert resolved("what's his job?", means, "What is Dmitry Peskov's job?")
+    assert resolved("what's his job?", means, "What is Peskov's role?")
+    assert not resolved("what's his job?", means, "What is Kremlin's job?")
+    assert resolved("and in 2024?", "Where were talks held in 2024?", "Where were the talks held in 2024?")
+    assert not resolved("and in 2024?", "Where were talks held in 2024?", "In 2024?")
