@@ -207,6 +207,7 @@ def ask(
     until: UntilOpt = None,
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
+    _preload()
     from rag.answer import respond
     from rag.llms import make_llm
 
@@ -231,6 +232,18 @@ def ask(
     _print_answer(result)
 
 
+def _preload() -> None:
+    """Import ChromaDB on a second thread while this one loads the models.
+
+    ChromaDB's import is a second of Python; loading the GGUF and the ONNX graphs is native
+    code that lets it run, so on two cores a question's cold start overlaps the two.
+    """
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("chromadb",), daemon=True).start()
+
+
 def _with(cfg: Settings, **changes: object) -> Settings:
     try:
         return cfg.replace(**changes)
@@ -240,24 +253,41 @@ def _with(cfg: Settings, **changes: object) -> Settings:
 
 def _print_answer(result: object) -> None:
     from rag.answer import Answer
-    from rag.articles import also_in_note, days_note
+    from rag.chat_terminal import print_answer
 
     assert isinstance(result, Answer)
-    if result.mode == "extractive":
-        out.print("Quoted from the articles (the model's own answer did not pass the check):", style="dim")
-    out.print(result.text, style="yellow" if result.refused else None, highlight=False)
-    listed = result.related if result.refused else result.citations
-    if listed:
-        out.print("\nRelated reading:" if result.refused else "\nSources:", style="bold")
-    for c in listed:
-        quote = c.quote if len(c.quote) < 400 else c.quote[:397] + "..."
-        where = ", ".join(x for x in (c.source, c.published) if x)
-        out.print(
-            f"[{c.n}] {c.title}" + (f" ({where})" if where else "") + (f" {c.url}" if c.url else ""), highlight=False
-        )
-        out.print(f'    "{quote}" {days_note(c.days)}'.rstrip(), style="dim", highlight=False)
-        if c.also_in:
-            out.print(f"    {also_in_note(c.also_in)}", style="dim", highlight=False)
+    print_answer(out, result)
+
+
+@app.command()
+def chat(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Read messages line by line; print one JSON object a line.")
+    ] = False,
+    k: Annotated[int | None, typer.Option("--k", help="Sources to retrieve (default: top_k).")] = None,
+    backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use.")] = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """Talk with the articles: follow-ups read against the conversation; /sources, /new, /save FILE, /quit."""
+    _preload()
+    from rag.chat import Chat
+    from rag.chat_terminal import TerminalChat
+    from rag.llms import make_llm
+
+    cfg = settings()
+    if backend:
+        cfg = _with(cfg, llm_backend=backend)
+    chosen = _filters(source, since, until)
+    if not as_json and sys.stdin.isatty():
+        import readline  # noqa: F401  (line editing and history at the prompt)
+    with open_store() as store:
+        try:
+            llm = make_llm(cfg)
+        except RagError as exc:
+            raise fail(str(exc)) from None
+        TerminalChat(Chat(store, llm, cfg, filters=chosen), out, err, as_json=as_json, k=k).run()
 
 
 @app.command()
