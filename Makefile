@@ -48,6 +48,7 @@ test: install browser
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
 	$(BIN)/rag eval --suite compare --compare evals/baseline.json
+	$(BIN)/rag eval --suite conversations --compare evals/baseline.json
 
 # The pipeline's logic with deterministic fake models: no model, no browser, under a minute.
 test-fast: install

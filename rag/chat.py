@@ -139,6 +139,7 @@ _TITLES = {
     "british",
     "german",
 }
+_SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
 _BODY = re.compile(
     r"\b(?:Department|Division|Security|Council|Ministry|Party|Association|Bank|Novel|Award|Awards|Prize|Club|Group"
@@ -192,11 +193,19 @@ def _person(name: str) -> str:
     return " ".join(words)
 
 
-def _people_first(found: list[str]) -> list[str]:
-    """Names that may be a "he" or a "she", people first: two or more words ("Dmitry Peskov") before
-    one ("Kremlin"); never bodies ("Department of Homeland Security") or acronyms ("US")."""
+def _people_first(found: list[str], text: str) -> list[str]:
+    """Names that may be a "he" or a "she", people first: those `text` gives a title or a verb of
+    saying ("US envoy Steve Witkoff", "Witkoff said"), then names of two or more words, then
+    single words ("Kremlin"); never bodies ("Department of Homeland Security") or acronyms ("US")."""
     people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
-    return [n for n in people if " " in n] + [n for n in people if " " not in n]
+
+    def rank(name: str) -> int:
+        last = re.escape(name.split()[-1])
+        titled = re.search(rf"\b(?:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text, re.IGNORECASE)
+        speaking = re.search(rf"\b{last}\s+(?:{_SAYING})\b", text)
+        return 0 if titled or speaking else 1 if " " in name else 2
+
+    return sorted(people, key=rank)
 
 
 def referents(history: list[Turn], personal: bool) -> list[str]:
@@ -204,15 +213,15 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
 
     After a question that asked who, the names its answer added come first; after any other,
     the question's own names; then the other of the two, then earlier turns. For "he", "she"
-    and "his", a turn's names of two or more words (people) go before its single words
-    (places, bodies), and acronyms are left out.
+    and "his", a turn's people go first (`_people_first`).
     """
     ordered: list[str] = []
     for n, turn in enumerate(reversed(history)):
         asked = [x for x in names(turn.question) if _referent(x)]
         added = [x for x in names(_said(turn.answer)) if x not in asked and _referent(x)]
         named = added + asked if n == 0 and _WHO.match(turn.question) else asked + added
-        ordered += _people_first(named) if personal else named
+        context = " ".join([turn.question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
+        ordered += _people_first(named, context) if personal else named
     unique: list[str] = []
     for name in ordered:
         if not any(name == u or name in u.split() for u in unique):  # "Peskov" after "Dmitry Peskov" adds nothing
