@@ -66,79 +66,17 @@ _CALENDAR = re.compile(
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
 )
 # Words before a name that are not the name ("Prime Minister Giorgia Meloni", "Teenager Sania Mirza").
+# fmt: off
 _TITLES = {
-    "president",
-    "prime",
-    "minister",
-    "foreign",
-    "secretary",
-    "chancellor",
-    "chief",
-    "executive",
-    "boss",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "sir",
-    "lord",
-    "lady",
-    "king",
-    "queen",
-    "prince",
-    "princess",
-    "coach",
-    "captain",
-    "manager",
-    "director",
-    "chairman",
-    "governor",
-    "senator",
-    "general",
-    "judge",
-    "envoy",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "shadow",
-    "deputy",
-    "vice",
-    "former",
-    "teenager",
-    "striker",
-    "midfielder",
-    "defender",
-    "goalkeeper",
-    "actor",
-    "actress",
-    "singer",
-    "star",
-    "champion",
-    "veteran",
-    "rival",
-    "world",
-    "home",
-    "health",
-    "defence",
-    "trade",
-    "culture",
-    "education",
-    "state",
-    "us",
-    "uk",
-    "eu",
-    "un",
-    "labour",
-    "tory",
-    "conservative",
-    "liberal",
-    "democrat",
-    "republican",
-    "kremlin",
-    "french",
-    "british",
-    "german",
+    "president", "prime", "minister", "foreign", "secretary", "chancellor", "chief", "executive", "boss", "mr",
+    "mrs", "ms", "dr", "sir", "lord", "lady", "king", "queen", "prince", "princess", "coach", "captain",
+    "manager", "director", "chairman", "governor", "senator", "general", "judge", "envoy", "spokesman",
+    "spokeswoman", "spokesperson", "shadow", "deputy", "vice", "former", "teenager", "striker", "midfielder",
+    "defender", "goalkeeper", "actor", "actress", "singer", "star", "champion", "veteran", "rival", "world",
+    "home", "health", "defence", "trade", "culture", "education", "state", "us", "uk", "eu", "un", "labour",
+    "tory", "conservative", "liberal", "democrat", "republican", "kremlin", "french", "british", "german"
 }
+# fmt: on
 _SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
 _BODY = re.compile(
@@ -168,8 +106,9 @@ class Turn:
     """One exchange: what the user typed, the question it was taken to mean, the answer."""
 
     message: str
-    question: str
+    question: str  # as shown: with the earlier question it was retrieved beside, if any
     answer: Answer
+    asked: str = ""  # the question alone, without that context (`question` when empty)
 
 
 def _said(answer: Answer) -> str:
@@ -321,7 +260,7 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
 
 def _asked(turn: Turn) -> str:
     """The standalone question a turn was answered as, without the context it was retrieved with."""
-    return turn.question.split(" (Following: ")[0]
+    return turn.asked or turn.question
 
 
 def choose(
@@ -386,12 +325,12 @@ class Chat:
         """The answer to `message` as a `Response`; once answered, the turn joins the history."""
         reading = self.standalone(message, k)
         response = respond(self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context)
-        return Response(self._remembered(message, str(reading), response))
+        return Response(self._remembered(message, reading, response))
 
-    def _remembered(self, message: str, question: str, response: Response) -> Generator[str, None, Answer]:
+    def _remembered(self, message: str, reading: Reading, response: Response) -> Generator[str, None, Answer]:
         yield from response
         answer = response.answer()
-        self.history.append(Turn(message, question, answer))
+        self.history.append(Turn(message, str(reading), answer, reading.question))
         return answer
 
     def ask(self, message: str, k: int | None = None) -> Answer:

@@ -74,7 +74,9 @@ def test_a_refused_answer_names_nothing_and_the_first_question_is_left_alone() -
 
 
 def test_the_context_a_reading_was_retrieved_with_is_not_carried_twice() -> None:
-    carried = Turn("how old is she?", "How old is she? (Following: Who won the award?)", Answer("q", "x", False))
+    carried = Turn(
+        "how old is she?", "How old is she? (Following: Who won the award?)", Answer("q", "x", False), "How old is she?"
+    )
     assert str(candidates([carried], "and where is she from?")[-1]) == (
         "Where is she from? (Following: How old is she?)"
     )
