@@ -207,7 +207,6 @@ def ask(
     until: UntilOpt = None,
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
-    _preload()
     from rag.answer import respond
     from rag.llms import make_llm
 
@@ -230,18 +229,6 @@ def ask(
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     _print_answer(result)
-
-
-def _preload() -> None:
-    """Import ChromaDB on a second thread while this one loads the models.
-
-    ChromaDB's import is a second of Python; loading the GGUF and the ONNX graphs is native
-    code that lets it run, so on two cores a question's cold start overlaps the two.
-    """
-    import importlib
-    import threading
-
-    threading.Thread(target=importlib.import_module, args=("chromadb",), daemon=True).start()
 
 
 def _with(cfg: Settings, **changes: object) -> Settings:
@@ -271,7 +258,6 @@ def chat(
     until: UntilOpt = None,
 ) -> None:
     """Talk with the articles: follow-ups read against the conversation; /sources, /new, /save FILE, /quit."""
-    _preload()
     from rag.chat import Chat
     from rag.chat_terminal import TerminalChat
     from rag.llms import make_llm
