@@ -46,7 +46,7 @@ REFERENTS = 3  # names tried for one pronoun
 MAX_CANDIDATES = 6  # readings gathered for one follow-up
 MARGIN = 0.1  # how much better a later reading must score than an earlier one to be taken
 
-_CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b[,:]?\s*", re.IGNORECASE)
+_CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b(?![-'’])[,:]?\s*", re.IGNORECASE)
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
 # "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
 # retrieve with the earlier question beside the message.
@@ -109,6 +109,7 @@ class Turn:
     question: str  # as shown: with the earlier question it was retrieved beside, if any
     answer: Answer
     asked: str = ""  # the question alone, without that context (`question` when empty)
+    context: str | None = None  # the earlier question it was retrieved beside
 
 
 def _said(answer: Answer) -> str:
@@ -140,7 +141,7 @@ def _people_first(found: list[str], text: str) -> list[str]:
 
     def rank(name: str) -> int:
         last = re.escape(name.split()[-1])
-        titled = re.search(rf"\b(?:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text, re.IGNORECASE)
+        titled = re.search(rf"\b(?i:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text)
         speaking = re.search(rf"\b{last}\s+(?:{_SAYING})\b", text)
         return 0 if titled or speaking else 1 if " " in name else 2
 
@@ -156,10 +157,11 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
     """
     ordered: list[str] = []
     for n, turn in enumerate(reversed(history)):
-        asked = [x for x in names(turn.question) if _referent(x)]
+        question = _asked(turn)
+        asked = [x for x in names(question) if _referent(x)]
         added = [x for x in names(_said(turn.answer)) if x not in asked and _referent(x)]
-        named = added + asked if n == 0 and _WHO.match(turn.question) else asked + added
-        context = " ".join([turn.question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
+        named = added + asked if n == 0 and _WHO.match(question) else asked + added
+        context = " ".join([question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
         ordered += _people_first(named, context) if personal else named
     unique: list[str] = []
     for name in ordered:
@@ -238,8 +240,8 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     if item is not None and not (_PERSONAL.search(item) or _OTHER.search(item) or _IT.search(item)):
         found += _slotted(previous, item)
         found.append(f"{previous.rstrip('?').rstrip()} {item.rstrip('?')}?")
-    elif len(bare.split()) <= 6 and _NUMBER.search(bare):
-        # "How many in 2003?": a short question with a year may be the last one's, for another year
+    elif len(bare.split()) <= 6 and _NUMBER.search(bare) and not _new_words(bare, previous):
+        # "How many in 2003?": a short question with a year and nothing else new is the last one's, for another year
         found += [_question(s) for s in _slotted(previous, _NUMBER.findall(bare)[0])]
     for personal, pattern in ((True, _PERSONAL), (False, _OTHER)):
         if pattern.search(bare):
@@ -256,6 +258,11 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     # The message as asked, retrieved beside the last question, or the one before it for a return.
     readings += [Reading(bare, _asked(turn)) for turn in reversed(history[-2:])]
     return list(dict.fromkeys(readings))
+
+
+def _new_words(message: str, previous: str) -> set[str]:
+    """The content words of `message` that `previous` lacks, numbers aside."""
+    return {w for w in content_words(message) - content_words(previous) if not w[:1].isdigit()}
 
 
 def _asked(turn: Turn) -> str:
@@ -286,14 +293,14 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
         return False  # the pronoun it was asked to resolve is still there
     known = content_words(follow_up)
     for turn in history:
-        known |= content_words(turn.question) | content_words(turn.answer.text)
+        known |= content_words(_asked(turn)) | content_words(turn.answer.text)
     new = content_words(rewrite)
     return bool(new) and new <= known and bool(new & content_words(follow_up))
 
 
 def rewrite_by_model(llm: LLM, history: list[Turn], follow_up: str) -> str | None:
     """The model's standalone question for `follow_up`, or None when its rewrite is implausible."""
-    lines = [f"User: {t.question}\nAssistant: {t.answer.text}" for t in history]
+    lines = [f"User: {_asked(t)}\nAssistant: {t.answer.text}" for t in history]
     messages = [
         {"role": "system", "content": CONDENSE_PROMPT},
         {"role": "user", "content": "\n".join(lines) + f"\nUser: {follow_up}\n\nStandalone question:"},
@@ -330,7 +337,7 @@ class Chat:
     def _remembered(self, message: str, reading: Reading, response: Response) -> Generator[str, None, Answer]:
         yield from response
         answer = response.answer()
-        self.history.append(Turn(message, str(reading), answer, reading.question))
+        self.history.append(Turn(message, str(reading), answer, reading.question, reading.context))
         return answer
 
     def ask(self, message: str, k: int | None = None) -> Answer:

@@ -76,6 +76,9 @@ class TerminalChat:
                 if not self.command(line):
                     break
                 continue
+            if not any(ch.isalnum() for ch in line):
+                self._note("ask a question (or /help)", {"error": "no question"})
+                continue
             self.answer(line)
         if not self.as_json:
             self.err.print()
@@ -101,6 +104,9 @@ class TerminalChat:
         except RagError as exc:
             self._note(f"error: {exc}", {"error": str(exc)})
             return
+        except Exception as exc:  # one line, and the conversation goes on: no traceback reaches a user
+            self._note(f"error: {type(exc).__name__}: {exc}", {"error": f"{type(exc).__name__}: {exc}"})
+            return
         if self.as_json:
             print(json.dumps({"message": message, **result.to_json()}, ensure_ascii=False), flush=True)
             return
@@ -123,7 +129,8 @@ class TerminalChat:
         elif name == "/sources":
             last = self.chat.history[-1].answer if self.chat.history else None
             if self.as_json:
-                print(json.dumps({"sources": [] if last is None else last.to_json()["citations"]}), flush=True)
+                listed = [] if last is None else last.to_json()["related" if last.refused else "citations"]
+                print(json.dumps({"sources": listed}, ensure_ascii=False), flush=True)
             elif last is None or not (last.citations or last.related):
                 self.err.print("no sources yet", style="dim")
             else:

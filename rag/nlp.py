@@ -9,6 +9,7 @@ import importlib
 import os
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -61,8 +62,18 @@ def _nltk_tools() -> tuple[Any, Any]:
     tools. While they are made, bare stand-ins take the place of the `nltk`, `nltk.stem` and
     `nltk.tokenize` packages; afterwards the stand-ins and the modules loaded through them
     leave `sys.modules`, so a later `import nltk` (LlamaIndex's own splitters) imports the
-    real package whole. When the real package is loaded already, it is used as is.
+    real package whole. When the real package is loaded already, it is used as is. (Another thread
+    importing `nltk` itself inside that window, a tenth of a second once per process, would find a
+    stand-in; the product's own sentences and stems all come through here, under one lock.)
     """
+    with _NLTK_IMPORT:  # two first questions at once (the page's threads) put the stand-ins in place once
+        return _made_without_package_root()
+
+
+_NLTK_IMPORT = threading.Lock()
+
+
+def _made_without_package_root() -> tuple[Any, Any]:
     stand_ins: dict[str, ModuleType] = {}
     if "nltk" not in sys.modules:
         spec = find_spec("nltk")

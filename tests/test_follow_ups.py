@@ -104,3 +104,32 @@ def test_a_follow_up_is_resolved_when_what_it_means_is_in_the_question_it_was_ta
     assert not resolved("what's his job?", means, "What is Kremlin's job?")
     assert resolved("and in 2024?", "Where were talks held in 2024?", "Where were the talks held in 2024?")
     assert not resolved("and in 2024?", "Where were talks held in 2024?", "In 2024?")
+
+
+def test_a_new_question_with_a_year_is_not_taken_for_the_last_one() -> None:
+    tsunami = [turn("How many people died in the 2004 tsunami?", "More than 200,000 [1].")]
+    assert questions(tsunami, "Who won the election in 2010?")[0] == "Who won the election in 2010?"
+    assert questions(tsunami, "How many in 2003?")[0] == "How many people died in the 2003 tsunami?"
+    assert questions(tsunami, "Then-president Bush sent how many troops?")[0].startswith("Then-president Bush")
+
+
+def test_the_context_a_turn_was_retrieved_with_names_no_one() -> None:
+    carried = Turn(
+        "what time?",
+        "What time? (Following: When will the talks in Istanbul start?)",
+        Answer("q", "At noon [1].", False),
+        "What time?",
+        "When will the talks in Istanbul start?",
+    )
+    assert not any("Following" in name for name in referents([carried], personal=False))
+
+
+def test_a_title_in_lower_case_prose_does_not_make_a_person() -> None:
+    history = [
+        turn(
+            "Who did Zelensky accuse?",
+            "It was a world first for the Kremlin; Zelensky accused Steve Witkoff [1].",
+            "It was a world first for the Kremlin, and Zelensky accused US envoy Steve Witkoff.",
+        )
+    ]
+    assert referents(history, personal=True)[0] == "Steve Witkoff"

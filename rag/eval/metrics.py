@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,9 @@ class PairScored:
     changes_as_several: int = 0  # changed details whose two sentences were listed as "said by several"
 
 
+_WORD = re.compile(r"\w+")
+
+
 def plain(text: str) -> str:
     """`text` with straight quotes and single spaces, as gold strings are compared."""
     return " ".join(text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"').split())
@@ -174,13 +178,16 @@ def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: fl
 
 def resolved(message: str, means: str, standalone: str) -> bool:
     """Whether a follow-up was taken to mean what it means: each name `means` adds to the message is
-    in `standalone` (a word of it will do), and, when it adds no name, half the words it adds are."""
-    typed, taken = _norm(message), _norm(standalone)
-    added = [n for n in names(means) if not all(w.lower() in typed for w in n.split())]
+    in the question it was taken as (a word of it will do), and, when it adds no name, half the words
+    it adds are. The earlier question a reading was retrieved beside ("... (Following: Q)") does not
+    count: the evidence was judged against the question alone."""
+    asked = standalone.split(" (Following: ")[0]
+    typed, taken = set(_WORD.findall(_norm(message))), set(_WORD.findall(_norm(asked)))
+    added = [n for n in names(means) if not all(w.lower() in typed for w in _WORD.findall(n))]
     if added:
-        return all(any(w.lower() in taken for w in n.split()) for n in added)
+        return all(any(w.lower() in taken for w in _WORD.findall(n)) for n in added)
     wanted = content_words(means) - content_words(message)
-    return len(wanted & content_words(standalone)) * 2 >= len(wanted)
+    return len(wanted & content_words(asked)) * 2 >= len(wanted)
 
 
 def wrong_shown(s: Scored) -> bool:
