@@ -37,9 +37,9 @@ LOAD_EMBEDDING = (
 )
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+def timed(args: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    done = subprocess.run(args, input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[2:])} failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -54,31 +54,16 @@ def p95(values: list[float]) -> float:
     return percentile(values, 0.95) or 0.0
 
 
-def ask_rows(questions: list[str], env: dict[str, str]) -> dict[str, list[float]]:
+def phase_rows(questions: list[str], env: dict[str, str], chat: bool = False) -> dict[str, list[float]]:
+    """Each question asked from a fresh process, split into phases: `rag ask Q --json`, or with `chat`
+    the first answer of `rag chat --json` given Q as its one message."""
     rows: dict[str, list[float]] = {"wall": [], "start-up": [], "retrieval": [], "first token": [], "answer": []}
     for q in questions:
-        wall, out = timed([*RAG, "ask", q, "--json"], env)
-        t = json.loads(out)["timings"]
-        rows["wall"].append(wall)
-        rows["start-up"].append(wall - t["total_s"])
-        rows["retrieval"].append(t["retrieve_s"])
-        rows["first token"].append(t["first_token_s"] or t["total_s"])
-        rows["answer"].append(t["total_s"])
-    return rows
-
-
-def chat_rows(questions: list[str], env: dict[str, str]) -> dict[str, list[float]]:
-    """`rag chat --json` with one message on its input: the wall time to its first answer, and its phases."""
-    rows: dict[str, list[float]] = {"wall": [], "start-up": [], "retrieval": [], "first token": [], "answer": []}
-    for q in questions:
-        start = time.perf_counter()
-        done = subprocess.run(
-            [*RAG, "chat", "--json"], input=q + "\n", capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
-        )
-        wall = time.perf_counter() - start
-        if done.returncode != 0:
-            raise SystemExit(f"rag chat failed: {done.stderr.strip().splitlines()[-1:]}")
-        t = json.loads(done.stdout.splitlines()[0])["timings"]
+        if chat:
+            wall, out = timed([*RAG, "chat", "--json"], env, stdin=q + "\n")
+        else:
+            wall, out = timed([*RAG, "ask", q, "--json"], env)
+        t = json.loads(out.splitlines()[0] if chat else out)["timings"]
         rows["wall"].append(wall)
         rows["start-up"].append(wall - t["total_s"])
         rows["retrieval"].append(t["retrieve_s"])
@@ -111,9 +96,9 @@ def main(argv: list[str] | None = None) -> None:
         extra.write_text("A short note\n\nThis article exists to be removed by the benchmark.\n")
         with console.status("asking, one fresh process per question…"):
             imports = [timed([sys.executable, "-c", "import rag.cli"], env)[0] for _ in range(5)]
-            default = ask_rows(questions, env)
-            chat = chat_rows(questions[: args.chat], env)
-            torch = ask_rows(questions[: args.compare_torch], {**env, "RAG_EMBED_BACKEND": "local"})
+            default = phase_rows(questions, env)
+            chat = phase_rows(questions[: args.chat], env, chat=True)
+            torch = phase_rows(questions[: args.compare_torch], {**env, "RAG_EMBED_BACKEND": "local"})
             load = [float(timed([sys.executable, "-c", LOAD_EMBEDDING], env)[1]) for _ in range(5)]
             torch_load = [
                 float(timed([sys.executable, "-c", LOAD_EMBEDDING], {**env, "RAG_EMBED_BACKEND": "local"})[1])

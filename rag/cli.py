@@ -210,9 +210,7 @@ def ask(
     from rag.answer import respond
     from rag.llms import make_llm
 
-    cfg = settings()
-    if backend:
-        cfg = _with(cfg, llm_backend=backend)
+    cfg = _settings_with_backend(backend)
     with open_store() as store:
         try:
             llm = make_llm(cfg)
@@ -229,6 +227,12 @@ def ask(
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     _print_answer(result)
+
+
+def _settings_with_backend(backend: str | None) -> Settings:
+    """The settings, with `--backend` as the language-model backend when given."""
+    cfg = settings()
+    return _with(cfg, llm_backend=backend) if backend else cfg
 
 
 def _with(cfg: Settings, **changes: object) -> Settings:
@@ -262,9 +266,7 @@ def chat(
     from rag.chat_terminal import TerminalChat
     from rag.llms import make_llm
 
-    cfg = settings()
-    if backend:
-        cfg = _with(cfg, llm_backend=backend)
+    cfg = _settings_with_backend(backend)
     chosen = _filters(source, since, until)
     if not as_json and sys.stdin.isatty():
         import readline  # noqa: F401  (line editing and history at the prompt)
