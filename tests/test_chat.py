@@ -73,10 +73,14 @@ def test_rag_chat_in_a_terminal(seeded, tmp_path) -> None:
         child.expect("you>")
         child.sendline(f"/save {saved}")
         child.expect("saved 2 answer")
+        child.expect("you>")
         child.sendline("/new")
         child.expect("new conversation")
+        child.expect("you>")
         child.sendline("/nonsense")
         child.expect("unknown command /nonsense")
+        # Ctrl-D is end of input only once the prompt reads again (readline owns the terminal then).
+        child.expect("you>")
         child.sendeof()
         child.expect(pexpect.EOF)
     finally:
