@@ -207,8 +207,22 @@ def _same_points(sentences: list[_Sentence], cosines: np.ndarray, skip: set[int]
     ]
 
 
-def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") -> Comparison:
-    """Compare the articles `article_ids`; with a `topic`, "said by one only" keeps the sentences about it."""
+@dataclass
+class Aligned:
+    """The statements of several articles aligned: which say the same thing (`groups`, each a list of indices
+    into `sentences`), which disagree (`conflicts`), their unit vectors and their closeness to the topic."""
+
+    articles: list[Ref]
+    sentences: list[_Sentence]
+    vectors: np.ndarray  # one unit vector a sentence
+    relevance: np.ndarray  # cosine of each sentence to the topic (1.0 each without one)
+    groups: list[list[int]] = field(default_factory=list)
+    conflicts: list[Point] = field(default_factory=list)
+    in_conflict: set[int] = field(default_factory=set)
+
+
+def align(store: Store, article_ids: Iterable[str], topic: str = "") -> Aligned:
+    """The statements of the articles `article_ids`, grouped by what they say and checked for conflicts."""
     ids = list(dict.fromkeys(article_ids))
     rows = {r.id: r for r in store.catalog.article_rows(ids)}
     refs = [rows[i].ref() for i in ids if i in rows]
@@ -217,13 +231,13 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
         sentences += statements(
             ref, rows[ref.article_id].story or ref.article_id, store.catalog.article_text(ref.article_id)
         )
-    comparison = Comparison(topic, refs)
     if not sentences:
-        return comparison
+        return Aligned(refs, [], np.zeros((0, 0)), np.zeros(0))
     vectors = np.stack(store.embed_texts([s.said.text for s in sentences]))
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     cosines = vectors @ vectors.T
     relevance = vectors @ _unit(store.embed_query(topic)) if topic else np.ones(len(sentences))
+    aligned = Aligned(refs, sentences, vectors, relevance)
     group = list(range(len(sentences)))  # union-find over statements that say the same thing
 
     def root(i: int) -> int:
@@ -232,7 +246,6 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
             i = group[i]
         return i
 
-    in_conflict: set[int] = set()
     reported: set[tuple[frozenset[str], frozenset[tuple[str, ...]]]] = set()
     for i in range(len(sentences)):
         for j in range(i + 1, len(sentences)):
@@ -246,20 +259,30 @@ def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") 
                 key = (frozenset({a.said.story, b.said.story}), frozenset(map(tuple, differs)))
                 if key not in reported:  # three copies of one side disagree with the other once, not thrice
                     reported.add(key)
-                    comparison.conflicts.append(Point([a.said, b.said], kind, differs))
-                in_conflict |= {i, j}
+                    aligned.conflicts.append(Point([a.said, b.said], kind, differs))
+                aligned.in_conflict |= {i, j}
             elif cosines[i, j] >= SAME or _jaccard(a.words, b.words) >= SAME_WORDS:
                 group[root(j)] = root(i)
-    for i, j in _same_points(sentences, cosines, in_conflict):
+    for i, j in _same_points(sentences, cosines, aligned.in_conflict):
         group[root(j)] = root(i)
     members: dict[int, list[int]] = {}
     for i in range(len(sentences)):
         members.setdefault(root(i), []).append(i)
-    for indices in members.values():
-        point = Point([sentences[i].said for i in indices])
+    aligned.groups = list(members.values())
+    return aligned
+
+
+def compare_articles(store: Store, article_ids: Iterable[str], topic: str = "") -> Comparison:
+    """Compare the articles `article_ids`; with a `topic`, "said by one only" keeps the sentences about it."""
+    aligned = align(store, article_ids, topic)
+    comparison = Comparison(topic, aligned.articles, conflicts=aligned.conflicts)
+    for indices in aligned.groups:
+        point = Point([aligned.sentences[i].said for i in indices])
         if point.stories > 1:
             comparison.several.append(point)
-        elif not set(indices) & in_conflict and max(relevance[i] for i in indices) >= (RELEVANT if topic else 0):
+        elif not set(indices) & aligned.in_conflict and max(aligned.relevance[i] for i in indices) >= (
+            RELEVANT if topic else 0
+        ):
             comparison.one_only.append(point)
     return comparison
 
