@@ -1,4 +1,5 @@
-"""Briefings as Markdown: a conversation's verified answers with numbered citations and quotes, and comparisons."""
+"""Briefings as Markdown: a topic's key points, people, agreement, disputes and next steps with numbered
+sources; a conversation's verified answers with their citations and quotes; comparisons and timelines."""
 
 from __future__ import annotations
 
@@ -8,29 +9,17 @@ from pathlib import Path
 
 from rag.answer import Answer, Citation
 from rag.articles import Ref, also_in_note, days_note, web_url
+from rag.briefing import Briefing
 from rag.chat import Chat, Turn
-from rag.compare import Comparison
+from rag.compare import Comparison, Said
 from rag.timeline import Event
 
-# What a reader of a briefing on a topic wants answered first.
-TOPIC_QUESTIONS = (
-    "What happened regarding {topic}?",
-    "Who is involved in {topic}?",
-    "What did officials say about {topic}?",
-    "What happens next regarding {topic}?",
-)
 
-
-def topic_questions(topic: str) -> list[str]:
-    """The questions `rag brief TOPIC` asks."""
-    return [q.format(topic=topic.strip()) for q in TOPIC_QUESTIONS]
-
-
-def brief_topic(chat: Chat, topic: str) -> list[Turn]:
-    """Ask each topic question on its own (each names the topic: none is a follow-up); the turns a briefing
-    is made of."""
+def ask_questions(chat: Chat, questions: Iterable[str]) -> list[Turn]:
+    """Ask each question on its own (each names what it is about: none is a follow-up); the turns a
+    briefing's questions section is made of."""
     turns = []
-    for question in topic_questions(topic):
+    for question in questions:
         chat.reset()
         chat.ask(question)
         turns += chat.history
@@ -48,9 +37,9 @@ def _quoted(text: str) -> str:
     return text if text.startswith(("“", '"')) else f"“{text}”"
 
 
-def _section(n: int, turn: Turn) -> list[str]:
+def _section(n: int, turn: Turn, level: str = "##") -> list[str]:
     answer: Answer = turn.answer
-    lines = [f"## {n}. {turn.message}", ""]
+    lines = [f"{level} {n}. {turn.message}", ""]
     if turn.question != turn.message:
         lines += [f"*Asked as:* {turn.question}", ""]
     if answer.refused:
@@ -103,17 +92,77 @@ def _file(c: Citation) -> str:
 
 
 def briefing(turns: Iterable[Turn], title: str = "Briefing") -> str:
-    """A Markdown briefing: each question, its verified answer, and the numbered sources quoted."""
-    turns = list(turns)
-    lines = [
-        f"# {title}",
-        "",
-        f"*{dt.date.today().isoformat()} · {len(turns)} question(s) · every sentence below was checked "
-        "against the quoted passage; citations are numbered per answer.*",
-        "",
-    ]
-    for n, turn in enumerate(turns, start=1):
-        lines += _section(n, turn)
+    """A conversation as a Markdown briefing (the page's and `rag chat`'s export): each question, its verified
+    answer, and the numbered sources quoted."""
+    return briefing_markdown(Briefing(topic="", questions=list(turns)), title)
+
+
+def briefing_markdown(b: Briefing, title: str | None = None) -> str:
+    """A briefing as Markdown: key points, who's involved, agreed, disputed, what's next and answered questions,
+    every quote cited to a numbered source listed at the end."""
+    refs = list({s.article.article_id: s.article for s in b.sentences()}.values())
+    number = {ref.article_id: n for n, ref in enumerate(refs, start=1)}
+    stories = len({s.story for s in b.sentences()})
+
+    def cite(*said: Said) -> str:
+        return " ".join(f"[{number[s.article.article_id]}]" for s in said)
+
+    lines = [f"# {title or f'Briefing: {b.topic}'}", ""]
+    if b.topic:
+        scope = f"{stories} stor{'y' if stories == 1 else 'ies'} ({len(refs)} article{'s' * (len(refs) != 1)})"
+        lines += [
+            f"*{dt.date.today().isoformat()} · {scope} · every line is a sentence of the articles, quoted and checked "
+            "against its source; copies of one story count once; [n] is a source listed at the end.*",
+            "",
+        ]
+    else:
+        lines += [
+            f"*{dt.date.today().isoformat()} · {len(b.questions)} question(s) · every sentence below was checked "
+            "against the quoted passage; citations are numbered per answer.*",
+            "",
+        ]
+    if b.topic and not b.points:
+        lines += ["No article in the index is about this topic (within the filters given).", ""]
+    if b.points:
+        lines += ["## Key points", ""]
+        for n, p in enumerate(b.points, start=1):
+            also = f" *(also {cite(*p.also)}: {p.stories} sources)*" if p.also else ""
+            lines.append(f"{n}. {_quoted(p.said.text)} {cite(p.said)}{also}")
+        lines.append("")
+    if b.involved:
+        lines += ["## Who's involved", ""]
+        for i in b.involved:
+            what = f": {i.role}" if i.role else " (quoted)" if i.person else ""
+            lines.append(f"- **{i.name}**{what} {cite(i.said)}")
+        lines.append("")
+    if b.agreed:
+        lines += ["## Agreed by several sources", ""]
+        lines += [f"- {_quoted(p.said.text)} {cite(*p.sentences())}" for p in b.agreed]
+        lines.append("")
+    if stories > 1:
+        lines += ["## Disputed", ""]
+        if not b.disputed:
+            lines.append("The stories state no conflicting number, date or name about this.")
+        for point in b.disputed:
+            lines.append(f"- **{point.kind}**: {point.difference()}")
+            lines += [f"  - {_quoted(s.text)} {cite(s)}" for s in point.said]
+        lines.append("")
+    ahead = [n for n, p in enumerate(b.points, start=1) if p.ahead]
+    if b.next or ahead:
+        lines += ["## What's next", ""]
+        if ahead:
+            lines.append(f"- Key point{'s' * (len(ahead) > 1)} {', '.join(map(str, ahead))} above.")
+        lines += [f"- {_quoted(p.said.text)} {cite(*p.sentences())}" for p in b.next]
+        lines.append("")
+    if b.questions:
+        if b.topic:
+            lines += ["## Questions", ""]
+        for n, turn in enumerate(b.questions, start=1):
+            lines += _section(n, turn, "###" if b.topic else "##")
+    if refs:
+        lines += ["## Sources", ""]
+        for n, ref in enumerate(refs, start=1):
+            lines.append(f"{n}. {_cited(ref)}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -310,6 +310,13 @@ def brief(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
+    points: Annotated[int, typer.Option("--points", help="Key points to list.", min=1, max=30)] = 8,
+    question: Annotated[
+        list[str] | None,
+        typer.Option("--question", "-q", help="A question to answer in the briefing too (repeatable)."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="Stories to read at most (each with its copies).", min=1)] = 6,
+    as_json: JsonOpt = False,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -317,30 +324,40 @@ def brief(
         bool, typer.Option("--timeline", help="List the dated statements about TOPIC in order instead.")
     ] = False,
 ) -> None:
-    """Ask a few questions about TOPIC and print a cited Markdown briefing (or, with --timeline, its dated events)."""
-    from rag.brief import brief_topic, briefing, timeline_markdown
-    from rag.chat import Chat
-    from rag.llms import make_llm
+    """A cited briefing on TOPIC: key points, who's involved, agreed, disputed and what's next (or, with
+    --timeline, its dated statements). Every line is a quoted sentence of the articles."""
+    from dataclasses import asdict
+
+    from rag.brief import ask_questions, briefing_markdown, timeline_markdown
+    from rag.briefing import build_briefing
     from rag.timeline import timeline as dated
 
     cfg = settings()
     chosen = _filters(source, since, until)
-    if timeline:
-        with open_store() as store:
-            try:
-                text = timeline_markdown(topic, dated(store, topic, filters=chosen))
-            except RagError as exc:
-                raise fail(str(exc)) from None
-        _write(text, output)
-        return
     with open_store() as store:
         try:
-            chat = Chat(store, make_llm(cfg), cfg, filters=chosen)
-            with err.status(f"asking about {topic}…"):
-                turns = brief_topic(chat, topic)
+            if timeline:
+                text = timeline_markdown(topic, dated(store, topic, filters=chosen))
+            else:
+                with err.status(f"reading the articles about {topic}…"):
+                    made = build_briefing(store, topic, points, chosen, k)
+                if question:
+                    from rag.chat import Chat
+                    from rag.llms import make_llm
+
+                    with err.status(f"answering {len(question)} question(s)…"):
+                        made.questions = ask_questions(Chat(store, make_llm(cfg), cfg, filters=chosen), question)
+                text = briefing_markdown(made)
         except RagError as exc:
             raise fail(str(exc)) from None
-    _write(briefing(turns, title=f"Briefing: {topic}"), output)
+    if as_json and not timeline:
+        data = asdict(made)
+        data["questions"] = [
+            {"message": t.message, "question": t.question, "answer": t.answer.to_json()} for t in made.questions
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    _write(text, output)
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -459,6 +476,12 @@ def eval_suite(
                 if pipeline != "ours":
                     raise fail("--pipeline plain: the compare suite scores story groups and comparisons, not answers")
                 result = run_compare(chosen, cfg, cache_dir, progress=report, split=split)
+            elif chosen.kind == "brief":
+                from rag.eval.brief_suite import run_briefs
+
+                if pipeline != "ours":
+                    raise fail("--pipeline plain: the briefing suite scores extractive briefings, not answers")
+                result = run_briefs(chosen, cfg, cache_dir, progress=report, split=split)
             else:
                 result = run_suite(
                     chosen, cfg, cache_dir, use_cache=not no_cache, progress=report, split=split, pipeline=pipeline

@@ -420,6 +420,13 @@ class Store:
         cosines = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12, None)
         return sorted(zip(got["ids"], map(float, cosines), strict=True), key=lambda pair: -pair[1])
 
+    def passage_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of the passages `keys` (those the collection has), by key."""
+        if not keys:
+            return {}
+        got = self._call("reading vectors", lambda: self.collection.get(ids=keys, include=["embeddings"]))
+        return {key: np.asarray(v, dtype=np.float32) for key, v in zip(got["ids"], got["embeddings"], strict=True)}
+
     def _hits(self, scored: list[tuple[str, float]]) -> list[Hit]:
         rows = self._catalog.passages([key for key, _ in scored])
         return [Hit(rows[key], score) for key, score in scored if key in rows]

@@ -37,6 +37,7 @@ FAST_MODULES = {
     "test_fast_pipeline",
     "test_layers",
     "test_stories",
+    "test_briefing",
     "test_compare",
     "test_dates",
     "test_judge_data",

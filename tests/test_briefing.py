@@ -1,0 +1,143 @@
+"""Briefings on a topic, with the deterministic fake embedding (fast tier: no model, no browser).
+
+Real ChromaDB and SQLite over the two seed reports; the sentence vectors come from `tests/fakes.py`.
+What is checked does not depend on the vectors: every line is a sentence of an article at the offsets
+cited, none is shown twice, people come with the role the articles give them, and the suite that
+scores briefings is written from articles no model was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
+from evals import validate_briefs
+from rag.brief import briefing_markdown
+from rag.briefing import PAIR_FEATURES, Briefing, _named, build_briefing, same_point_model
+from rag.ingest import ingest
+from rag.settings import Settings
+from rag.store import Store
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def seeds_briefing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Briefing]]:
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("brief") / "index",
+        embed_backend="fake",
+        llm_backend="fake",
+        judge_backend="fake",
+    )
+    store = Store(settings)
+    assert ingest(store, [SEEDS]).ok
+    yield store, build_briefing(store, "the Paris peace talks on Ukraine", points=6)
+    store.close()
+
+
+def test_every_line_is_a_sentence_of_its_article_at_the_offsets_cited(seeds_briefing) -> None:
+    store, made = seeds_briefing
+    cited = made.sentences()
+    assert made.points and cited
+    for said in cited:
+        text = store.catalog.article_text(said.article.article_id)
+        assert " ".join(text[said.start : said.end].split()) == said.text
+
+
+def test_no_sentence_is_shown_twice_and_the_points_asked_for_are_the_most(seeds_briefing) -> None:
+    _, made = seeds_briefing
+    shown = [" ".join(s.text.split()) for s in made.quoted()]
+    assert len(shown) == len(set(shown))
+    assert 1 <= len(made.points) <= 6
+    assert [p.stories for p in made.points] == sorted((p.stories for p in made.points), reverse=True)
+
+
+def test_people_come_with_the_role_the_articles_give_them(seeds_briefing) -> None:
+    _, made = seeds_briefing
+    roles = {i.name: i.role for i in made.involved}
+    assert roles.get("Marco Rubio") == "US Secretary of State"
+    assert roles.get("Sergei Lavrov") == "Russian Foreign Minister"
+    assert roles.get("Steve Witkoff") in {"US envoy", "U.S. envoy"}  # the two reports word it so
+    assert all(i.role in i.said.text for i in made.involved)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "expected"),
+    [
+        (
+            "Russian Foreign Minister Sergei Lavrov spoke.",
+            "Russian Foreign Minister Sergei Lavrov",
+            ("Sergei Lavrov", "Russian Foreign Minister", "person"),
+        ),
+        (
+            "Dmitry Peskov, the Kremlin spokesman, said no.",
+            "Dmitry Peskov",
+            ("Dmitry Peskov", "the Kremlin spokesman", "person"),
+        ),
+        ("Witkoff said the talks went well.", "Witkoff", ("Witkoff", "", "person")),
+        ("The Department of Justice said so.", "Department of Justice", ("Department of Justice", "", "org")),
+        ("They met in New York.", "New York", ("New York", "", "name")),
+        ("French officials agreed.", "French", None),
+    ],
+)  # fmt: skip
+def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:
+    start = sentence.index(name)
+    assert _named(sentence, start, start + len(name), name) == expected
+
+
+def test_the_markdown_numbers_every_source_it_cites_and_says_when_nothing_is_about_the_topic(
+    seeds_briefing,
+) -> None:
+    _, made = seeds_briefing
+    text = briefing_markdown(made)
+    assert text.startswith("# Briefing: the Paris peace talks on Ukraine\n")
+    assert "## Key points" in text and "## Who's involved" in text and "## Sources" in text
+    sources = text.split("## Sources\n\n")[1].strip().splitlines()
+    for n in range(1, len(sources) + 1):
+        assert f"[{n}]" in text.split("## Sources")[0]
+    empty = briefing_markdown(Briefing("a topic nothing is about"))
+    assert "No article in the index is about this topic" in empty and "## Key points" not in empty
+
+
+def test_the_briefing_suite_is_verbatim_and_from_articles_no_model_trained_on() -> None:
+    if not validate_briefs.CORPUS.is_dir():
+        pytest.fail(f"the corpora are not at {validate_briefs.CORPUS}: the briefing suite is checked against them")
+    records, problems = validate_briefs.load(validate_briefs.SUITE)
+    assert problems == []
+    assert len(records) >= 20
+    assert {r["split"] for r in records} == {"dev", "test"}
+    assert sum(len(list(r["articles"])) > 1 for r in records) >= 8  # type: ignore[call-overload]  # several reports
+
+
+def test_the_validator_refuses_a_quote_not_in_its_article_and_a_training_article() -> None:
+    train = next(
+        line.strip()
+        for line in (validate_briefs.CORPUS / "bbc-train.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    seed = sorted(p.name for p in SEEDS.glob("*.txt"))[0]
+    record = {
+        "id": "x",
+        "split": "dev",
+        "topic": "a topic",
+        "articles": [seed, train],
+        "points": [
+            {"point": f"point number {n}", "evidence": [{"article": seed, "text": "words no article has ever said"}]}
+            for n in range(5)
+        ],
+    }
+    problems = validate_briefs.check_record(json.loads(json.dumps(record)))
+    assert any("bbc-train.txt" in p for p in problems)
+    assert any("not verbatim" in p for p in problems)
+
+
+def test_the_committed_same_point_model_knows_a_restatement_from_another_point() -> None:
+    model = same_point_model()
+    assert set(model.weights) == set(PAIR_FEATURES) and 0 < model.threshold < 1
+    restated = {"cosine": 0.9, "same_article": 1.0, "apart": 0.1, "adjacent": 1.0, "near": 1.0}
+    restated |= {"names_shared": 1.0, "words_shared": 0.7}
+    another = {"cosine": 0.2, "same_article": 1.0, "apart": 0.8, "adjacent": 0.0, "near": 0.0}
+    another |= {"names_shared": 0.0, "words_shared": 0.05}
+    assert model.probability(restated) >= model.threshold > model.probability(another)
