@@ -49,6 +49,7 @@ test: install browser
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
 	$(BIN)/rag eval --suite compare --compare evals/baseline.json
 	$(BIN)/rag eval --suite conversations --compare evals/baseline.json
+	$(BIN)/rag eval --suite briefs --compare evals/baseline.json
 
 # The pipeline's logic with deterministic fake models: no model, no browser, under a minute.
 test-fast: install
@@ -63,6 +64,7 @@ eval: install
 	$(BIN)/rag eval --suite seeds --compare evals/baseline.json
 	$(BIN)/rag eval --suite redteam --compare evals/baseline.json
 	$(BIN)/rag eval --suite compare --compare evals/baseline.json
+	$(BIN)/rag eval --suite briefs --compare evals/baseline.json
 
 lint: install
 	$(BIN)/ruff check rag ui tests evals

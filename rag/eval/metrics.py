@@ -47,7 +47,13 @@ COMPARE_RATES = (  # the compare suite's (rag.eval.compare_suite)
     "reworded_conflict_recall",
     "reworded_conflicts_kept_apart",
 )
-RATES = QUESTION_RATES + COMPARE_RATES
+BRIEF_RATES = (  # the briefing suite's (rag.eval.brief_suite)
+    "key_point_recall",
+    "on_topic_precision",
+    "briefs_without_repeats",
+    "cited_verified",
+)
+RATES = QUESTION_RATES + COMPARE_RATES + BRIEF_RATES
 
 
 @dataclass
@@ -109,6 +115,26 @@ class PairScored:
     changes_named: int = 0
     conflicts_right: int = 0  # reported conflicts that name a changed detail
     changes_as_several: int = 0  # changed details whose two sentences were listed as "said by several"
+
+
+@dataclass
+class BriefScored:
+    """One topic of the briefing suite: what the briefing held against the key points it must hold."""
+
+    id: str
+    split: str
+    topic: str
+    stories: int  # stories the briefing read
+    points: int  # key points annotated
+    points_found: int  # annotated points a sentence of the briefing states
+    missed: list[str]  # the annotated points it does not state
+    sentences: int  # sentences the briefing cites
+    on_topic: int  # of those, sentences of an article about the topic (or a copy of one)
+    repeats: list[str]  # sentences shown twice, or two shown sentences that state the same point
+    verified: int  # cited sentences found verbatim at their offsets in their article
+    seconds: float
+    passed: bool
+    kind: str = "briefing"
 
 
 _WORD = re.compile(r"\w+")

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from rag.eval.baseline import Comparison
-from rag.eval.metrics import RATES, PairScored
+from rag.eval.metrics import RATES, BriefScored, PairScored
 from rag.eval.runner import RunResult
 
 LATENCY = ("retrieve_s", "first_token_s", "total_s")
@@ -83,6 +83,8 @@ def markdown(result: RunResult, comparison: Comparison | None = None) -> str:
     if any(n + "_p50" in m for n in LATENCY):
         lines += ["", "| latency (s) | p50 | p95 |", "|---|---|---|"]
         lines += [f"| {n} | {_fmt(m.get(n + '_p50'))} | {_fmt(m.get(n + '_p95'))} |" for n in LATENCY]
+    if "briefing_s_p50" in m:
+        lines += ["", f"Seconds a briefing: p50 {_fmt(m['briefing_s_p50'])}, max {_fmt(m['briefing_s_max'])}"]
     if comparison and (comparison.fixed or comparison.broken):
         lines += ["", f"Now passing: {', '.join(comparison.fixed) or '–'}"]
         lines += [f"No longer passing: {', '.join(comparison.broken) or '–'}"]
@@ -125,6 +127,18 @@ def html_report(result: RunResult, comparison: Comparison | None = None) -> str:
     rows = []
     for q in result.questions:
         verdict = "pass" if q.passed else "fail"
+        if isinstance(q, BriefScored):
+            detail = f"{q.points_found}/{q.points} key points; {q.on_topic}/{q.sentences} sentences on the topic"
+            if q.missed:
+                detail += "<br><small>missed: " + esc("; ".join(q.missed)) + "</small>"
+            if q.repeats:
+                detail += "<br><small>repeats: " + esc("; ".join(q.repeats)) + "</small>"
+            rows.append(
+                f'<tr class="{verdict}"><td>{esc(q.id)}</td><td>{esc(q.kind)}</td><td>{esc(q.topic)}</td>'
+                f"<td>{detail}</td><td>–</td><td>{q.points_found / q.points:.2f}</td>"
+                f"<td>{q.verified}/{q.sentences}</td><td>{verdict}</td></tr>"
+            )
+            continue
         if isinstance(q, PairScored):
             rows.append(
                 f'<tr class="{verdict}"><td>{esc(q.id)}</td><td>{esc(q.kind)}</td><td>{esc(q.compared)}</td>'

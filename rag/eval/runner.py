@@ -16,7 +16,7 @@ from rag.chat import Chat, Turn
 from rag.embeddings import embedding_name
 from rag.eval.cache import CachedLLM
 from rag.eval.corroboration import quoted_sources
-from rag.eval.metrics import PairScored, Scored, aggregate, score_case
+from rag.eval.metrics import BriefScored, PairScored, Scored, aggregate, score_case
 from rag.eval.plain import PlainEngine
 from rag.eval.suite import SPLITS, Suite
 from rag.ingest import ingest
@@ -35,7 +35,7 @@ class RunResult:
     suite: str
     manifest: dict[str, Any]
     metrics: dict[str, Any]
-    questions: list[Scored] | list[PairScored] = field(default_factory=list)
+    questions: list[Scored] | list[PairScored] | list[BriefScored] = field(default_factory=list)
     splits: dict[str, dict[str, Any]] = field(default_factory=dict)  # the same metrics for dev and for test
 
     def to_json(self) -> dict[str, Any]:

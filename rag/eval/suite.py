@@ -59,7 +59,7 @@ class Suite:
     path: Path
     corpus: list[Path]
     cases: list[Case] = field(default_factory=list)
-    kind: str = "questions"  # or "compare": article pairs, read by rag.eval.compare_suite
+    kind: str = "questions"  # or "compare" (rag.eval.compare_suite) or "brief" (rag.eval.brief_suite)
 
     def digest(self) -> str:
         """A hash of the suite file, recorded in every run's manifest."""
@@ -67,7 +67,7 @@ class Suite:
 
     def index_dir(self, settings: Settings, cache: Path) -> Path:
         """Where this suite's index lives: one per corpus, chunking and embedding model, so question suites
-        asked of one corpus (bbc and bbc-blind) share it; a compare suite builds its own."""
+        asked of one corpus (bbc, bbc-blind, conversations, briefs) share it; a compare suite builds its own."""
         key = json.dumps(
             [
                 [str(p) for p in self.corpus],
@@ -76,7 +76,7 @@ class Suite:
                 embedding_name(settings),
             ]
         )
-        label = "-".join(p.name for p in self.corpus) if self.kind == "questions" else self.name
+        label = self.name if self.kind == "compare" else "-".join(p.name for p in self.corpus)
         return cache / f"index-{label}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
 
 

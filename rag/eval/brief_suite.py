@@ -1,0 +1,181 @@
+"""The briefing suite: topics with the key points a good briefing must hold, each with the sentences that state it.
+
+`evals/suites/briefs.jsonl` holds one topic a line, written blind by helpers from the articles
+alone and checked by `evals/validate_briefs.py`: the topic as a reader would type it, every
+article about it, and 5-10 key points, each with every sentence of those articles that states
+it, verbatim. The briefing (`rag.briefing.build_briefing`, no model asked) is scored on:
+
+- key-point recall: the share of a topic's points that a sentence of the briefing states (a
+  sentence quoted, or one cited as another story making a quoted point); mean over topics;
+- on-topic precision: the share of the sentences the briefing cites that come from an article
+  about the topic or a copy of one; mean over topics;
+- briefings without repeats: the share of briefings in which no sentence is shown twice and no
+  two shown sentences state the same annotated point (target 1.0);
+- cited and verified: the share of all cited sentences found verbatim at their offsets in the
+  article they cite (must be 1.0).
+
+A topic passes when it finds at least `PASS_RECALL` of its points, every cited sentence is on the
+topic and verified, and nothing repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.briefing import Briefing, build_briefing
+from rag.compare import Said
+from rag.eval.metrics import BriefScored, plain, ratio
+from rag.eval.runner import Progress, RunResult, manifest, open_suite_index
+from rag.eval.suite import SPLITS, Suite, SuiteError, article_file
+from rag.settings import Settings
+from rag.store import Store
+
+PASS_RECALL = 0.5
+MATCH_CHARS = 40  # a briefing sentence inside a gold sentence (or the other way) must be this long to count
+
+
+@dataclass(frozen=True)
+class GoldPoint:
+    """A key point and the sentences (article, verbatim text) that state it."""
+
+    point: str
+    evidence: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    split: str
+    topic: str
+    articles: tuple[str, ...]
+    points: tuple[GoldPoint, ...]
+
+
+def load_topics(path: Path) -> list[Topic]:
+    """The topics of a briefing suite file; a malformed line is a `SuiteError` naming it."""
+    topics = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            points = tuple(
+                GoldPoint(p["point"], tuple((e["article"], e["text"]) for e in p["evidence"])) for p in r["points"]
+            )
+            topic = Topic(r["id"], r["split"], r["topic"], tuple(r["articles"]), points)
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise SuiteError(f"{path}:{n}: bad topic: {exc!r}") from None
+        if topic.split not in SPLITS:
+            raise SuiteError(f"{path}:{n}: unknown split {topic.split!r}")
+        topics.append(topic)
+    if len({t.id for t in topics}) != len(topics):
+        raise SuiteError(f"{path}: duplicate topic ids")
+    return topics
+
+
+def run_briefs(
+    suite: Suite, settings: Settings, cache_dir: Path, progress: Progress | None = None, split: str | None = None
+) -> RunResult:
+    """Brief every topic of `suite` (or of one split) from its corpus's index and score the briefings."""
+    say = progress or (lambda what, total: None)
+    topics = [t for t in load_topics(suite.path) if split is None or t.split == split]
+    store = open_suite_index(suite, settings, cache_dir, say)
+    try:
+        say("briefing", len(topics))
+        scored = []
+        for topic in topics:
+            started = time.perf_counter()
+            briefing = build_briefing(store, topic.topic)
+            scored.append(score_briefing(store, suite, topic, briefing, time.perf_counter() - started))
+            say(topic.id, None)
+        cfg = store.settings
+    finally:
+        store.close()
+    splits = {name: aggregate(part) for name in SPLITS if (part := [s for s in scored if s.split == name])}
+    return RunResult(suite.name, manifest(suite, cfg), aggregate(scored), scored, splits)
+
+
+def _states(said: Said, quote: str) -> bool:
+    """Whether a briefing sentence is a gold sentence (the one holding the other, as sentence splitting may
+    cut a gold sentence in two)."""
+    a, b = plain(said.text), plain(quote)
+    return b in a or (len(a) >= MATCH_CHARS and a in b)
+
+
+def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing, seconds: float) -> BriefScored:
+    """One briefing against its topic's annotation."""
+    ids = []
+    for article in topic.articles:
+        article_id = store.catalog.resolve(str(article_file(suite, article).resolve()))
+        if article_id is None:
+            raise RuntimeError(f"{topic.id}: {article} is not in the index after ingest")
+        ids.append(article_id)
+    rows = store.catalog.article_rows(ids)
+    stories = {r.story or r.id for r in rows}  # an article about the topic, or a copy of one
+    cited = briefing.sentences()
+    shown = [s for p in briefing.points for s in p.sentences()]
+    shown += [s for p in [*briefing.agreed, *briefing.next] for s in p.sentences()]
+    shown += [s for p in briefing.disputed for s in p.said]
+    found = [p for p in topic.points if any(_states(s, quote) for s in shown for _, quote in p.evidence)]
+    on_topic = sum(1 for s in cited if s.story in stories or s.article.article_id in ids)
+    verified = sum(1 for s in cited if _verified(store, s))
+    repeats = _repeats(briefing.quoted(), topic)
+    recall = len(found) / len(topic.points)
+    return BriefScored(
+        id=topic.id,
+        split=topic.split,
+        topic=topic.topic,
+        stories=len({s.story for s in cited}),
+        points=len(topic.points),
+        points_found=len(found),
+        missed=[p.point for p in topic.points if p not in found],
+        sentences=len(cited),
+        on_topic=on_topic,
+        repeats=repeats,
+        verified=verified,
+        seconds=round(seconds, 3),
+        passed=recall >= PASS_RECALL and on_topic == verified == len(cited) and not repeats,
+    )
+
+
+def _verified(store: Store, said: Said) -> bool:
+    text = store.catalog.article_text(said.article.article_id)
+    return " ".join(text[said.start : said.end].split()) == " ".join(said.text.split())
+
+
+def _repeats(quoted: list[Said], topic: Topic) -> list[str]:
+    """Sentences shown twice, and shown sentences of different stories' wording stating one annotated point."""
+    out = []
+    seen: dict[str, Said] = {}
+    for s in quoted:
+        key = plain(s.text)
+        if key in seen:
+            out.append(f"shown twice: {s.text[:80]}")
+        seen[key] = s
+    for p in topic.points:
+        stating = {plain(s.text) for s in quoted if any(_states(s, quote) for _, quote in p.evidence)}
+        if len(stating) > 1:
+            out.append(f"{len(stating)} sentences state {p.point!r}")
+    return out
+
+
+def aggregate(scored: list[BriefScored]) -> dict[str, object]:
+    """The suite's rates and timings over `scored`."""
+    cited = sum(s.sentences for s in scored)
+    seconds = sorted(s.seconds for s in scored)
+    return {
+        "questions": len(scored),
+        "passed": sum(s.passed for s in scored),
+        "key_point_recall": round(statistics.fmean(s.points_found / s.points for s in scored), 3) if scored else None,
+        "on_topic_precision": round(statistics.fmean(s.on_topic / s.sentences for s in scored if s.sentences), 3)
+        if any(s.sentences for s in scored)
+        else None,
+        "briefs_without_repeats": ratio(sum(not s.repeats for s in scored), len(scored)),
+        "cited_verified": ratio(sum(s.verified for s in scored), cited),
+        "briefing_s_p50": round(statistics.median(seconds), 3) if seconds else None,
+        "briefing_s_max": seconds[-1] if seconds else None,
+    }
