@@ -12,6 +12,7 @@ Records, one topic a line:
                  "evidence": [{"article": "politics/123.txt", "text": "a sentence stating it, verbatim"}, ...]},
                 ...]}                                                      # 5 to 10 points
 
+A test topic may read no article a dev topic reads (the dev topics are fitted and tuned on).
 An article is a BBC path (`business/010.txt`, under shared/corpora/bbc) or a seed file name (under seeds/).
 A BBC article may not be in shared/corpora/bbc-train.txt nor a near-copy of one there: the judge was
 trained on those, and a briefing suite must score it on articles it never saw.
@@ -144,6 +145,11 @@ def load(file: Path) -> tuple[list[dict[str, object]], list[str]]:
         if not found:
             records.append(record)
     problems += [f"{file}: id {i!r} is used {c} times" for i, c in ids.items() if c > 1]
+    # A test topic must be held out: no article of it may be one a dev topic (fitted and tuned on) reads.
+    dev = {a for r in records if r["split"] == "dev" for a in r["articles"]}  # type: ignore[attr-defined]
+    for r in records:
+        if r["split"] == "test" and (shared := sorted(dev & set(r["articles"]))):  # type: ignore[call-overload]
+            problems.append(f"{file}: test topic {r['id']} reads {shared[0]}, which a dev topic reads too")
     if len(records) < MIN_TOPICS:
         problems.append(f"{file}: {len(records)} good topics; the suite needs at least {MIN_TOPICS}")
     return records, problems
