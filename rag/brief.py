@@ -110,9 +110,10 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
     lines = [f"# {title or f'Briefing: {b.topic}'}", ""]
     if b.topic:
         scope = f"{stories} stor{'y' if stories == 1 else 'ies'} ({len(refs)} article{'s' * (len(refs) != 1)})"
+        asked = "; the answers to questions number their own citations" if b.questions else ""
         lines += [
-            f"*{dt.date.today().isoformat()} · {scope} · every line is a sentence of the articles, quoted and checked "
-            "against its source; copies of one story count once; [n] is a source listed at the end.*",
+            f"*{dt.date.today().isoformat()} · {scope} · every line is a sentence of an article, quoted as written; "
+            f"copies of one story count once; [n] is a source listed at the end{asked}.*",
             "",
         ]
     else:
@@ -121,7 +122,7 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
             "against the quoted passage; citations are numbered per answer.*",
             "",
         ]
-    if b.topic and not b.points:
+    if b.topic and not b.articles:
         lines += ["No article in the index is about this topic (within the filters given).", ""]
     if b.points:
         lines += ["## Key points", ""]

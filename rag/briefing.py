@@ -1,22 +1,25 @@
 """Briefings: the key points of the articles about a topic, who is involved, what is agreed, disputed and next.
 
 A briefing is built from the articles' own sentences, never the model's prose, so every line
-of it is a quote that is checked against its article and gives the same result on any machine:
+of it is a sentence of an article, taken at its offsets, and it reads the same on any machine:
 
-- the stories about the topic are found by retrieval (`rag.compare.topic_articles`), keeping
-  those close to the best match (`STORY_GAP`), and their sentences are aligned
+- the stories about the topic are found by retrieval (`topic_stories`): the best match, if it
+  is about the topic at all (`RELEVANT`), and the stories that open as reports of the same
+  event (`SAME_EVENT`) or match as well (`STORY_GAP`); their sentences are aligned
   (`rag.compare.align`): sentences of several stories that say the same thing are one point;
-- **key points** are chosen by maximal marginal relevance over sentence vectors: salience
-  (closeness to the topic, place in its article, how many stories make it) against
-  likeness to the points already taken, then ordered by how many stories make them;
-- **who's involved**: the people the articles give a role ("Russian Foreign Minister Sergei
-  Lavrov", "Dmitry Peskov, the Kremlin spokesman,") or quote ("Witkoff said"), and the
-  organisations they name, most mentioned first, each with the sentence that names them;
+- **key points** are chosen by maximal marginal relevance: salience (closeness to the topic,
+  place in its article, how many stories make it) against the probability that a sentence
+  states the point of one already shown (`SamePoint`, fitted), then ordered by how many
+  stories make them;
+- **what's next**: statements about what will or is due to happen;
 - **agreed / disputed**: points several stories make, and conflicts between stories (the
   comparison's);
-- **what's next**: statements about what will or is due to happen.
+- **who's involved**: the people the articles give a role ("Russian Foreign Minister Sergei
+  Lavrov", "Dmitry Peskov, the Kremlin spokesman,") or quote ("Steve Witkoff said"), people
+  with a role first, then by mentions; organisations named twice or more.
 
-A sentence, and any sentence saying the same thing, appears once in the whole briefing.
+A sentence, and any sentence aligned with it as saying the same thing, is quoted once in the
+whole briefing.
 Questions asked with it (`rag brief TOPIC --question Q`) are answered as any question is.
 """
 
@@ -78,24 +81,30 @@ _SAYING = re.compile(
     r"^\s*(?:has\s+|had\s+)?(?:said|says|told|added|argued|insisted|warned|urged|claimed|stated|announced|"
     r"accused|denied|admitted|called|described)\b"
 )
-# Words that give a person a role, before their name ("US envoy", "Foreign Minister") or after it.
+# Words that give a person a role, before their name ("US envoy", "Foreign Minister") or after it: a role
+# needs one of the heads; the modifiers only join one ("Foreign Secretary", not "the home of John Smith").
 # fmt: off
-_ROLE_WORDS = {
-    "president", "prime", "minister", "secretary", "chancellor", "chief", "executive", "boss", "chairman",
+_ROLE_HEADS = {
+    "president", "minister", "secretary", "chancellor", "chief", "executive", "boss", "chairman",
     "chairwoman", "chair", "leader", "head", "founder", "director", "manager", "coach", "captain", "envoy",
     "spokesman", "spokeswoman", "spokesperson", "ambassador", "commissioner", "governor", "mayor", "senator",
     "judge", "lawyer", "prosecutor", "analyst", "economist", "official", "officer", "general", "king", "queen",
     "prince", "princess", "mp", "mep", "star", "singer", "actor", "actress", "producer", "author",
     "writer", "player", "striker", "midfielder", "defender", "goalkeeper", "champion", "editor", "correspondent",
-    "owner", "partner", "deputy", "shadow", "vice", "foreign", "home", "defence", "culture", "trade",
-    "health", "education", "state", "former", "co-founder", "adviser", "advisor", "campaigner", "presenter",
+    "owner", "partner", "co-founder", "adviser", "advisor", "campaigner", "presenter", "premier",
+}
+_ROLE_MODIFIERS = {
+    "prime", "deputy", "shadow", "vice", "foreign", "home", "defence", "culture", "trade", "health",
+    "education", "state", "former", "interior", "finance", "general",
 }
 # fmt: on
+_ROLE_WORDS = _ROLE_HEADS | _ROLE_MODIFIERS
 _FILLER = {"of", "the", "for", "and", "'s", "’s"}
 _BODY = re.compile(
     r"\b(?:Department|Ministry|Party|Association|Bank|Club|Group|Office|Commission|Committee|Court|Union|League"
     r"|Corporation|Inc|Ltd|plc|Company|Agency|Service|Board|Federation|Institute|University|Council|Government"
-    r"|Parliament|Fund|Organisation|Organization|Authority|Network|Studios?|Records|Airways|Motors)\b"
+    r"|Parliament|Fund|Organisation|Organization|Authority|Network|Studios?|Records|Airways|Motors|Street"
+    r"|House|Palace|Hall|Kremlin|Commons|Lords)\b"
 )
 _COUNTRY_CODES = {"US", "UK", "USA", "GB"}
 _DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish|i)|French|Dutch|Greek|Thai|Swiss|US|UK|EU|UN)$")
@@ -180,15 +189,16 @@ class Briefing:
 
 def topic_stories(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters | None = None) -> list[str]:
     """The articles of the stories about `topic`, best first, each followed by its copies: the story that
-    matches best, and up to `k` - 1 more that report the same event (their articles' vectors as close to its
-    as `SAME_EVENT`) or match the topic as well (within `STORY_GAP`)."""
+    matches best (none when even its best passage is less close to the topic than `RELEVANT`), and up to
+    `k` - 1 more that report the same event (their openings' vectors as close to its as `SAME_EVENT`) or
+    match the topic as well (within `STORY_GAP`)."""
     best: dict[str, tuple[float, str]] = {}  # story: its best passage's cosine to the topic, and its article
     for e in retrieve(store, topic, 2 * k, filters):
         if e.dense >= store.settings.min_relevance and (e.story_id not in best or e.dense > best[e.story_id][0]):
             best[e.story_id] = (e.dense, e.article_id)
-    if not best:
-        return []
     ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    if not ranked or ranked[0][1][0] < RELEVANT:
+        return []  # nothing is about the topic: a briefing of whatever matches least badly would mislead
     # An article's opening passages (headline, lead and what follows: what the story is) stand for it.
     keys = {a: [passage_key(a, i) for i in range(OPENING)] for _, (_, a) in ranked}
     stored = store.passage_vectors([key for k in keys.values() for key in k])
@@ -262,23 +272,40 @@ def build_briefing(
             taken.append(_key_point(aligned, aligned.groups[g]))
         return taken
 
-    points_taken = take(candidates, points)
-    briefing.points = sorted(points_taken, key=lambda p: -p.stories)  # stable: most salient first within a count
-    briefing.disputed = list(aligned.conflicts)
-    several = [
-        g
-        for g in candidates
-        if _stories(aligned, aligned.groups[g]) > 1 and _relevance(aligned, aligned.groups[g]) >= RELEVANT
-    ]
-    briefing.agreed = take(several, AGREED)
+    # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.
+    briefing.points = sorted(take(candidates, points), key=lambda p: -p.stories)
     upcoming = [
         g
         for g in candidates
         if _relevance(aligned, aligned.groups[g]) >= RELEVANT and _about_next(aligned, aligned.groups[g])
     ]
     briefing.next = take(upcoming, NEXT)
+    several = [
+        g
+        for g in candidates
+        if _stories(aligned, aligned.groups[g]) > 1 and _relevance(aligned, aligned.groups[g]) >= RELEVANT
+    ]
+    briefing.agreed = take(several, AGREED)
+    briefing.disputed = _merged(aligned.conflicts)
     briefing.involved = involved(aligned)
     return briefing
+
+
+def _merged(conflicts: list[Point]) -> list[Point]:
+    """Conflicts sharing a sentence, and of one kind, as one point: "A" against story 2's "B" and story 3's
+    "C" quote A once."""
+    out: list[Point] = []
+    for conflict in conflicts:
+        texts = {s.text for s in conflict.said}
+        into = next((p for p in out if p.kind == conflict.kind and texts & {s.text for s in p.said}), None)
+        if into is None:
+            out.append(Point(list(conflict.said), conflict.kind, list(conflict.differs)))
+            continue
+        for said, differs in zip(conflict.said, conflict.differs, strict=True):
+            if said.text not in {s.text for s in into.said}:
+                into.said.append(said)
+                into.differs.append(differs)
+    return out
 
 
 def pair_features(aligned: Aligned, place: list[int], i: int, j: int) -> dict[str, float]:
@@ -353,10 +380,10 @@ def _about_next(aligned: Aligned, members: list[int]) -> bool:
 
 
 def involved(aligned: Aligned) -> list[Involved]:
-    """The people and organisations the topic's articles name, most mentioned first: people the articles
-    give a role or quote, each with the role and the sentence that gives it; organisations named in two
-    sentences or more."""
-    found: dict[str, _Entry] = {}  # by the name's last word: "Lavrov" and "Sergei Lavrov" are one
+    """The people and organisations the topic's articles name: people the articles give a role or have
+    speak, those with a role first, then by how many sentences name them, each with the role and the
+    sentence that gives it; organisations named in two sentences or more."""
+    found: dict[str, _Entry] = {}  # by the name as written ("Sergei Lavrov"; "Lavrov" joins it below)
     order = sorted(range(len(aligned.sentences)), key=lambda i: -float(aligned.relevance[i]))
     for i in order:
         said = aligned.sentences[i].said
@@ -365,16 +392,20 @@ def involved(aligned: Aligned) -> list[Involved]:
             if named is None:
                 continue
             full, role, kind = named
-            entry = found.setdefault(full.split()[-1].lower(), _Entry(full, said))
+            entry = found.setdefault(full, _Entry(full, said))
             entry.mentions.add(i)
-            if len(full) > len(entry.name):
-                entry.name = full
             entry.org = entry.org or kind == "org"
             if kind == "person" and not entry.person:
                 entry.person, entry.role, entry.said = True, role, said
             elif role and not entry.role:
                 entry.role, entry.said = role, said
-    listed = [e for e in found.values() if e.person or (e.org and len(e.mentions) > 1)]
+    for name in [n for n in found if " " not in n]:  # "Lavrov" is Sergei Lavrov when one full name ends so
+        fuller = [e for n, e in found.items() if " " in n and n.split()[-1] == name]
+        if len(fuller) == 1:
+            alone = found.pop(name)
+            fuller[0].mentions |= alone.mentions
+            fuller[0].person = fuller[0].person or alone.person
+    listed = [e for e in found.values() if (e.person and not e.org) or (e.org and len(e.mentions) > 1)]
     listed.sort(key=lambda e: (not (e.person and e.role), not e.person, -len(e.mentions)))
     return [Involved(e.name, e.role, e.said, len(e.mentions), e.person) for e in listed[:PEOPLE]]
 
@@ -390,10 +421,10 @@ class _Entry:
 
 
 def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] | None:
-    """(name, role, kind) for a name in a sentence: kind "person" when the sentence gives a role or has them
-    speak, "org" for a body or an acronym, "name" otherwise (a place as often as a person); None for a
-    nationality, a country's initials or a date."""
-    if _DEMONYM.match(name) or name in _COUNTRY_CODES or stated_dates(name):
+    """(name, role, kind) for a name in a sentence: kind "person" when the sentence gives a role, or a name
+    of two words or more speaks; "org" for a body or an acronym; "name" otherwise (a place as often as a
+    person). None for a nationality, a country's initials ("US", "U.S") or a date."""
+    if _DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES or stated_dates(name):
         return None
     if _BODY.search(name) or (name.isupper() and 2 <= len(name) <= 6):
         return name, "", "org"
@@ -405,10 +436,13 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     person, titles = words[cut:], words[:cut]
     if not person:
         return None
-    # Role words just before it: "US envoy Steve Witkoff", "the firm's chief executive John Smith".
+    # Role words just before it: "US envoy Steve Witkoff", "the firm's chief executive John Smith"; never
+    # across a comma ("Speaking in Paris, US envoy…").
     lead: list[str] = []
     for word in reversed(text[:start].split()[-6:]):
-        bare = word.strip(',;:“”"()').lower()
+        bare = word.strip('“”"()').lower()
+        if bare.endswith((",", ";", ":")):
+            break
         if bare in _ROLE_WORDS or bare in _FILLER or (lead and (word[:1].isupper() or bare.endswith(("'s", "’s")))):
             lead.insert(0, word)
             continue
@@ -420,9 +454,10 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
         role = ""
     if not role and (m := _APPOSITIVE.match(text[end:])) and _has_role(m.group(1)):
         role = m.group(1)
-    speaks = bool(_SAYING.match(text[end:]))
+    speaks = len(person) > 1 and bool(_SAYING.match(text[end:]))
     return " ".join(person), role, "person" if role or speaks else "name"
 
 
 def _has_role(words: str) -> bool:
-    return any(w.strip(",;:").lower().removesuffix("'s").removesuffix("’s") in _ROLE_WORDS for w in words.split())
+    """Whether words name a role: one of `_ROLE_HEADS` ("Foreign Secretary", not "state of")."""
+    return any(w.strip(",;:").lower().removesuffix("'s").removesuffix("’s") in _ROLE_HEADS for w in words.split())

@@ -332,12 +332,19 @@ def brief(
     from rag.briefing import build_briefing
     from rag.timeline import timeline as dated
 
+    if not topic.strip():
+        raise fail("TOPIC is empty: say what the briefing is about")
     cfg = settings()
     chosen = _filters(source, since, until)
     with open_store() as store:
         try:
             if timeline:
-                text = timeline_markdown(topic, dated(store, topic, filters=chosen))
+                events = dated(store, topic, filters=chosen)
+                text = (
+                    json.dumps([asdict(e) for e in events], ensure_ascii=False, indent=2) + "\n"
+                    if as_json
+                    else timeline_markdown(topic, events)
+                )
             else:
                 with err.status(f"reading the articles about {topic}…"):
                     made = build_briefing(store, topic, points, chosen, k)
@@ -347,16 +354,17 @@ def brief(
 
                     with err.status(f"answering {len(question)} question(s)…"):
                         made.questions = ask_questions(Chat(store, make_llm(cfg), cfg, filters=chosen), question)
-                text = briefing_markdown(made)
+                if as_json:
+                    data = asdict(made)
+                    data["questions"] = [
+                        {"message": t.message, "question": t.question, "answer": t.answer.to_json()}
+                        for t in made.questions
+                    ]
+                    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                else:
+                    text = briefing_markdown(made)
         except RagError as exc:
             raise fail(str(exc)) from None
-    if as_json and not timeline:
-        data = asdict(made)
-        data["questions"] = [
-            {"message": t.message, "question": t.question, "answer": t.answer.to_json()} for t in made.questions
-        ]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return
     _write(text, output)
 
 

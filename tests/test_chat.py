@@ -115,6 +115,7 @@ def test_rag_chat_json_lines_for_scripts(seeded) -> None:
 
 
 def test_rag_brief_writes_key_points_people_and_answered_questions(seeded, tmp_path) -> None:
+    import json
     import os
     import re
     import subprocess
@@ -123,13 +124,13 @@ def test_rag_brief_writes_key_points_people_and_answered_questions(seeded, tmp_p
     _, settings = seeded
     out = tmp_path / "brief.md"
     env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir)}
-    command = [sys.executable, "-m", "rag.cli", "brief", "the Ukraine peace talks", "--points", "5"]
-    command += ["-q", "Who is the Kremlin spokesperson?", "-o", str(out)]
+    brief = [sys.executable, "-m", "rag.cli", "brief", "the Ukraine peace talks", "--points", "5"]
+    command = [*brief, "-q", "Who is the Kremlin spokesperson?", "-o", str(out)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     text = out.read_text()
     assert text.startswith("# Briefing: the Ukraine peace talks\n")
-    points = re.findall(r"^\d+\. “", text.split("## Key points")[1].split("\n## ")[0], re.MULTILINE)
+    points = re.findall(r"^\d+\. [“\"]", text.split("## Key points")[1].split("\n## ")[0], re.MULTILINE)
     assert 1 <= len(points) <= 5
     assert "- **Marco Rubio**: US Secretary of State [" in text
     assert "### 1. Who is the Kremlin spokesperson?" in text and "Peskov" in text.split("## Questions")[1]
@@ -140,8 +141,27 @@ def test_rag_brief_writes_key_points_people_and_answered_questions(seeded, tmp_p
 
     indexed = [bare(f.read_text()) for f in (settings.index_dir.parent / "seeds").glob("*.txt")]
     body = text.split("## Questions")[0].split("## Who's involved")[0]
-    quotes = re.findall(r"^(?:\d+\.|-) (“.+?) (\[\d+\])", body, re.MULTILINE)
+    quotes = re.findall(r"^(?:\d+\.|-) ([“\"].+?) (\[\d+\])", body, re.MULTILINE)
     assert len(quotes) >= len(points)
     sources = text.split("## Sources\n\n")[1].strip().splitlines()
     assert {n for _, n in quotes} <= {f"[{i}]" for i in range(1, len(sources) + 1)}
     assert all(any(bare(q) in article for article in indexed) for q, _ in quotes)
+
+    # As data: the same briefing, each sentence with its article and offsets.
+    done = subprocess.run([*brief, "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["topic"] == "the Ukraine peace talks" and 1 <= len(data["points"]) <= 5
+    for point in data["points"]:
+        said = point["said"]
+        assert said["end"] > said["start"] and bare(said["text"]) in " ".join(indexed)
+    # A topic no article is about gets no briefing of whatever matches least badly.
+    done = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "brief", "football transfer window"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No article in the index is about this topic" in done.stdout and "## Key points" not in done.stdout

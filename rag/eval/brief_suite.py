@@ -5,8 +5,8 @@ alone and checked by `evals/validate_briefs.py`: the topic as a reader would typ
 article about it, and 5-10 key points, each with every sentence of those articles that states
 it, verbatim. The briefing (`rag.briefing.build_briefing`, no model asked) is scored on:
 
-- key-point recall: the share of a topic's points that a sentence of the briefing states (a
-  sentence quoted, or one cited as another story making a quoted point); mean over topics;
+- key-point recall: the share of a topic's points that a sentence the briefing quotes states
+  (the other stories cited behind a point, shown only as numbers, do not count); mean over topics;
 - on-topic precision: the share of the sentences the briefing cites that come from an article
   about the topic or a copy of one; mean over topics;
 - briefings without repeats: the share of briefings in which no sentence is shown twice and no
@@ -71,6 +71,8 @@ def load_topics(path: Path) -> list[Topic]:
             raise SuiteError(f"{path}:{n}: bad topic: {exc!r}") from None
         if topic.split not in SPLITS:
             raise SuiteError(f"{path}:{n}: unknown split {topic.split!r}")
+        if not topic.points or not all(p.evidence for p in topic.points):
+            raise SuiteError(f"{path}:{n}: a topic needs key points, each with a sentence that states it")
         topics.append(topic)
     if len({t.id for t in topics}) != len(topics):
         raise SuiteError(f"{path}: duplicate topic ids")
@@ -117,9 +119,7 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
     rows = store.catalog.article_rows(ids)
     stories = {r.story or r.id for r in rows}  # an article about the topic, or a copy of one
     cited = briefing.sentences()
-    shown = [s for p in briefing.points for s in p.sentences()]
-    shown += [s for p in [*briefing.agreed, *briefing.next] for s in p.sentences()]
-    shown += [s for p in briefing.disputed for s in p.said]
+    shown = briefing.quoted()
     found = [p for p in topic.points if any(_states(s, quote) for s in shown for _, quote in p.evidence)]
     on_topic = sum(1 for s in cited if s.story in stories or s.article.article_id in ids)
     verified = sum(1 for s in cited if _verified(store, s))

@@ -124,9 +124,9 @@ class BriefScored:
     id: str
     split: str
     topic: str
-    stories: int  # stories the briefing read
+    stories: int  # stories the briefing cites
     points: int  # key points annotated
-    points_found: int  # annotated points a sentence of the briefing states
+    points_found: int  # annotated points a sentence the briefing quotes states
     missed: list[str]  # the annotated points it does not state
     sentences: int  # sentences the briefing cites
     on_topic: int  # of those, sentences of an article about the topic (or a copy of one)
