@@ -20,14 +20,13 @@ trained on those, and a briefing suite must score it on articles it never saw.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from evals.judge.validate import CORPUS, NEAR_COPY, ROOT, _shingles, read_article
+from evals.judge.validate import CORPUS, NEAR_COPY, ROOT, _shingles, json_lines, read_article
 
 SUITE = ROOT / "evals" / "suites" / "briefs.jsonl"
 SEEDS = ROOT / "seeds"
@@ -130,13 +129,9 @@ def load(file: Path) -> tuple[list[dict[str, object]], list[str]]:
     records: list[dict[str, object]] = []
     problems: list[str] = []
     ids: Counter[str] = Counter()
-    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{file}:{n}: not JSON ({exc.msg})")
+    for n, record, bad in json_lines(file):
+        if bad:
+            problems.append(f"{file}:{n}: {bad}")
             continue
         found = check_record(record)
         problems += [f"{file}:{n}: {p}" for p in found]

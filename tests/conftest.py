@@ -107,6 +107,25 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, embed_model) -> Iterator[tu
     store.close()
 
 
+@pytest.fixture(scope="module")
+def fake_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, Settings]]:
+    """An index of the seed articles with the deterministic fake models of `tests/fakes.py` (fast tier)."""
+    import tests.fakes  # noqa: F401  (registers the fake backends)
+    from rag.ingest import ingest
+    from rag.store import Store
+
+    settings = Settings(
+        index_dir=tmp_path_factory.mktemp("fast") / "index",
+        embed_backend="fake",
+        llm_backend="fake",
+        judge_backend="fake",
+    )
+    store = Store(settings)
+    assert ingest(store, [SEEDS]).ok
+    yield store, settings
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def llm(seeded):
     """The default model (SmolLM2 through llama.cpp), loaded once."""

@@ -9,7 +9,6 @@ scores briefings is written from articles no model was trained on.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,24 +16,15 @@ import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
 from evals import validate_briefs
 from rag.brief import briefing_markdown
 from rag.briefing import PAIR_FEATURES, Briefing, _named, build_briefing, same_point_model
-from rag.ingest import ingest
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
-def seeds_briefing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Briefing]]:
-    settings = Settings(
-        index_dir=tmp_path_factory.mktemp("brief") / "index",
-        embed_backend="fake",
-        llm_backend="fake",
-        judge_backend="fake",
-    )
-    store = Store(settings)
-    assert ingest(store, [SEEDS]).ok
-    yield store, build_briefing(store, "the Paris peace talks on Ukraine", points=6)
-    store.close()
+def seeds_briefing(fake_store: tuple[Store, Settings]) -> tuple[Store, Briefing]:
+    store, _ = fake_store
+    return store, build_briefing(store, "the Paris peace talks on Ukraine", points=6)
 
 
 def test_every_line_is_a_sentence_of_its_article_at_the_offsets_cited(seeds_briefing) -> None:

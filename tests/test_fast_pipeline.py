@@ -15,26 +15,10 @@ from rag.brief import briefing
 from rag.chat import Chat
 from rag.embeddings import BACKENDS as embedding_backends
 from rag.errors import RagError
-from rag.ingest import ingest
 from rag.llms import BACKENDS as llm_backends
 from rag.llms import BackendError, Generation, Message, make_llm
 from rag.settings import Settings
 from rag.store import Store
-from tests.conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def fake_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Settings]]:
-    settings = Settings(
-        index_dir=tmp_path_factory.mktemp("fast") / "index",
-        embed_backend="fake",
-        llm_backend="fake",
-        judge_backend="fake",
-    )
-    store = Store(settings)
-    assert ingest(store, [SEEDS]).ok
-    yield store, settings
-    store.close()
 
 
 def test_fakes_come_through_the_registries(fake_store: tuple[Store, Settings]) -> None:

@@ -22,8 +22,10 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpora"
@@ -150,19 +152,27 @@ def check_record(record: object) -> list[str]:
     return problems
 
 
+def json_lines(file: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, record, None) for each JSON line of `file`, or (line number, None, the problem) for a
+    line that is not JSON; blank lines skipped."""
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line), None
+        except json.JSONDecodeError as exc:
+            yield n, None, f"not JSON ({exc.msg})"
+
+
 def load(files: list[Path]) -> tuple[list[dict[str, object]], list[str]]:
     """The good records of `files` and one line per problem."""
     records: list[dict[str, object]] = []
     problems: list[str] = []
     seen: set[tuple[object, ...]] = set()
     for file in files:
-        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{file}:{n}: not JSON ({exc.msg})")
+        for n, record, bad in json_lines(file):
+            if bad:
+                problems.append(f"{file}:{n}: {bad}")
                 continue
             found = check_record(record)
             if not found:
