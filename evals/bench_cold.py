@@ -1,6 +1,6 @@
 """Cold-start benchmark: `rag` commands as a new shell runs them, each a fresh process.
 
-    python -m evals.bench_cold [--questions 10] [--compare-torch 3] [--chat 5]
+    python -m evals.bench_cold [--questions 10] [--compare-torch 3] [--chat 5] [--briefs 5] [--bbc-index DIR]
 
 Indexes the seeds into a temporary index, then times, from the shell's point of view:
 `rag ask "Q" --json` for the first N seed questions with the default embeddings, split into
@@ -9,8 +9,11 @@ start-up (process start, imports, opening the index: wall time less the answer's
 token and whole answer; the same for a few questions with the torch backend
 (`embed_backend=local`) side by side; the same phases for the first answer of `rag chat --json`
 given one message; the embedding model's load time and `import rag.cli` alone in a fresh
-process; and `rag --help`, `rag list` and `rag remove`. Targets: ask and chat's first answer
-p50 <= 2.5 s, embedding load <= 0.5 s, the other three <= 1 s.
+process; `rag --help`, `rag list` and `rag remove`; and `rag brief` of a seed topic, and with
+`--bbc-index` (an index of the whole BBC corpus, as `rag eval --suite briefs` leaves under
+`evals/.cache/`) of the briefing suite's test topics. Targets: ask and chat's first answer
+p50 <= 2.5 s, embedding load <= 0.5 s, the other three <= 1 s, a seed briefing <= 10 s and a
+BBC briefing over the whole corpus <= 20 s.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", type=int, default=10, help="seed questions asked with the default")
     parser.add_argument("--compare-torch", type=int, default=3, help="of those, asked again on torch")
     parser.add_argument("--chat", type=int, default=5, help="of those, asked as the first message of rag chat")
+    parser.add_argument("--briefs", type=int, default=5, help="times a seed briefing, and BBC topics briefed")
+    parser.add_argument("--bbc-index", type=Path, default=None, help="an index of the BBC corpus to brief from")
     args = parser.parse_args(argv)
 
     from rich.console import Console
@@ -110,6 +115,17 @@ def main(argv: list[str] | None = None) -> None:
                 commands["rag list"].append(timed([*RAG, "list"], env)[0])
                 timed([*RAG, "ingest", str(extra), "--json"], env)
                 commands["rag remove"].append(timed([*RAG, "remove", str(extra)], env)[0])
+            briefs = {"rag brief, a seed topic (target <= 10 s)": [
+                timed([*RAG, "brief", "the Paris peace talks"], env)[0] for _ in range(args.briefs)
+            ]}  # fmt: skip
+            if args.bbc_index:
+                from rag.eval.brief_suite import load_topics
+
+                topics = [t.topic for t in load_topics(ROOT / "evals" / "suites" / "briefs.jsonl") if t.split == "test"]
+                bbc = {**env, "RAG_INDEX_DIR": str(args.bbc_index)}
+                briefs["rag brief, a BBC topic, whole corpus (target <= 20 s)"] = [
+                    timed([*RAG, "brief", topic], bbc)[0] for topic in topics[: args.briefs]
+                ]
 
     table = Table("rag ask, fresh process", "p50 s", "p95 s", "torch p50 s", "rag chat first answer p50 s")
     for name, values in default.items():
@@ -120,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     table.add_row("import rag.cli (alone)", f"{p50(imports):.2f}", f"{p95(imports):.2f}", "", "")
     console.print(table)
     others = Table("command", "p50 s", "p95 s")
-    for name, values in commands.items():
+    for name, values in {**commands, **briefs}.items():
         others.add_row(name, f"{p50(values):.2f}", f"{p95(values):.2f}")
     console.print(others)
     console.print(

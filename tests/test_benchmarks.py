@@ -22,7 +22,8 @@ def test_ingest_benchmark_compares_every_embedding_path(bbc: Path, capsys: pytes
 
 
 def test_cold_start_benchmark_times_fresh_processes(capsys: pytest.CaptureFixture[str]) -> None:
-    bench_cold.main(["--questions", "2", "--compare-torch", "1", "--chat", "1"])
+    bench_cold.main(["--questions", "2", "--compare-torch", "1", "--chat", "1", "--briefs", "1"])
     printed = capsys.readouterr().out
     assert "embedding load" in printed and "rag remove" in printed and "import rag.cli" in printed
+    assert "rag brief, a seed topic" in printed
     assert "rag chat's first answer p50" in printed and "target <= 2.5" in printed
