@@ -1,15 +1,22 @@
-"""Fit whether two sentences state one point, on the briefing suite's dev topics; report the test split only.
+"""Fit whether two sentences state one point; choose its threshold on dev; report the test split only.
 
-    python -m evals.fit_briefing [--write]
+    python -m evals.fit_briefing [--fit-on dev|train] [--write]
 
-For every dev topic of `evals/suites/briefs.jsonl`, the stories and statements a briefing reads
-(`rag.briefing.topic_stories`, `rag.compare.align`): each pair of sentences that both state an
-annotated key point is an example, labelled by whether they state the same one, with the features
-of `rag.briefing.pair_features`. A logistic regression (scikit-learn, balanced classes) is fitted
-on them. The threshold above which a sentence counts as stating a point already shown is chosen
-by briefing every dev topic with a model fitted on the other dev topics (leave one topic out): the
-one under which most briefings pass, then the higher key-point recall. `--write` stores weights,
-bias, threshold and the figures in `rag/briefing.json`. Test topics are only scored, never fitted on.
+Examples: each pair of sentences that both state a key point of a topic, labelled by whether
+they state the same one, with the features of `rag.briefing.pair_features`; a logistic
+regression (scikit-learn, balanced classes) is fitted on them.
+
+- `--fit-on dev` (what `rag/briefing.json` holds): the briefing suite's dev topics, their
+  sentences as a briefing reads them (`topic_stories`, `rag.compare.align`). The threshold above
+  which a sentence counts as stating a point already shown is chosen on dev briefings, each
+  built with a model fitted on the other dev topics (leave one topic out).
+- `--fit-on train`: `evals/judge/briefs-train.jsonl`, 45 topics written by helpers from articles
+  a model may learn from (`evals/validate_briefs.py --train`), their own articles' sentences; the
+  threshold is chosen on the dev briefings.
+
+Either way the threshold is the one under which most dev briefings pass, then the higher
+key-point recall. `--write` stores weights, bias, threshold and the figures in `rag/briefing.json`.
+Test topics are only scored, never fitted or chosen on.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import json
 import os
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +33,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
+TRAIN = ROOT / "evals" / "judge" / "briefs-train.jsonl"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 C = 1.0
 
 
 def main() -> None:
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
 
     from rag.briefing import (
         PAIR_FEATURES,
@@ -44,10 +54,11 @@ def main() -> None:
     from rag.compare import align
     from rag.eval.brief_suite import Topic, _states, load_topics, score_briefing
     from rag.eval.runner import open_suite_index
-    from rag.eval.suite import load_suite
+    from rag.eval.suite import article_file, load_suite
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--fit-on", choices=("dev", "train"), default="dev", help="the topics to fit on")
     parser.add_argument("--write", action="store_true", help="store the fitted model in rag/briefing.json")
     args = parser.parse_args()
 
@@ -56,8 +67,14 @@ def main() -> None:
     topics = load_topics(suite.path)
     dev = [t for t in topics if t.split == "dev"]
 
-    def examples(topic: Topic) -> tuple[list[list[float]], list[int]]:
-        aligned = align(store, topic_stories(store, topic.topic), topic.topic)
+    def examples(topic: Topic, own_articles: bool) -> tuple[list[list[float]], list[int]]:
+        """Pairs of sentences that both state a key point: of the topic's own articles, or as a briefing
+        reads the topic."""
+        if own_articles:
+            ids = [store.catalog.resolve(str(article_file(suite, a).resolve())) for a in topic.articles]
+            aligned = align(store, [i for i in ids if i], topic.topic)
+        else:
+            aligned = align(store, topic_stories(store, topic.topic), topic.topic)
         place = _places(aligned)
         states = [
             {n for n, p in enumerate(topic.points) if any(_states(s.said, quote) for _, quote in p.evidence)}
@@ -72,17 +89,18 @@ def main() -> None:
                     y.append(int(bool(states[i] & states[j])))
         return x, y
 
-    data = {t.id: examples(t) for t in dev}
-    print(f"{sum(len(y) for _, y in data.values())} pairs from {len(dev)} dev topics, "
-          f"{sum(sum(y) for _, y in data.values())} stating one point")  # fmt: skip
-
-    def fit(ids: list[str]) -> tuple[dict[str, float], float]:
-        x = [row for i in ids for row in data[i][0]]
-        y = [label for i in ids for label in data[i][1]]
+    def fit(data: list[tuple[list[list[float]], list[int]]]) -> tuple[dict[str, float], float]:
+        x = [row for rows, _ in data for row in rows]
+        y = [label for _, labels in data for label in labels]
         model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
         return dict(zip(PAIR_FEATURES, map(float, model.coef_[0]), strict=True)), float(model.intercept_[0])
 
-    def rates(scored: list[Any]) -> dict[str, float]:
+    def rates(split: str, model_for: Callable[[Topic], SamePoint]) -> dict[str, Any]:
+        scored = [
+            score_briefing(store, suite, t, build_briefing(store, t.topic, same_point=model_for(t)), 0.0)
+            for t in topics
+            if t.split == split
+        ]
         return {
             "topics": len(scored),
             "passed": sum(s.passed for s in scored),
@@ -91,31 +109,51 @@ def main() -> None:
             "on_topic_precision": round(statistics.fmean(s.on_topic / s.sentences for s in scored if s.sentences), 3),
         }
 
-    folds = {t.id: fit([i for i in data if i != t.id]) for t in dev}
-    held_out = {}
-    for threshold in THRESHOLDS:
-        scored = []
-        for t in dev:
-            weights, bias = folds[t.id]
-            made = build_briefing(store, t.topic, same_point=SamePoint(weights, bias, threshold))
-            scored.append(score_briefing(store, suite, t, made, 0.0))
-        held_out[threshold] = rates(scored)
-        print(f"threshold {threshold}: dev, each topic held out: {held_out[threshold]}")
-    threshold = max(THRESHOLDS, key=lambda th: (held_out[th]["passed"], held_out[th]["key_point_recall"]))
-    weights, bias = fit(list(data))
-    final = SamePoint(weights, bias, threshold)
-    test = rates(
-        [score_briefing(store, suite, t, build_briefing(store, t.topic, same_point=final), 0.0) for t in topics
-         if t.split == "test"]
-    )  # fmt: skip
+    if args.fit_on == "dev":
+        data = {t.id: examples(t, own_articles=False) for t in dev}
+        pairs = sum(len(y) for _, y in data.values())
+        folds = {t.id: fit([data[i] for i in data if i != t.id]) for t in dev}
+        weights, bias = fit(list(data.values()))
+        fitted_on = f"dev split of briefs: {len(dev)} topics, {pairs} sentence pairs"
+        figures_name = "dev_topic_held_out"
+
+        def candidate(threshold: float) -> Callable[[Topic], SamePoint]:
+            return lambda t: SamePoint(*folds[t.id], threshold)
+    else:
+        train = load_topics(TRAIN, ("train",))
+        train_data = [examples(t, own_articles=True) for t in train]
+        pairs = sum(len(y) for _, y in train_data)
+        weights, bias = fit(train_data)
+        dev_data = [examples(t, own_articles=False) for t in dev]
+        auc = roc_auc_score(
+            [label for _, labels in dev_data for label in labels],
+            [
+                SamePoint(weights, bias, 0.5).probability(dict(zip(PAIR_FEATURES, row, strict=True)))
+                for rows, _ in dev_data
+                for row in rows
+            ],
+        )
+        print(f"ROC AUC on the dev topics' pairs: {auc:.3f}")
+        fitted_on = f"{TRAIN.name}: {len(train)} training topics, {pairs} sentence pairs"
+        figures_name = "dev"
+
+        def candidate(threshold: float) -> Callable[[Topic], SamePoint]:
+            return lambda t: SamePoint(weights, bias, threshold)
+
+    print(f"fitting on {fitted_on}")
+    on_dev = {threshold: rates("dev", candidate(threshold)) for threshold in THRESHOLDS}
+    for threshold, figures in on_dev.items():
+        print(f"threshold {threshold}: {figures_name} {figures}")
+    threshold = max(THRESHOLDS, key=lambda th: (on_dev[th]["passed"], on_dev[th]["key_point_recall"]))
+    test = rates("test", lambda t: SamePoint(weights, bias, threshold))
     store.close()
     record = {
         "weights": {k: round(v, 4) for k, v in weights.items()},
         "bias": round(bias, 4),
         "threshold": threshold,
         "C": C,
-        "fitted_on": f"dev split of briefs: {len(dev)} topics, {sum(len(y) for _, y in data.values())} sentence pairs",
-        "dev_topic_held_out": held_out[threshold],
+        "fitted_on": fitted_on,
+        figures_name: on_dev[threshold],
         "test": test,
     }
     print(json.dumps(record, indent=2))

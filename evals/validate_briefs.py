@@ -1,6 +1,7 @@
 """Check the briefing suite: every key point's quote verbatim in its article, every article one no model trained on.
 
     python3 evals/validate_briefs.py [evals/suites/briefs.jsonl]
+    python3 evals/validate_briefs.py --train [evals/judge/briefs-train.jsonl]
 
 Standard library only, so the helper who writes the suite can run it without the project installed.
 One line per problem (`FILE:LINE: reason`), then counts; exit code 1 when anything is wrong.
@@ -12,7 +13,12 @@ Records, one topic a line:
                  "evidence": [{"article": "politics/123.txt", "text": "a sentence stating it, verbatim"}, ...]},
                 ...]}                                                      # 5 to 10 points
 
-A test topic may read no article a dev topic reads (the dev topics are fitted and tuned on).
+A test topic may read no article a dev topic reads (the dev topics are tuned on).
+
+With `--train`, the file is training data for the model of which sentences state one point
+(`evals/fit_briefing.py`): the same records with `"split": "train"`, whose articles must be ones a
+model may learn from (`evals.judge.validate.allowed_articles`: in bbc-train.txt, named by no eval
+suite or test, no near-copy of one that is).
 An article is a BBC path (`business/010.txt`, under shared/corpora/bbc) or a seed file name (under seeds/).
 A BBC article may not be in shared/corpora/bbc-train.txt nor a near-copy of one there: the judge was
 trained on those, and a briefing suite must score it on articles it never saw.
@@ -26,9 +32,10 @@ from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from evals.judge.validate import CORPUS, NEAR_COPY, ROOT, _shingles, json_lines, read_article
+from evals.judge.validate import CORPUS, NEAR_COPY, ROOT, _shingles, allowed_articles, json_lines, read_article
 
 SUITE = ROOT / "evals" / "suites" / "briefs.jsonl"
+TRAIN = ROOT / "evals" / "judge" / "briefs-train.jsonl"
 SEEDS = ROOT / "seeds"
 POINTS = (5, 10)
 MIN_QUOTE_WORDS = 6
@@ -64,15 +71,15 @@ def _trained_on(path: str) -> bool:
     return any(mine and len(mine & other) / min(len(mine), len(other) or 1) >= NEAR_COPY for other in shingles)
 
 
-def check_record(record: object) -> list[str]:
-    """The problems of one topic (empty when it is good)."""
+def check_record(record: object, train: bool = False) -> list[str]:
+    """The problems of one topic (empty when it is good); with `train`, of one training topic."""
     if not isinstance(record, dict):
         return ["not a JSON object"]
     problems: list[str] = []
     if not isinstance(record.get("id"), str) or not record["id"]:
         problems.append("id must be a non-empty string")
-    if record.get("split") not in ("dev", "test"):
-        problems.append("split must be 'dev' or 'test'")
+    if record.get("split") not in (("train",) if train else ("dev", "test")):
+        problems.append("split must be 'train'" if train else "split must be 'dev' or 'test'")
     topic = record.get("topic")
     if not isinstance(topic, str) or not 2 <= len(topic.split()) <= 10 or topic.strip().endswith("?"):
         problems.append("topic must be 2-10 words, a subject rather than a question")
@@ -84,6 +91,12 @@ def check_record(record: object) -> list[str]:
         text = article_text(path)
         if text is None:
             problems.append(f"article {path!r} is neither a BBC path under corpora/bbc nor a file in seeds/")
+        elif train and path not in allowed_articles():
+            problems.append(
+                f"article {path} may not be trained on (not in bbc-train.txt, or an eval uses it or a copy)"
+            )
+        elif train:
+            texts[path] = text
         elif _trained_on(path):
             problems.append(f"article {path} is in bbc-train.txt or a near-copy of one there: the judge trained on it")
         else:
@@ -124,8 +137,9 @@ def check_record(record: object) -> list[str]:
     return problems
 
 
-def load(file: Path) -> tuple[list[dict[str, object]], list[str]]:
-    """The good topics of `file` and one line per problem (the suite as a whole included)."""
+def load(file: Path, train: bool = False) -> tuple[list[dict[str, object]], list[str]]:
+    """The good topics of `file` and one line per problem (the suite as a whole included); with `train`, of a
+    training file."""
     records: list[dict[str, object]] = []
     problems: list[str] = []
     ids: Counter[str] = Counter()
@@ -133,7 +147,7 @@ def load(file: Path) -> tuple[list[dict[str, object]], list[str]]:
         if bad:
             problems.append(f"{file}:{n}: {bad}")
             continue
-        found = check_record(record)
+        found = check_record(record, train)
         problems += [f"{file}:{n}: {p}" for p in found]
         if isinstance(record, dict):
             ids[str(record.get("id"))] += 1
@@ -145,14 +159,16 @@ def load(file: Path) -> tuple[list[dict[str, object]], list[str]]:
     for r in records:
         if r["split"] == "test" and (shared := sorted(dev & set(r["articles"]))):  # type: ignore[call-overload]
             problems.append(f"{file}: test topic {r['id']} reads {shared[0]}, which a dev topic reads too")
-    if len(records) < MIN_TOPICS:
+    if len(records) < MIN_TOPICS and not train:
         problems.append(f"{file}: {len(records)} good topics; the suite needs at least {MIN_TOPICS}")
     return records, problems
 
 
 def main(argv: list[str]) -> int:
-    file = Path(argv[0]) if argv else SUITE
-    records, problems = load(file)
+    train = "--train" in argv
+    argv = [a for a in argv if a != "--train"]
+    file = Path(argv[0]) if argv else TRAIN if train else SUITE
+    records, problems = load(file, train)
     for p in problems:
         print(p)
     splits = Counter(str(r["split"]) for r in records)

@@ -14,6 +14,7 @@ import pytest
 
 import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
 from evals import validate_briefs
+from evals.judge import validate
 from rag.brief import briefing_markdown
 from rag.briefing import PAIR_FEATURES, Briefing, _named, build_briefing, same_point_model
 from rag.settings import Settings
@@ -137,3 +138,10 @@ def test_the_committed_same_point_model_knows_a_restatement_from_another_point()
     another = {"cosine": 0.2, "same_article": 1.0, "apart": 0.8, "adjacent": 0.0, "near": 0.0}
     another |= {"names_shared": 0.0, "words_shared": 0.05}
     assert model.probability(restated) >= model.threshold > model.probability(another)
+
+
+def test_the_training_topics_are_verbatim_and_from_articles_a_model_may_learn_from() -> None:
+    records, problems = validate_briefs.load(validate_briefs.TRAIN, train=True)
+    assert problems == []
+    assert len(records) >= 45 and {r["split"] for r in records} == {"train"}
+    assert not {a for r in records for a in r["articles"]} & validate.eval_articles()  # type: ignore[attr-defined]

@@ -55,8 +55,9 @@ class Topic:
     points: tuple[GoldPoint, ...]
 
 
-def load_topics(path: Path) -> list[Topic]:
-    """The topics of a briefing suite file; a malformed line is a `SuiteError` naming it."""
+def load_topics(path: Path, splits: tuple[str, ...] = SPLITS) -> list[Topic]:
+    """The topics of a briefing suite file (or, with `splits=("train",)`, of the training file); a malformed
+    line is a `SuiteError` naming it."""
     topics = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -69,7 +70,7 @@ def load_topics(path: Path) -> list[Topic]:
             topic = Topic(r["id"], r["split"], r["topic"], tuple(r["articles"]), points)
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise SuiteError(f"{path}:{n}: bad topic: {exc!r}") from None
-        if topic.split not in SPLITS:
+        if topic.split not in splits:
             raise SuiteError(f"{path}:{n}: unknown split {topic.split!r}")
         if not topic.points or not all(p.evidence for p in topic.points):
             raise SuiteError(f"{path}:{n}: a topic needs key points, each with a sentence that states it")
