@@ -241,34 +241,35 @@ def build_briefing(
     if not aligned.sentences:
         return briefing
     place = _places(aligned)
-    used: set[int] = set()  # groups already in the briefing: a sentence, or its like, appears once
+    lead = [_lead_member(aligned, members) for members in aligned.groups]  # the sentence that speaks for each
     candidates = [
         g
         for g, members in enumerate(aligned.groups)
         if not set(members) & aligned.in_conflict
-        and aligned.sentences[_lead_member(aligned, members)].length >= 3
-        and len(aligned.sentences[_lead_member(aligned, members)].said.text.split()) >= MIN_WORDS
+        and aligned.sentences[lead[g]].length >= 3
+        and len(aligned.sentences[lead[g]].said.text.split()) >= MIN_WORDS
     ]
     salience = {g: _salience(aligned, aligned.groups[g], place) for g in candidates}
-    shown: list[int] = []  # the sentences quoted so far, as indices into aligned.sentences
+    used: set[int] = set()  # groups already in the briefing: a sentence, or its like, appears once
+    # The probability that each candidate states the point of a sentence already shown (its likeliest).
+    restates = dict.fromkeys(candidates, 0.0)
 
     def take(groups: list[int], n: int) -> list[KeyPoint]:
         """Up to `n` of `groups` by maximal marginal relevance: salient, and unlike what is shown already."""
         taken: list[KeyPoint] = []
-        left = [g for g in groups if g not in used]
-        while left and len(taken) < n:
-            scored = []
-            for g in left:
-                lead = _lead_member(aligned, aligned.groups[g])
-                same = max((model.probability(pair_features(aligned, place, lead, i)) for i in shown), default=0.0)
-                if same < model.threshold:
-                    scored.append((DIVERSITY * salience[g] - (1 - DIVERSITY) * same, g, lead))
+        while len(taken) < n:
+            scored = [
+                (DIVERSITY * salience[g] - (1 - DIVERSITY) * restates[g], g)
+                for g in groups
+                if g not in used and restates[g] < model.threshold
+            ]
             if not scored:
                 break
-            _, g, lead = max(scored)
-            left.remove(g)
+            _, g = max(scored)
             used.add(g)
-            shown.append(lead)
+            for other in candidates:
+                same = model.probability(pair_features(aligned, place, lead[other], lead[g]))
+                restates[other] = max(restates[other], same)
             taken.append(_key_point(aligned, aligned.groups[g]))
         return taken
 
