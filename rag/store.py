@@ -410,21 +410,20 @@ class Store:
 
     def _rank(self, embedding: list[float], keys: list[str]) -> list[tuple[str, float]]:
         """`keys` ranked by the cosine of their stored vectors to `embedding`, best first."""
-        if not keys:
+        stored = self.passage_vectors(keys, "searching")
+        if not stored:  # none, or the catalog lists passages the collection lacks (a server that lost its data)
             return []
-        got = self._call("searching", lambda: self.collection.get(ids=keys, include=["embeddings"]))
-        if not got["ids"]:  # the catalog lists passages the collection lacks (a server that lost its data)
-            return []
-        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        vectors = np.stack(list(stored.values()))
         query = np.asarray(embedding, dtype=np.float32)
         cosines = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12, None)
-        return sorted(zip(got["ids"], map(float, cosines), strict=True), key=lambda pair: -pair[1])
+        return sorted(zip(stored, map(float, cosines), strict=True), key=lambda pair: -pair[1])
 
-    def passage_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
-        """The stored vectors of the passages `keys` (those the collection has), by key."""
+    def passage_vectors(self, keys: list[str], doing: str = "reading vectors") -> dict[str, np.ndarray]:
+        """The stored vectors of the passages `keys` (those the collection has), by key; `doing` names the
+        call in an error."""
         if not keys:
             return {}
-        got = self._call("reading vectors", lambda: self.collection.get(ids=keys, include=["embeddings"]))
+        got = self._call(doing, lambda: self.collection.get(ids=keys, include=["embeddings"]))
         return {key: np.asarray(v, dtype=np.float32) for key, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def _hits(self, scored: list[tuple[str, float]]) -> list[Hit]:
