@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,7 @@ def main() -> None:
         topic_stories,
     )
     from rag.compare import align
-    from rag.eval.brief_suite import Topic, _states, load_topics, score_briefing
+    from rag.eval.brief_suite import Topic, _states, aggregate, load_topics, score_briefing
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import article_file, load_suite
     from rag.settings import Settings
@@ -96,18 +95,12 @@ def main() -> None:
         return dict(zip(PAIR_FEATURES, map(float, model.coef_[0]), strict=True)), float(model.intercept_[0])
 
     def rates(split: str, model_for: Callable[[Topic], SamePoint]) -> dict[str, Any]:
-        scored = [
+        scored = [  # not timed here: the timings aggregate reports are left out
             score_briefing(store, suite, t, build_briefing(store, t.topic, same_point=model_for(t)), 0.0)
             for t in topics
             if t.split == split
         ]
-        return {
-            "topics": len(scored),
-            "passed": sum(s.passed for s in scored),
-            "key_point_recall": round(statistics.fmean(s.points_found / s.points for s in scored), 3),
-            "briefs_without_repeats": round(sum(not s.repeats for s in scored) / len(scored), 3),
-            "on_topic_precision": round(statistics.fmean(s.on_topic / s.sentences for s in scored if s.sentences), 3),
-        }
+        return {name: value for name, value in aggregate(scored).items() if not name.startswith("briefing_s")}
 
     if args.fit_on == "dev":
         data = {t.id: examples(t, own_articles=False) for t in dev}
