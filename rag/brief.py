@@ -1,11 +1,15 @@
 """Briefings as Markdown: a topic's key points, people, agreement, disputes and next steps with numbered
-sources; a conversation's verified answers with their citations and quotes; comparisons and timelines."""
+sources; a conversation's verified answers with their citations and quotes; comparisons and timelines.
+And the same briefings and comparisons as data, the JSON `rag brief --json`, `rag compare --json` and
+the HTTP API give."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from rag.answer import Answer, Citation
 from rag.articles import Ref, also_in_note, days_note, web_url
@@ -25,6 +29,24 @@ def ask_questions(chat: Chat, questions: Iterable[str]) -> list[Turn]:
         turns += chat.history
     chat.reset()
     return turns
+
+
+def briefing_data(made: Briefing) -> dict[str, Any]:
+    """A briefing as data: its fields, and each question's turn with the answer as `rag ask --json` has it."""
+    data = asdict(made)
+    data["questions"] = [
+        {"message": t.message, "question": t.question, "answer": t.answer.to_json()} for t in made.questions
+    ]
+    return data
+
+
+def comparison_data(comparison: Comparison) -> dict[str, Any]:
+    """A comparison as data: its fields, each point with how many independent sources make it."""
+    data = asdict(comparison)
+    for kind in ("several", "one_only", "conflicts"):
+        for item, point in zip(data[kind], getattr(comparison, kind), strict=True):
+            item["stories"] = point.stories
+    return data
 
 
 def _quote(text: str) -> str:

@@ -7,7 +7,8 @@ vectors are in ChromaDB. Anything a crash leaves behind is in state `pending` or
 
 Only `rag.store.Store` writes to it. Everything else reads through `CatalogReader`, the
 read-only view `Store.catalog` hands out: the type checker holds every caller outside the
-store to reads, so nothing bypasses the write order above.
+store to reads, so nothing bypasses the write order above. (The file also holds the HTTP
+API's hashed keys, in a table of their own that `rag.keys` alone reads and writes.)
 """
 
 from __future__ import annotations
@@ -100,6 +101,22 @@ class ArticleRow:
 
     def ref(self) -> Ref:
         return Ref(self.id, self.title, self.source, self.published, self.url)
+
+    def record(self) -> dict[str, object]:
+        """The article as `rag list --json` and the HTTP API show it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "published": self.published,
+            "url": self.url,
+            "author": self.author,
+            "path": self.paths[0] if self.paths else None,
+            "paths": self.paths,
+            "passages": self.n_passages,
+            "added": self.added_at,
+            "story": self.story,
+        }
 
 
 @dataclass(frozen=True)

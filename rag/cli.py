@@ -138,20 +138,7 @@ def list_articles(as_json: JsonOpt = False) -> None:
     """The articles in the index."""
     with open_store() as store:
         rows = store.catalog.articles()
-    records = [
-        {
-            "id": r.id,
-            "title": r.title,
-            "source": r.source,
-            "published": r.published,
-            "path": r.paths[0] if r.paths else None,
-            "paths": r.paths,
-            "passages": r.n_passages,
-            "added": r.added_at,
-            "story": r.story,
-        }
-        for r in rows
-    ]
+    records = [r.record() for r in rows]
     sizes = Counter(r.story for r in rows)
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
@@ -282,26 +269,95 @@ def chat(
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default: ui_host).")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Port (default: ui_port).")] = None,
+    api_only: Annotated[bool, typer.Option("--api-only", help="Serve the HTTP API without the chat page.")] = False,
     insecure_no_login: Annotated[
-        bool, typer.Option("--insecure-no-login", help="Serve beyond loopback with no login (not recommended).")
+        bool,
+        typer.Option("--insecure-no-login", help="Serve beyond loopback with no login or API key (not recommended)."),
     ] = False,
 ) -> None:
-    """Serve the chat page (Gradio) on 127.0.0.1:7860 by default; beyond it only with a login."""
-    from ui.app import check_exposure
-    from ui.app import serve as run_server
+    """Serve the chat page and the HTTP API (/v1 OpenAI-compatible, /api/v1 REST, /docs) on 127.0.0.1:7860
+    by default; beyond loopback only with a login and an API key."""
+    from rag.keys import KeyRing
+    from ui.server import check_exposure
+    from ui.server import serve as run_server
 
     cfg = settings()
     cfg = _with(cfg, **{k: v for k, v in (("ui_host", host), ("ui_port", port)) if v is not None})
     try:
-        warning = check_exposure(cfg, insecure_no_login)
+        ring = KeyRing(cfg.catalog_path)
+        active = ring.active_count()
+        ring.close()
+        warning = check_exposure(cfg, insecure_no_login, api_only, active)
     except RagError as exc:
         raise fail(str(exc)) from None
     if warning:
         err.print(f"[bold yellow]{warning}[/]", highlight=False)
     try:
-        run_server(cfg)
+        run_server(cfg, api_only, announce=lambda line: err.print(line, highlight=False))
     except RagError as exc:
         raise fail(str(exc)) from None
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for `rag serve` beyond loopback (stored hashed).")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what will use the key.")], as_json: JsonOpt = False
+) -> None:
+    """Make a new API key; it is shown this once only."""
+    from rag.keys import KeyRing
+
+    ring = KeyRing(settings().catalog_path)
+    try:
+        made, key = ring.create(name)
+    except RagError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ring.close()
+    if as_json:
+        print(json.dumps({"id": made.id, "name": made.name, "key": key}))
+        return
+    out.print(key, highlight=False, soft_wrap=True)
+    err.print(f"API key {made.id} ({made.name}) made; it is not shown again: keep it now", highlight=False)
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOpt = False) -> None:
+    """The API keys: number, name, first characters, when made, last used and revoked."""
+    from dataclasses import asdict
+
+    from rag.keys import KeyRing
+
+    ring = KeyRing(settings().catalog_path)
+    try:
+        found = ring.keys()
+    finally:
+        ring.close()
+    if as_json:
+        print(json.dumps([asdict(k) for k in found], indent=2))
+        return
+    table = Table("id", "name", "key", "created", "last used", "revoked")
+    for k in found:
+        table.add_row(str(k.id), k.name, k.shown, k.created_at, k.last_used_at or "", k.revoked_at or "")
+    out.print(table)
+    out.print(f"{sum(k.active for k in found)} active key(s)", style="dim")
+
+
+@keys_app.command("revoke")
+def keys_revoke(ref: Annotated[str, typer.Argument(help="The key's name or number.")]) -> None:
+    """Revoke a key: requests with it are refused from now on (a running server too)."""
+    from rag.keys import KeyRing
+
+    ring = KeyRing(settings().catalog_path)
+    try:
+        gone = ring.revoke(ref)
+    except RagError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ring.close()
+    out.print(f"revoked API key {gone.id} ({gone.name})", highlight=False)
 
 
 @app.command()
@@ -328,7 +384,7 @@ def brief(
     --timeline, its dated statements). Every line is a quoted sentence of the articles."""
     from dataclasses import asdict
 
-    from rag.brief import ask_questions, briefing_markdown, timeline_markdown
+    from rag.brief import ask_questions, briefing_data, briefing_markdown, timeline_markdown
     from rag.briefing import build_briefing
     from rag.timeline import timeline as dated
 
@@ -355,12 +411,7 @@ def brief(
                     with err.status(f"answering {len(question)} question(s)…"):
                         made.questions = ask_questions(Chat(store, make_llm(cfg), cfg, filters=chosen), question)
                 if as_json:
-                    data = asdict(made)
-                    data["questions"] = [
-                        {"message": t.message, "question": t.question, "answer": t.answer.to_json()}
-                        for t in made.questions
-                    ]
-                    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+                    text = json.dumps(briefing_data(made), ensure_ascii=False, indent=2) + "\n"
                 else:
                     text = briefing_markdown(made)
         except RagError as exc:
@@ -390,9 +441,7 @@ def compare(
     until: UntilOpt = None,
 ) -> None:
     """Compare what the articles about TOPIC say: said by several, by one only, and in conflict."""
-    from dataclasses import asdict
-
-    from rag.brief import comparison_markdown
+    from rag.brief import comparison_data, comparison_markdown
     from rag.compare import compare_topic
 
     with open_store() as store:
@@ -402,11 +451,7 @@ def compare(
         except RagError as exc:
             raise fail(str(exc)) from None
     if as_json:
-        data = asdict(comparison)
-        for kind in ("several", "one_only", "conflicts"):
-            for item, point in zip(data[kind], getattr(comparison, kind), strict=True):
-                item["stories"] = point.stories  # how many independent sources make it
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(comparison_data(comparison), ensure_ascii=False, indent=2))
         return
     _write(comparison_markdown(comparison), output)
 

@@ -13,7 +13,13 @@ place. Anything else that escapes is a bug and keeps its traceback.
     ├── BackendError       a language-model backend misconfigured or unreachable (rag.llms)
     ├── FilterError        a restriction that cannot be read, e.g. a date that is not ISO (rag.filters)
     ├── SuiteError         an eval suite that cannot be read (rag.eval.suite)
-    └── ExposedWithoutLogin  serving beyond loopback without a login (ui.app)
+    ├── ExposedWithoutLogin  serving beyond loopback without a login or an API key (ui.server)
+    ├── KeyRingError       an API key that cannot be created or revoked as asked (rag.keys)
+    └── RequestRefused     an HTTP API request refused, with the status it answers with (rag.api)
+        ├── Unauthorized       401: no key, or one that is wrong or revoked
+        ├── NotFound           404: no such article, eval run or model
+        ├── TooLarge           413: a request or uploaded file over its limit
+        └── Busy               429: this key already has as many answers being written as it may
 """
 
 from __future__ import annotations
@@ -33,3 +39,29 @@ class StoreError(RagError):
 
 class FilterError(RagError, ValueError):
     """A filter value that cannot be read (a ValueError too, as a bad argument is)."""
+
+
+class KeyRingError(RagError):
+    """An API key that cannot be created or revoked as asked (a duplicate name, no such key)."""
+
+
+class RequestRefused(RagError):
+    """An HTTP API request refused; the API answers with `status` and this one-line message."""
+
+    status = 400
+
+
+class Unauthorized(RequestRefused):
+    status = 401
+
+
+class NotFound(RequestRefused):
+    status = 404
+
+
+class TooLarge(RequestRefused):
+    status = 413
+
+
+class Busy(RequestRefused):
+    status = 429

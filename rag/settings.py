@@ -118,6 +118,17 @@ class Settings(BaseSettings):
     ui_username: str | None = Field(None, description="With ui_password: the login the page asks for.")
     ui_password: str | None = None
 
+    # HTTP API (rag serve): keys are needed beyond loopback (`rag keys create`)
+    api_max_request_bytes: int = Field(
+        50_000_000, ge=1024, description="Larger request bodies (an upload of many files) are refused with 413."
+    )
+    api_generations_per_key: int = Field(
+        2, ge=1, description="Answers one API key may have being written or waiting at once; more get 429."
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="Origins browsers may call the API from (CORS); none: CORS off."
+    )
+
     @field_validator("condense", mode="before")
     @classmethod
     def _condense_by_its_old_name(cls, value: object) -> object:

@@ -101,9 +101,9 @@ def test_serve_beyond_loopback_needs_a_login(tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "refusing to serve on 0.0.0.0 with no login" in lines[0]
-    assert "ui_username" in lines[0] and "--insecure-no-login" in lines[0]
+    assert "ui_username" in lines[0] and "rag keys create NAME" in lines[0] and "--insecure-no-login" in lines[0]
     shared = rag(tmp_path, "serve", "--port", "7999", RAG_UI_SHARE="true")
-    assert shared.returncode == 2 and "public share link" in shared.stderr
+    assert shared.returncode == 2 and "share link needs Gradio's own server" in shared.stderr
 
 
 def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
@@ -121,15 +121,17 @@ def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
 
 
 def test_every_reported_error_is_a_rag_error() -> None:
-    from rag.errors import EmbeddingError, FilterError, RagError
+    from rag.errors import EmbeddingError, FilterError, KeyRingError, RagError, RequestRefused
     from rag.eval.suite import SuiteError
+    from rag.judge import JudgeError
     from rag.llms import BackendError
     from rag.loaders import LoadError
     from rag.store import ModelMismatch, StoreError, StoreUnavailable
-    from ui.app import ExposedWithoutLogin
+    from ui.server import ExposedWithoutLogin
 
     kinds = (EmbeddingError, FilterError, SuiteError, BackendError, LoadError, StoreError, ModelMismatch)
-    assert all(issubclass(kind, RagError) for kind in (*kinds, StoreUnavailable, ExposedWithoutLogin))
+    served = (StoreUnavailable, ExposedWithoutLogin, KeyRingError, RequestRefused, JudgeError)
+    assert all(issubclass(kind, RagError) for kind in (*kinds, *served))
 
 
 def test_compare_and_story_groups_through_the_command_line(tmp_path: Path) -> None:

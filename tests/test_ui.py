@@ -5,20 +5,17 @@ Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from evals.chroma_server import free_port, wait_until_up
 from tests.browser import chromium
 from tests.conftest import ROOT, SEEDS
+from tests.servers import serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 NEW_ARTICLE = (
@@ -26,32 +23,6 @@ NEW_ARTICLE = (
     "The mining company Zorblax has signed a lithium supply deal with the Norwegian government worth 40 million euros. "
     "Chief executive Ingrid Halvorsen said the first shipments would leave Tromso in March."
 )
-
-
-@contextmanager
-def serving(root: Path, **settings: str) -> Iterator[str]:
-    """`rag serve` on a free port over a fresh index of the seeds; yields its URL.
-    `settings` (RAG_* variables) apply to the server only, not to the seeds' ingest."""
-    env = {**os.environ, "RAG_INDEX_DIR": str(root / "index"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    rag = [sys.executable, "-m", "rag.cli"]
-    subprocess.run([*rag, "ingest", str(SEEDS)], env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
-    log = (root / "server.log").open("w")
-    proc = subprocess.Popen(
-        [*rag, "serve", "--port", str(port)], env={**env, **settings}, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(url, proc, root / "server.log", 120)
-    except RuntimeError as exc:
-        proc.kill()
-        pytest.fail(str(exc))
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -256,21 +227,33 @@ def test_browser_compare_sources_finds_the_reprint_that_changed_a_date(server: s
 def test_exposure_rules_and_upload_names() -> None:
     from rag.loaders import SUPPORTED_SUFFIXES
     from rag.settings import Settings
-    from ui.app import UPLOAD_TYPES, ExposedWithoutLogin, check_exposure, upload_name
+    from rag.uploads import plain_name, upload_name
+    from ui.app import UPLOAD_TYPES
+    from ui.server import ExposedWithoutLogin, check_exposure
 
     assert check_exposure(Settings(ui_host="127.0.0.1")) is None
     assert check_exposure(Settings(ui_host="::1")) is None
-    assert check_exposure(Settings(ui_host="0.0.0.0", ui_username="ed", ui_password="s3cret")) is None
-    with pytest.raises(ExposedWithoutLogin, match=r"refusing to serve on 192\.168\.1\.5"):
+    login: dict[str, Any] = {"ui_username": "ed", "ui_password": "s3cret"}
+    assert check_exposure(Settings(ui_host="0.0.0.0", **login), active_keys=1) is None
+    assert check_exposure(Settings(ui_host="0.0.0.0"), api_only=True, active_keys=1) is None
+    with pytest.raises(ExposedWithoutLogin, match=r"refusing to serve on 192\.168\.1\.5 with no login: set ui_user"):
+        check_exposure(Settings(ui_host="192.168.1.5"), active_keys=1)
+    with pytest.raises(ExposedWithoutLogin, match="for the page and create an API key with `rag keys create NAME`"):
         check_exposure(Settings(ui_host="192.168.1.5"))
+    with pytest.raises(ExposedWithoutLogin, match="without an API key: create one with `rag keys create NAME`"):
+        check_exposure(Settings(ui_host="0.0.0.0", **login))
+    with pytest.raises(ExposedWithoutLogin, match="without an API key"):
+        check_exposure(Settings(ui_host="0.0.0.0"), api_only=True)
     with pytest.raises(ExposedWithoutLogin, match="share link"):
-        check_exposure(Settings(ui_share=True))
+        check_exposure(Settings(ui_share=True, **login), active_keys=1)
     warning = check_exposure(Settings(ui_host="example.org"), insecure_no_login=True)
-    assert warning is not None and "no login" in warning
+    assert warning is not None and "the page's login or an API key" in warning
     assert upload_name("../../etc/passwd") == "_.._etc_passwd"
     assert upload_name("..hidden.txt") == "hidden.txt"
     assert upload_name("a\x00b\nc.md") == "a_b_c.md"
     assert upload_name("...") == "upload.txt"
+    assert plain_name("report 1.txt") and not plain_name("../x.txt") and not plain_name("a\\b.txt")
+    assert not plain_name("..") and not plain_name("C:x.txt") and not plain_name("")
     assert list(SUPPORTED_SUFFIXES) == UPLOAD_TYPES
 
 

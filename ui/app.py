@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import ipaddress
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,24 +18,22 @@ from typing import Any
 
 import gradio as gr
 
+from rag.answer import Answer
 from rag.brief import briefing, comparison_markdown
 from rag.chat import Chat, Turn
 from rag.compare import compare_topic
 from rag.embeddings import embedding_label
 from rag.errors import FilterError, RagError
 from rag.ingest import ingest
-from rag.llms import LLM, make_llm
 from rag.loaders import SUPPORTED_SUFFIXES
 from rag.retrieve import Filters
-from rag.settings import Settings
-from rag.store import Store
+from rag.service import Service
+from rag.uploads import MAX_FILES, upload_path
 from ui.render import CSS, answer_html, comparison_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 PAGE_SIZE = 50  # rows of the articles table
 PICKER_MATCHES = 20  # articles offered per search in the chat's restriction picker
-MAX_UPLOAD_FILES = 500  # per upload; a folder of more goes through `rag ingest`
-_UNSAFE_NAME = re.compile(r"[^\w.\- ]+")
 # Clicking [n] scrolls the sources panel to that source and marks it, wherever Gradio puts links.
 HEAD = """<script>
 document.addEventListener('click', (e) => {
@@ -55,19 +51,12 @@ STYLE = CSS + ".source.active { border-color: #2563eb; box-shadow: 0 0 0 2px #bf
 
 
 class App:
-    """The state shared by every session: the store, the model, the settings."""
+    """The page's view of the server's `Service`: its store, model and lock, shared by every session."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings = settings
-        self.store = store
-        self._llm: LLM | None = None
-
-    @property
-    def llm(self) -> LLM:
-        # Created on first use, so a misconfigured backend is an error in the page, not a dead server.
-        if self._llm is None:
-            self._llm = make_llm(self.settings)
-        return self._llm
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.settings = service.settings
+        self.store = service.store
 
     def settings_line(self) -> str:
         s = self.settings
@@ -127,18 +116,15 @@ class App:
         """
         if not files:
             return ("Choose files to upload first.", *self.refreshed(*search))
-        if len(files) > MAX_UPLOAD_FILES:
+        if len(files) > MAX_FILES:
             return (
-                f"{len(files)} files is more than {MAX_UPLOAD_FILES} at once: upload fewer, "
+                f"{len(files)} files is more than {MAX_FILES} at once: upload fewer, "
                 "or ingest the folder with `rag ingest`.",
                 *self.refreshed(*search),
             )
-        folder = self.settings.index_dir / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
         kept = []
         for f in files:
-            # Uploads keep their own name under index/uploads, so an edited re-upload replaces the old one.
-            target = folder / upload_name(Path(f).name)
+            target = upload_path(self.settings, Path(f).name)
             shutil.copyfile(f, target)
             kept.append(target)
         progress(0, desc="ingesting", total=len(kept))
@@ -148,7 +134,7 @@ class App:
             done.append(path)
             progress(len(done) / len(kept))
 
-        report = ingest(self.store, kept, on_file=advance)
+        report = self.service.run(lambda: ingest(self.store, kept, on_file=advance))
         lines = ["| file | result | detail |", "|---|---|---|"]
         for o in report.outcomes:
             detail = o.detail or (o.title or "")
@@ -168,7 +154,7 @@ class App:
         if article_id is None:
             return (f"No article with id or path `{html.escape(ref)}`.", *self.refreshed(*search))
         title = self.store.catalog.article_title(article_id)
-        self.store.remove(article_id)
+        self.service.run(lambda: self.store.remove(article_id))
         return (f"Removed **{html.escape(title)}**.", *self.refreshed(*search))
 
     # -- chat -----------------------------------------------------------------------------
@@ -198,13 +184,14 @@ class App:
             return
         draft = ""
         try:
-            chat = Chat(self.store, self.llm, self.settings, filters=filters, history=list(turns))
-            response = chat.send(message)
-            for piece in response:
+            chat = Chat(self.store, self.service.llm, self.settings, filters=filters, history=list(turns))
+            for piece in self.service.stream(lambda: chat.send(message)):
+                if isinstance(piece, Answer):
+                    result = piece
+                    break
                 draft += piece
                 history[-1]["content"] = f'<div class="draft">{html.escape(draft)} <i>(checking…)</i></div>'
                 yield history, turns, gr.skip(), ""
-            result = response.answer()
         except RagError as exc:
             history[-1]["content"] = f'<div class="error">⚠ {html.escape(str(exc))}</div>'
             yield history, turns, gr.skip(), ""
@@ -227,7 +214,8 @@ class App:
         if not (topic or "").strip():
             return '<div class="comparison empty">Type a topic to compare what the articles say about it.</div>', None
         try:
-            found = compare_topic(self.store, topic.strip(), filters=article_filters((), source, since, until) or None)
+            filters = article_filters((), source, since, until) or None
+            found = self.service.run(lambda: compare_topic(self.store, topic.strip(), filters=filters))
         except RagError as exc:
             return f'<div class="error">⚠ {html.escape(str(exc))}</div>', None
         folder = Path(tempfile.mkdtemp(prefix="comparison-"))
@@ -377,62 +365,3 @@ def build(app: App) -> gr.Blocks:
         # Articles ingested by another process show up on reload.
         page.load(app.refreshed, inputs=search_inputs, outputs=lists, api_visibility="private")
     return page
-
-
-def upload_name(name: str) -> str:
-    """A file name safe to write under the uploads folder: no separators, control
-    characters or leading dots; its suffix kept so the loader knows the format."""
-    cleaned = _UNSAFE_NAME.sub("_", name).strip(" .")[:200]
-    return cleaned or "upload.txt"
-
-
-class ExposedWithoutLogin(RagError):
-    """The page would be reachable from other machines with no login."""
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is reachable from this machine only."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name that may resolve to anything
-
-
-def check_exposure(settings: Settings, insecure_no_login: bool = False) -> str | None:
-    """Refuse to serve beyond loopback (or through a share link) without a login.
-
-    Returns a warning to print when `insecure_no_login` allows it anyway."""
-    if settings.ui_username and settings.ui_password:
-        return None
-    if is_loopback(settings.ui_host) and not settings.ui_share:
-        return None
-    where = "through a public share link" if settings.ui_share else f"on {settings.ui_host}"
-    if insecure_no_login:
-        return f"warning: serving {where} with no login; anyone who can reach it can read and change the index"
-    raise ExposedWithoutLogin(
-        f"refusing to serve {where} with no login: set ui_username and ui_password "
-        "(RAG_UI_USERNAME, RAG_UI_PASSWORD), or pass --insecure-no-login"
-    )
-
-
-def serve(settings: Settings) -> None:
-    """Serve the page on `ui_host:ui_port` until interrupted (after `check_exposure`)."""
-    store = Store(settings)
-    page = build(App(settings, store))
-    auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
-    try:
-        page.queue(default_concurrency_limit=4).launch(
-            server_name=settings.ui_host,
-            server_port=settings.ui_port,
-            share=settings.ui_share,
-            auth=auth,
-            css=STYLE,
-            head=HEAD,
-            footer_links=["api"],
-            show_error=True,
-            max_file_size=settings.max_file_bytes,  # Gradio refuses larger uploads before writing them
-        )
-    finally:
-        store.close()

@@ -1,0 +1,48 @@
+"""The HTTP API: OpenAI-compatible chat under /v1, the index over REST under /api/v1.
+
+`create_api` makes the FastAPI app; `rag serve` mounts the chat page in it (`ui.server`),
+so the page and the API share one process, one store, one model and one lock. The OpenAPI
+schema is at /openapi.json and its docs at /docs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from rag.api import openai_chat, rest
+from rag.api.problems import install
+from rag.api.security import BodyLimit, Guard
+from rag.keys import KeyRing
+from rag.service import Service
+
+
+def create_api(service: Service, keys: KeyRing | None) -> FastAPI:
+    """The API over `service`; `keys` None means no key is asked for (loopback)."""
+    settings = service.settings
+    app = FastAPI(
+        title="News articles: cited answers",
+        summary="Every sentence of an answer is checked against the passage it cites.",
+        description=__doc__,
+        version="1",
+    )
+    install(app)
+    guard = Guard(keys, settings.api_generations_per_key)
+    app.include_router(openai_chat.router(service, guard))
+    app.include_router(rest.router(service, guard))
+
+    @app.get("/api/v1/health", tags=["REST"], summary="Whether the server is up (no key needed)")
+    def health() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    if settings.api_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        )
+    app.add_middleware(BodyLimit, most=settings.api_max_request_bytes)
+    return app

@@ -1,0 +1,269 @@
+"""The HTTP API in process (FastAPI's TestClient over httpx) with the fake models: every route, its
+errors as problem details, keys, size caps and upload names. `tests/test_api_server.py` runs the
+same API for real: `rag serve`, the real model and the official `openai` client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rag.keys import KeyRing
+from rag.settings import Settings
+from rag.store import Store
+from tests.conftest import SEEDS
+
+REFUSAL = "The articles don't say."
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Store, Settings]]:
+    """The API over a fresh fake-model index of the seeds (its own: uploads and removals change it)."""
+    import tests.fakes  # noqa: F401  (registers the fake backends)
+    from rag.api import create_api
+    from rag.ingest import ingest
+    from rag.service import Service
+
+    root = tmp_path_factory.mktemp("api")
+    (root / "evals" / "runs" / "seeds-1").mkdir(parents=True)
+    (root / "evals" / "runs" / "seeds-1" / "result.json").write_text(
+        json.dumps({"suite": "seeds", "manifest": {"timestamp": "2026-12-02"}, "splits": {"dev": {"mrr": 1.0}}})
+    )
+    settings = Settings(
+        index_dir=root / "index",
+        evals_dir=root / "evals",
+        embed_backend="fake",
+        llm_backend="fake",
+        judge_backend="fake",
+        max_file_bytes=20_000,
+        api_max_request_bytes=60_000,
+    )
+    store = Store(settings)
+    assert ingest(store, [SEEDS]).ok
+    with TestClient(create_api(Service(settings, store), None)) as client:
+        yield client, store, settings
+    store.close()
+
+
+def _chat(client: TestClient, messages: list[dict[str, str]], **extra: Any) -> Any:
+    return client.post("/v1/chat/completions", json={"model": "rag-news", "messages": messages, **extra})
+
+
+def test_chat_completion_carries_the_verified_answer_and_its_citations(served: Any) -> None:
+    client, store, _ = served
+    done = _chat(client, [{"role": "user", "content": "Who is the Kremlin spokesperson?"}])
+    assert done.status_code == 200, done.text
+    body = done.json()
+    reply = body["choices"][0]["message"]["content"]
+    assert body["object"] == "chat.completion" and body["choices"][0]["finish_reason"] == "stop"
+    assert "Peskov" in reply and "[1]" in reply
+    rag = body["rag"]
+    assert rag["text"] == reply and not rag["refused"] and rag["mode"] in ("generated", "extractive")
+    cited = rag["citations"][0]
+    assert {"title", "source", "published", "url", "quote", "quote_start", "quote_end"} <= cited.keys()
+    text = store.catalog.article_text(cited["article_id"])
+    assert text[cited["quote_start"] : cited["quote_end"]] == cited["quote"]
+    assert rag["sentences"][0]["cites"] == [1] and rag["sentences"][0]["sources"]
+    assert body["usage"]["completion_tokens"] > 0
+
+
+def test_a_stream_sends_the_role_then_the_verified_sentences_then_the_citations(served: Any) -> None:
+    client, _, _ = served
+    question = [{"role": "user", "content": "Who is the Kremlin spokesperson?"}]
+    with client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "rag-news", "messages": question, "stream": True, "stream_options": {"include_usage": True}},
+    ) as streamed:
+        assert streamed.status_code == 200 and streamed.headers["content-type"].startswith("text/event-stream")
+        lines = [line for line in streamed.iter_lines() if line]
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
+    assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    final = next(c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop")
+    said = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+    assert said == final["rag"]["text"] and "Peskov" in said
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+
+
+def test_a_refusal_is_an_ordinary_reply_flagged_in_the_extra_field(served: Any) -> None:
+    client, _, _ = served
+    done = _chat(client, [{"role": "user", "content": "What did Angela Merkel say about the talks in Paris?"}])
+    body = done.json()
+    assert body["choices"][0]["message"]["content"] == REFUSAL
+    assert body["rag"]["refused"] and body["rag"]["mode"] == "refused" and body["rag"]["citations"] == []
+
+
+def test_the_history_is_the_conversation(served: Any) -> None:
+    """A reply this server wrote, sent back as history, is the turn it answered; one written elsewhere
+    counts as what it says. Either way the follow-up is read against it."""
+    from rag.api.openai_chat import Remembered, history_of
+    from rag.api.schemas import RequestFilters
+    from rag.chat import Turn
+
+    client, _, _ = served
+    first = [{"role": "user", "content": "Who is the Kremlin spokesperson?"}]
+    reply = _chat(client, first).json()["choices"][0]["message"]["content"]
+    follow = [*first, {"role": "assistant", "content": reply}, {"role": "user", "content": "What did he say?"}]
+    done = _chat(client, follow)
+    assert done.status_code == 200, done.text
+    assert "Peskov" in done.json()["rag"]["question"]
+
+    from rag.api.openai_chat import ChatMessage
+
+    messages = [ChatMessage(role=m["role"], content=m["content"]) for m in follow]
+    turns, message = history_of([ChatMessage(role="system", content="Be brief."), *messages], Remembered())
+    assert message == "What did he say?" and len(turns) == 1 and isinstance(turns[0], Turn)
+    assert turns[0].answer.text == reply.replace(" [1]", "") and not turns[0].answer.refused
+    with pytest.raises(Exception, match="last message must be the user's question"):
+        history_of(messages[:2], Remembered())
+    assert RequestFilters(since="2025").filters() is not None and RequestFilters().filters() is None
+
+
+def test_filters_and_bad_requests(served: Any) -> None:
+    client, _, _ = served
+    ask = [{"role": "user", "content": "Who is the Kremlin spokesperson?"}]
+    elsewhere = _chat(client, ask, filters={"source": "No Such Outlet"}).json()
+    assert elsewhere["rag"]["refused"], "no article from that outlet: nothing to answer from"
+    bad = _chat(client, ask, filters={"since": "last week"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["message"].startswith("filters.since: not an ISO date")
+    assert _chat(client, []).status_code == 400
+    assert _chat(client, [{"role": "assistant", "content": "Hi."}]).status_code == 400
+    unknown = client.post("/v1/chat/completions", json={"model": "gpt-4o", "messages": ask})
+    assert unknown.status_code == 404 and "rag-news" in unknown.json()["error"]["message"]
+    models = client.get("/v1/models").json()
+    assert [m["id"] for m in models["data"]] == ["rag-news"]
+    assert client.get("/v1/models/rag-news").status_code == 200
+    problem = client.post("/api/v1/ask", json={"question": "Who?", "filters": {"until": "2025-13"}})
+    assert problem.status_code == 400 and problem.headers["content-type"] == "application/problem+json"
+    assert problem.json()["title"] == "Bad Request" and "filters.until" in problem.json()["detail"]
+    missing = client.post("/api/v1/ask", json={})
+    assert missing.status_code == 400 and missing.json()["detail"] == "question: Field required"
+    assert client.get("/docs").status_code == 200
+    assert "/v1/chat/completions" in client.get("/openapi.json").json()["paths"]
+
+
+def test_rest_ask_articles_compare_brief_and_eval_runs(served: Any) -> None:
+    client, store, _ = served
+    answer = client.post("/api/v1/ask", json={"question": "Who is the Kremlin spokesperson?"}).json()
+    assert "Peskov" in answer["text"] and answer["citations"]
+    listed = client.get("/api/v1/articles", params={"per_page": 1}).json()
+    assert listed["total"] == 2 and len(listed["articles"]) == 1 and listed["page"] == 1
+    found = client.get("/api/v1/articles", params={"q": "002_8a78"}).json()["articles"]
+    assert [a["id"] for a in found] == [store.catalog.resolve(str(SEEDS / "002_8a7896ecd5b149e8.txt"))]
+    one = client.get(f"/api/v1/articles/{found[0]['id'][:8]}").json()
+    assert one["id"] == found[0]["id"] and one["passages"]
+    assert all(one["text"][p["start"] : p["end"]] == p["text"] for p in one["passages"])
+    gone = client.get("/api/v1/articles/ffffffffffff")
+    assert gone.status_code == 404 and gone.json()["status"] == 404
+
+    compared = client.post("/api/v1/compare", json={"topic": "the talks on the war in Ukraine"})
+    assert compared.status_code == 200 and len(compared.json()["articles"]) == 2
+    markdown = client.post("/api/v1/compare", params={"format": "markdown"}, json={"topic": "the talks"})
+    assert markdown.headers["content-type"].startswith("text/markdown") and markdown.text.startswith("#")
+    brief = client.post("/api/v1/brief", json={"topic": "the Paris peace talks on Ukraine", "points": 3}).json()
+    assert 1 <= len(brief["points"]) <= 3 and brief["articles"]
+    topic = {"topic": "the Paris peace talks on Ukraine"}
+    brief_md = client.post("/api/v1/brief", params={"format": "markdown"}, json=topic)
+    assert "## Key points" in brief_md.text and "## Sources" in brief_md.text
+    assert client.post("/api/v1/brief", json={"topic": "  "}).status_code == 400
+
+    runs = client.get("/api/v1/evals/runs").json()["runs"]
+    assert [r["name"] for r in runs] == ["seeds-1"] and runs[0]["splits"]["dev"]["mrr"] == 1.0
+    assert client.get("/api/v1/evals/runs/seeds-1").json()["suite"] == "seeds"
+    assert client.get("/api/v1/evals/runs/..").status_code == 404
+    assert client.get("/api/v1/evals/runs/%2E%2E%2Fsettings").status_code == 404
+
+
+def test_uploads_are_indexed_removed_and_refused_when_unsafe_or_too_large(served: Any) -> None:
+    client, _, settings = served
+    good = ("files", ("harbour.txt", b"Harbour reopens\n\nThe harbour at Porthleven reopened on Monday.", "text/plain"))
+    bad = ("files", ("broken.json", b"{not json", "application/json"))
+    report = client.post("/api/v1/articles", files=[good, bad]).json()
+    assert report["counts"]["added"] == 1 and report["counts"]["failed"] == 1 and not report["ok"]
+    failed = next(o for o in report["outcomes"] if o["status"] == "failed")
+    assert "broken.json" in failed["path"] and failed["detail"]
+    added = next(o for o in report["outcomes"] if o["status"] == "added")
+    assert (settings.index_dir / "uploads" / "harbour.txt").is_file()
+
+    uploads = sorted(p.name for p in (settings.index_dir / "uploads").iterdir())
+    traversal = client.post("/api/v1/articles", files=[("files", ("../../evil.txt", b"Evil\n\nText.", "text/plain"))])
+    assert traversal.status_code == 400 and "not a plain file name" in traversal.json()["detail"]
+    assert sorted(p.name for p in (settings.index_dir / "uploads").iterdir()) == uploads
+    assert not (settings.index_dir.parent / "evil.txt").exists()
+
+    big = ("files", ("big.txt", b"Big\n\n" + b"word " * 5_000, "text/plain"))
+    too_big = client.post("/api/v1/articles", files=[good, big])
+    assert too_big.status_code == 413 and "big.txt" in too_big.json()["detail"]
+    huge = client.post("/api/v1/articles", files=[("files", ("huge.txt", b"x" * 70_000, "text/plain"))])
+    assert huge.status_code == 413 and "api_max_request_bytes" in huge.json()["detail"]
+    assert client.post("/api/v1/articles").status_code == 400
+
+    removed = client.delete(f"/api/v1/articles/{added['article_id']}")
+    assert removed.status_code == 200 and removed.json()["title"] == "Harbour reopens"
+    assert client.delete(f"/api/v1/articles/{added['article_id']}").status_code == 404
+    assert client.get("/api/v1/articles").json()["total"] == 2
+
+
+def test_keys_missing_wrong_and_revoked_are_refused(served: Any, tmp_path: Path) -> None:
+    from rag.api import create_api
+    from rag.service import Service
+
+    _, store, settings = served
+    ring = KeyRing(tmp_path / "catalog.sqlite3")
+    _, key = ring.create("newsroom bot")
+    with TestClient(create_api(Service(settings, store), ring)) as client:
+        assert client.get("/api/v1/health").status_code == 200  # up, with no key
+        missing = client.get("/api/v1/articles")
+        assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
+        assert "an API key is needed" in missing.json()["detail"]
+        wrong = client.get("/v1/models", headers={"Authorization": "Bearer rag_not-a-key"})
+        assert wrong.status_code == 401 and "wrong or has been revoked" in wrong.json()["error"]["message"]
+        assert client.get("/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert client.get("/api/v1/articles", headers={"X-API-Key": key}).status_code == 200
+        ring.revoke("newsroom bot")
+        revoked = client.get("/v1/models", headers={"Authorization": f"Bearer {key}"})
+        assert revoked.status_code == 401
+    assert ring.keys()[0].last_used_at is not None and not ring.keys()[0].active
+    assert key not in (tmp_path / "catalog.sqlite3").read_bytes().decode("utf-8", "replace")
+    with pytest.raises(Exception, match="exists already"):
+        ring.create("newsroom bot")
+    ring.close()
+
+
+def test_a_key_may_have_only_so_many_answers_being_written(tmp_path: Path) -> None:
+    from rag.api.security import LOCAL, Guard
+    from rag.errors import Busy
+
+    assert all(Guard(None, generations_per_key=1).take(LOCAL) for _ in range(3))  # loopback: requests queue
+    ring = KeyRing(tmp_path / "catalog.sqlite3")
+    guard = Guard(ring, generations_per_key=2)
+    first, second = guard.take("bot"), guard.take("bot")
+    with pytest.raises(Busy, match="api_generations_per_key = 2"):
+        guard.take("bot")
+    guard.take("other")()  # another key is counted apart
+    first()
+    first()  # giving back twice counts once
+    third = guard.take("bot")
+    with pytest.raises(Busy):
+        guard.take("bot")
+    second(), third()
+    ring.close()
+
+
+def test_cors_is_off_unless_configured(served: Any) -> None:
+    from rag.api import create_api
+    from rag.service import Service
+
+    client, store, settings = served
+    preflight = {"Origin": "https://newsroom.example", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" not in client.options("/v1/chat/completions", headers=preflight).headers
+    opened = settings.replace(api_cors_origins=["https://newsroom.example"])
+    with TestClient(create_api(Service(opened, store), None)) as allowed:
+        answer = allowed.options("/v1/chat/completions", headers=preflight)
+        assert answer.headers["access-control-allow-origin"] == "https://newsroom.example"
