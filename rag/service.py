@@ -1,10 +1,13 @@
 """What one server process shares between the chat page and the HTTP API.
 
-One store, one model, and one lock: llama.cpp writes one answer at a time, and an upload or
-a removal changes the index under a question's feet, so everything that reads the model or
-changes the index runs holding `lock`. A streamed answer is written by a worker thread that
-holds the lock from its first step to its last and hands the draft over through a queue, so a
-client that goes away mid-answer never leaves the lock held (the worker finishes and lets go).
+One store, one model, and one worker thread. llama.cpp writes one answer at a time, and an
+upload or a removal changes the index under a question's feet, so everything that reads the
+model or changes the index runs on that thread, first come first served: a page session and
+an API client asking at the same moment are answered in the order they asked, and neither
+can starve the other. A streamed answer hands its draft over through a queue, so a client
+that goes away mid-answer costs the rest of that answer and nothing more. One long-lived
+thread also keeps the memory the models allocate in one place, where a thread per answer
+left each its own allocator arena.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from rag.answer import Answer, Response
@@ -23,14 +27,15 @@ T = TypeVar("T")
 
 
 class Service:
-    """The settings, the store and the model (made on first use) of a running server."""
+    """The settings, the store and the model (made on first use) of a running server, and its worker."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
-        self.lock = threading.Lock()
         self._llm: LLM | None = None
         self._making = threading.Lock()
+        self._here = threading.local()
+        self._worker = ThreadPoolExecutor(1, "answers", initializer=lambda: setattr(self._here, "worker", True))
 
     @property
     def llm(self) -> LLM:
@@ -41,39 +46,43 @@ class Service:
             return self._llm
 
     def run(self, work: Callable[[], T]) -> T:
-        """`work()`, holding the lock (one generation or index change at a time)."""
-        with self.lock:
-            return work()
+        """`work()` on the worker, after the work queued before it (one answer or index change at a time)."""
+        if getattr(self._here, "worker", False):
+            return work()  # already on the worker: queueing behind itself would wait for ever
+        return self._worker.submit(work).result()
 
     def stream(
         self, start: Callable[[], Response], finished: Callable[[], None] | None = None
     ) -> Iterator[str | Answer]:
         """The draft of the answer `start()` begins, piece by piece, then the verified `Answer`.
 
-        The answer is begun now, on a worker thread, whether or not the result is read; `finished`
-        is called there when it is done (or failed). An error raised while answering is raised
-        here, in the reader's thread."""
+        The answer is queued now, whether or not the result is read; `finished` is called on the
+        worker when it is done (or failed). An error raised while answering is raised here, in
+        the reader's thread."""
         handed: queue.Queue[str | Answer | BaseException] = queue.Queue()
 
         def work() -> None:
             try:
-                with self.lock:
-                    response = start()
-                    for piece in response:
-                        handed.put(piece)
-                    handed.put(response.answer())
+                response = start()
+                for piece in response:
+                    handed.put(piece)
+                handed.put(response.answer())
             except BaseException as exc:  # handed to the reader, who raises it
                 handed.put(exc)
             finally:
                 if finished is not None:
                     finished()
 
-        threading.Thread(target=work, name="answer", daemon=True).start()
+        self._worker.submit(work)
         return _handed_over(handed)
 
     def answer(self, start: Callable[[], Response], finished: Callable[[], None] | None = None) -> Answer:
         """The verified answer `start()` begins (blocking)."""
         return final(self.stream(start, finished))
+
+    def close(self) -> None:
+        """Stop taking work; what is queued is dropped."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
 
 def final(steps: Iterator[str | Answer]) -> Answer:

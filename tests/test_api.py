@@ -267,3 +267,22 @@ def test_cors_is_off_unless_configured(served: Any) -> None:
     with TestClient(create_api(Service(opened, store), None)) as allowed:
         answer = allowed.options("/v1/chat/completions", headers=preflight)
         assert answer.headers["access-control-allow-origin"] == "https://newsroom.example"
+
+
+def test_a_model_that_cannot_be_reached_is_a_503_not_a_traceback(served: Any) -> None:
+    from rag.api import create_api
+    from rag.service import Service
+
+    _, store, settings = served
+    down = settings.replace(llm_backend="openai_like", llm_base_url="http://127.0.0.1:9/v1", llm_timeout=5)
+    ask = {"model": "rag-news", "messages": [{"role": "user", "content": "Who is the Kremlin spokesperson?"}]}
+    with TestClient(create_api(Service(down, store), None)) as client:
+        done = client.post("/v1/chat/completions", json=ask)
+        assert done.status_code == 503, done.text
+        assert done.json()["error"]["message"].startswith("openai_like: cannot connect to http://127.0.0.1:9/v1")
+        rest = client.post("/api/v1/ask", json={"question": "Who is the Kremlin spokesperson?"})
+        assert rest.status_code == 503 and rest.json()["title"] == "Service Unavailable"
+        with client.stream("POST", "/v1/chat/completions", json={**ask, "stream": True}) as streamed:
+            lines = [line for line in streamed.iter_lines() if line]
+        failure = json.loads(lines[-1].removeprefix("data: "))
+        assert failure["error"]["message"].startswith("openai_like: cannot connect") and "Traceback" not in lines[-1]

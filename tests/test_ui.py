@@ -224,6 +224,37 @@ def test_browser_compare_sources_finds_the_reprint_that_changed_a_date(server: s
             assert "Rubio" in answer.locator(".backing").first.inner_text()
 
 
+def test_browser_brief_a_topic_and_download_it(server: str) -> None:
+    """The Brief tab: `rag brief` on the page, its Markdown shown and offered as a file."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.goto(server)
+        page.wait_for_selector("#ask textarea", timeout=60_000)
+        page.get_by_role("tab", name="Brief").click()
+        page.locator("#brief-topic textarea").fill("the Paris peace talks on Ukraine")
+        page.locator("#brief-points input").fill("4")
+        page.locator("#brief").click()
+        page.wait_for_function(
+            "document.querySelector('#briefing-view').innerText.includes('Key points')", timeout=120_000
+        )
+        shown = page.locator("#briefing-view").inner_text()
+        assert "Who's involved" in shown and "Marco Rubio" in shown and "Sources" in shown
+        assert "5." not in shown.split("Key points", 1)[1].split("Who's involved", 1)[0], "at most 4 key points"
+        page.screenshot(path=str(ARTIFACTS / "ui-brief.png"), full_page=True)
+        link = page.locator("#briefing-file a").first
+        link.wait_for(timeout=30_000)
+        with page.expect_download() as download:
+            link.click()
+        text = Path(download.value.path()).read_text()
+        assert text.startswith("# Briefing: the Paris peace talks on Ukraine") and "## Key points" in text
+
+        page.locator("#brief-topic textarea").fill("  ")
+        page.locator("#brief").click()
+        page.wait_for_function(
+            "document.querySelector('#briefing-view').innerText.includes('Type a topic')", timeout=30_000
+        )
+
+
 def test_exposure_rules_and_upload_names() -> None:
     from rag.loaders import SUPPORTED_SUFFIXES
     from rag.settings import Settings

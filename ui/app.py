@@ -1,9 +1,11 @@
-"""The Gradio page: chat with streamed, verified, cited answers; articles; briefing export.
+"""The Gradio page: chat with streamed, verified, cited answers; compare; brief; articles; briefing export.
 
-Everything that touches the index or the model runs in one queue (`concurrency_id
-"store"`): llama.cpp serves one generation at a time, so sessions wait their turn
-instead of corrupting each other. Another process may ingest meanwhile (`rag ingest`);
-the store notices and reads the new articles without a restart.
+Everything that touches the index or the model runs on the server's one worker (`rag.service`),
+first come first served with the HTTP API's requests: llama.cpp serves one generation at a
+time, so sessions wait their turn instead of corrupting each other. Gradio lets up to
+`PAGE_QUEUE` of those events wait there at once (`concurrency_id "store"`), so page sessions
+queue beside API clients rather than one at a time behind all of them. Another process may
+ingest meanwhile (`rag ingest`); the store notices and reads the new articles without a restart.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 import gradio as gr
 
 from rag.answer import Answer
-from rag.brief import briefing, comparison_markdown
+from rag.brief import briefing, briefing_markdown, comparison_markdown
+from rag.briefing import build_briefing
 from rag.chat import Chat, Turn
 from rag.compare import compare_topic
 from rag.embeddings import embedding_label
@@ -33,6 +36,7 @@ from ui.render import CSS, answer_html, comparison_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
 PAGE_SIZE = 50  # rows of the articles table
+PAGE_QUEUE = 16  # page events that may wait for the server's worker at once (the rest wait in Gradio's queue)
 PICKER_MATCHES = 20  # articles offered per search in the chat's restriction picker
 # Clicking [n] scrolls the sources panel to that source and marks it, wherever Gradio puts links.
 HEAD = """<script>
@@ -102,7 +106,7 @@ class App:
         """The first page of the articles table, its count line, and the source lists, as they are now."""
         rows, line, page = self.article_page(text, source, since, until, 1)
         sources = ["", *self.store.catalog.source_names()]
-        return rows, line, page, *(gr.update(choices=sources) for _ in range(3))  # the three source lists
+        return rows, line, page, *(gr.update(choices=sources) for _ in range(4))  # the four source lists
 
     def upload(
         self,
@@ -204,10 +208,7 @@ class App:
         """Write the conversation as a Markdown briefing and offer it for download."""
         if not turns:
             raise gr.Error("Ask something first: the briefing is made of this conversation's answers.")
-        folder = Path(tempfile.mkdtemp(prefix="briefing-"))
-        path = folder / f"briefing-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
-        path.write_text(briefing(turns), encoding="utf-8")
-        return str(path)
+        return offered("briefing", briefing(turns))
 
     def compare(self, topic: str, source: str | None, since: str, until: str) -> tuple[str, str | None]:
         """Compare the articles about `topic`: the page's view, and the same as Markdown to download."""
@@ -218,10 +219,30 @@ class App:
             found = self.service.run(lambda: compare_topic(self.store, topic.strip(), filters=filters))
         except RagError as exc:
             return f'<div class="error">⚠ {html.escape(str(exc))}</div>', None
-        folder = Path(tempfile.mkdtemp(prefix="comparison-"))
-        path = folder / f"comparison-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
-        path.write_text(comparison_markdown(found), encoding="utf-8")
-        return comparison_html(found), str(path)
+        return comparison_html(found), offered("comparison", comparison_markdown(found))
+
+    def brief(
+        self, topic: str, points: float | None, source: str | None, since: str, until: str
+    ) -> tuple[str, str | None]:
+        """A cited briefing on `topic` (as `rag brief`): its Markdown to read, and the same file to download."""
+        if not (topic or "").strip():
+            return "Type a topic to brief on: its key points, who's involved, what's agreed, disputed and next.", None
+        try:
+            filters = article_filters((), source, since, until) or None
+            chosen = max(1, min(30, int(points or 8)))
+            made = self.service.run(lambda: build_briefing(self.store, topic.strip(), chosen, filters))
+        except RagError as exc:
+            return f"⚠ {exc}", None
+        text = briefing_markdown(made)
+        return text, offered("briefing", text)
+
+
+def offered(kind: str, markdown: str) -> str:
+    """`markdown` in a new temporary file named for `kind` and the time: its path, for the page to offer."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{kind}-"))
+    path = folder / f"{kind}-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.md"
+    path.write_text(markdown, encoding="utf-8")
+    return str(path)
 
 
 def article_filters(ids: tuple[str, ...], source: str | None, since: str, until: str) -> Filters:
@@ -294,6 +315,27 @@ def build(app: App) -> gr.Blocks:
             compare_button = gr.Button("Compare sources", variant="primary", elem_id="compare")
             comparison = gr.HTML(elem_id="comparison")
             comparison_file = gr.File(label="Comparison (Markdown)", elem_id="comparison-file", interactive=False)
+        with gr.Tab("Brief"):
+            gr.Markdown(
+                "A briefing on a topic to hand over: its key points (the articles' own sentences, none twice), "
+                "who's involved, what several sources agree on, what they dispute and what comes next, every line "
+                "quoted and cited. The same as `rag brief`."
+            )
+            with gr.Row():
+                brief_about = gr.Textbox(
+                    placeholder="A topic, e.g. the Paris peace talks…", show_label=False, elem_id="brief-topic", scale=3
+                )
+                brief_points = gr.Number(
+                    8, precision=0, minimum=1, maximum=30, label="Key points", elem_id="brief-points"
+                )
+                brief_source = gr.Dropdown(
+                    sources_now, value="", label="Source", allow_custom_value=True, elem_id="brief-source"
+                )
+                brief_since = gr.Textbox("", label="Published from", elem_id="brief-since")
+                brief_until = gr.Textbox("", label="Published until", elem_id="brief-until")
+            brief_button = gr.Button("Brief me", variant="primary", elem_id="brief")
+            briefing_view = gr.Markdown(elem_id="briefing-view")
+            briefing_file = gr.File(label="Briefing (Markdown)", elem_id="briefing-file", interactive=False)
         with gr.Tab("Articles"):
             with gr.Row():
                 search = gr.Textbox(
@@ -327,7 +369,7 @@ def build(app: App) -> gr.Blocks:
             "inputs": [message, chatbot, turns, restrict, chat_source, chat_since, chat_until],
             "outputs": [chatbot, turns, sources, message],
             "concurrency_id": "store",
-            "concurrency_limit": 1,
+            "concurrency_limit": PAGE_QUEUE,
         }
         send.click(**ask_args, api_name="ask")
         message.submit(**ask_args, api_visibility="private")
@@ -343,7 +385,15 @@ def build(app: App) -> gr.Blocks:
             outputs=[comparison, comparison_file],
             api_name="compare",
             concurrency_id="store",
-            concurrency_limit=1,
+            concurrency_limit=PAGE_QUEUE,
+        )
+        brief_button.click(
+            app.brief,
+            inputs=[brief_about, brief_points, brief_source, brief_since, brief_until],
+            outputs=[briefing_view, briefing_file],
+            api_name="brief",
+            concurrency_id="store",
+            concurrency_limit=PAGE_QUEUE,
         )
         find.change(app.picker_choices, inputs=[find, restrict], outputs=[restrict], api_name="find_articles")
 
@@ -356,9 +406,13 @@ def build(app: App) -> gr.Blocks:
         next_page.click(lambda t, s, f, u, p: app.article_page(t, s, f, u, (p or 1) + 1), **turn_page)
         page_number.submit(app.article_page, api_name="articles", **turn_page)
 
-        lists = [*table_outputs, source, chat_source, compare_source]
+        lists = [*table_outputs, source, chat_source, compare_source, brief_source]
         # Ingest and remove change the article lists, and wait in the store's queue like questions.
-        changes: dict[str, Any] = {"outputs": [result, *lists], "concurrency_id": "store", "concurrency_limit": 1}
+        changes: dict[str, Any] = {
+            "outputs": [result, *lists],
+            "concurrency_id": "store",
+            "concurrency_limit": PAGE_QUEUE,
+        }
         # The table comes back as the search and filters on the page ask for it.
         ingest_button.click(app.upload, inputs=[uploads, *search_inputs], api_name="upload", **changes)
         remove_button.click(app.remove, inputs=[to_remove, *search_inputs], api_name="remove", **changes)

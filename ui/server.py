@@ -72,9 +72,9 @@ def check_exposure(
     raise ExposedWithoutLogin(f"refusing to serve on {settings.ui_host} {how}; or pass --insecure-no-login")
 
 
-def create_server(settings: Settings, store: Store, keys: KeyRing | None, api_only: bool = False) -> FastAPI:
-    """The API over a new `Service`, with the chat page mounted at `/` unless `api_only`."""
-    service = Service(settings, store)
+def create_server(service: Service, keys: KeyRing | None, api_only: bool = False) -> FastAPI:
+    """The API over `service`, with the chat page mounted at `/` unless `api_only`."""
+    settings = service.settings
     app = create_api(service, keys)
     if api_only:
         return app
@@ -98,14 +98,16 @@ def serve(settings: Settings, api_only: bool = False, announce: Callable[[str], 
     asks for a key whenever any key exists (with none, only `--insecure-no-login` got this far)."""
     keys = KeyRing(settings.catalog_path)
     store = Store(settings)
+    service = Service(settings, store)
     try:
         needed = None if is_loopback(settings.ui_host) or not keys.active_count() else keys
-        app = create_server(settings, store, needed, api_only)
+        app = create_server(service, needed, api_only)
         where = f"http://{settings.ui_host}:{settings.ui_port}"
         served = "the API" if api_only else "the chat page and the API"
         announce(f"serving {served} on {where} (API docs at {where}/docs); Ctrl-C stops")
         # Streams (the page's event stream, a client's SSE) would hold a graceful shutdown open for ever.
         uvicorn.run(app, host=settings.ui_host, port=settings.ui_port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
+        service.close()
         store.close()
         keys.close()
