@@ -86,10 +86,11 @@ class Statement:
 class Answer:
     """The verified answer, in the shape `rag ask --json` prints."""
 
-    question: str
+    question: str  # the standalone question answered (a follow-up as it was read)
     text: str
     refused: bool
     mode: Mode = "generated"
+    context: str | None = None  # the earlier question retrieval had beside it, if any (not part of what was judged)
     answerability: float = 0.0  # the evidence's probability of answering the question
     sentences: list[Statement] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
@@ -164,17 +165,20 @@ def respond(
     k: int | None = None,
     filters: Filters | None = None,
     context: str | None = None,
+    gathered: Gathered | None = None,
 ) -> Response:
     """Answer `question` from the articles: a `Response` to stream or to wait on.
 
     `context` (an earlier question of the conversation) joins the question for retrieval only:
     the evidence is judged, and the answer checked, against `question` itself. The answer
-    records both, as "question (Following: context)"."""
-    return Response(_answer(store, llm, settings, question, k, filters, context))
+    records both (`question`, `context`). `gathered` is evidence already gathered
+    for exactly this question, k, filters and context (a follow-up's chosen reading), so it is
+    not gathered twice."""
+    return Response(_answer(store, llm, settings, question, k, filters, context, gathered))
 
 
 def shown_question(question: str, context: str | None) -> str:
-    """The question an answer records: with its context, when retrieval had one."""
+    """The question an answer was given for, as shown to a reader: with its context, when retrieval had one."""
     return f"{question} (Following: {context})" if context else question
 
 
@@ -215,10 +219,11 @@ def _answer(
     k: int | None,
     filters: Filters | None,
     context: str | None = None,
+    gathered: Gathered | None = None,
 ) -> Generator[str, None, Answer]:
     """Yield the model's tokens as they arrive; return the verified `Answer`."""
-    answer = yield from _verified(store, llm, settings, question, k, filters, context)
-    answer.question = shown_question(answer.question, context)
+    answer = yield from _verified(store, llm, settings, question, k, filters, context, gathered)
+    answer.context = context
     return answer
 
 
@@ -230,10 +235,11 @@ def _verified(
     k: int | None,
     filters: Filters | None,
     context: str | None,
+    gathered: Gathered | None,
 ) -> Generator[str, None, Answer]:
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings), "judge": make_judge(settings).name}
-    _, analysis, evidence, texts = gather(store, settings, question, k, filters, context=context)
+    _, analysis, evidence, texts = gathered or gather(store, settings, question, k, filters, context=context)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:

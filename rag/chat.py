@@ -33,7 +33,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from rag.answer import Answer, Response, gather, respond, shown_question
+from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
 from rag.question import names
@@ -272,16 +272,17 @@ def _asked(turn: Turn) -> str:
 
 def choose(
     store: Store, settings: Settings, readings: list[Reading], k: int | None = None, filters: Filters | None = None
-) -> Reading:
-    """The reading whose evidence best answers it (within `MARGIN`, the earliest)."""
+) -> tuple[Reading, Gathered | None]:
+    """The reading whose evidence best answers it (within `MARGIN`, the earliest), and that evidence
+    (None when there was one reading only, so nothing was gathered to choose)."""
     if len(readings) == 1:
-        return readings[0]
+        return readings[0], None
     scored = []
     for reading in readings:
-        evidence = gather(store, settings, reading.question, k, filters, context=reading.context).evidence
-        scored.append((evidence.probability, reading))
-    best = max(score for score, _ in scored)
-    return next(reading for score, reading in scored if score >= best - MARGIN)
+        gathered = gather(store, settings, reading.question, k, filters, context=reading.context)
+        scored.append((gathered.evidence.probability, reading, gathered))
+    best = max(score for score, _, _ in scored)
+    return next((reading, gathered) for score, reading, gathered in scored if score >= best - MARGIN)
 
 
 def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool:
@@ -321,17 +322,23 @@ class Chat:
 
     def standalone(self, message: str, k: int | None = None) -> Reading:
         """The question `message` means, given the conversation so far."""
+        return self._read(message, k)[0]
+
+    def _read(self, message: str, k: int | None) -> tuple[Reading, Gathered | None]:
+        """The question `message` means, and its evidence when choosing it gathered that already."""
         recent = self.history[-HISTORY_TURNS:]
         if not recent:
-            return Reading(message.strip())
+            return Reading(message.strip()), None
         if self.settings.condense == "llm" and (rewrite := rewrite_by_model(self.llm, recent, message)):
-            return Reading(rewrite)
+            return Reading(rewrite), None
         return choose(self.store, self.settings, candidates(recent, message), k, self.filters)
 
     def send(self, message: str, k: int | None = None) -> Response:
         """The answer to `message` as a `Response`; once answered, the turn joins the history."""
-        reading = self.standalone(message, k)
-        response = respond(self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context)
+        reading, gathered = self._read(message, k)
+        response = respond(
+            self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context, gathered
+        )
         return Response(self._remembered(message, reading, response))
 
     def _remembered(self, message: str, reading: Reading, response: Response) -> Generator[str, None, Answer]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from rich.console import Console
 
-from rag.answer import Answer
+from rag.answer import Answer, shown_question
 from rag.articles import also_in_note, days_note
 from rag.chat import Chat
 from rag.errors import RagError
@@ -112,8 +112,9 @@ class TerminalChat:
             return
         if streamed:
             self.err.print("\n")
-        if result.question != message.strip():
-            self.err.print(f"(taken as: {result.question})", style="dim", highlight=False)
+        if result.question != message.strip() or result.context:
+            shown = shown_question(result.question, result.context)
+            self.err.print(f"(taken as: {shown})", style="dim", highlight=False)
         print_answer(self.out, result)
         self.out.print()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.answer import Answer, Citation
+from rag.answer import Answer, Citation, shown_question
 from rag.articles import also_in_note, days_note, web_url
 from rag.compare import Comparison, Point
 
@@ -21,8 +21,9 @@ def answer_html(answer: Answer, turn: int, message: str = "") -> str:
     """The verified answer; `[n]` links to its source, refusals and flags look different. A follow-up
     shows the standalone question it was answered as, when that differs from the `message` typed."""
     taken = ""
-    if message and answer.question != message.strip():
-        taken = f'<div class="taken-as">Answered as: {html.escape(answer.question)}</div>'
+    if message and (answer.question != message.strip() or answer.context):
+        shown = shown_question(answer.question, answer.context)
+        taken = f'<div class="taken-as">Answered as: {html.escape(shown)}</div>'
     return taken + _answer_body(answer, turn)
 
 

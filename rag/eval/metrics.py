@@ -202,12 +202,11 @@ def score_case(case: Case, answer: Answer, sources: list[Excerpt], threshold: fl
     )
 
 
-def resolved(message: str, means: str, standalone: str) -> bool:
+def resolved(message: str, means: str, asked: str) -> bool:
     """Whether a follow-up was taken to mean what it means: each name `means` adds to the message is
     in the question it was taken as (a word of it will do), and, when it adds no name, half the words
-    it adds are. The earlier question a reading was retrieved beside ("... (Following: Q)") does not
+    it adds are. The earlier question a reading was retrieved beside (the answer's `context`) does not
     count: the evidence was judged against the question alone."""
-    asked = standalone.split(" (Following: ")[0]
     typed, taken = set(_WORD.findall(_norm(message))), set(_WORD.findall(_norm(asked)))
     added = [n for n in names(means) if not all(w.lower() in typed for w in _WORD.findall(n))]
     if added:
