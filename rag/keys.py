@@ -15,12 +15,14 @@ import hmac
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import KeyRingError
 
 PREFIX = "rag_"
+TOUCH_EVERY = 60.0  # seconds between records of a key's last use
 SHOWN = 10  # characters of a key kept in the clear, to tell keys apart in `rag keys list`
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -67,6 +69,7 @@ class KeyRing:
         self._db = sqlite3.connect(catalog_path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._guard = threading.Lock()
+        self._touched: dict[int, float] = {}  # key id -> when its last use was last recorded (monotonic)
         with self._guard:
             self._db.executescript(SCHEMA)
 
@@ -97,11 +100,12 @@ class KeyRing:
         return [_record(r) for r in rows]
 
     def find(self, ref: str) -> ApiKey:
-        """The key with this name or number; `KeyRingError` when there is none."""
+        """The key with this name, or else this number; `KeyRingError` when there is none."""
+        ref = ref.strip()
         with self._guard:
-            row = self._db.execute(
-                "SELECT * FROM api_keys WHERE name = ? OR CAST(id AS TEXT) = ?", (ref.strip(), ref.strip())
-            ).fetchone()
+            row = self._db.execute("SELECT * FROM api_keys WHERE name = ?", (ref,)).fetchone()
+            if row is None and ref.isdigit():
+                row = self._db.execute("SELECT * FROM api_keys WHERE id = ?", (int(ref),)).fetchone()
         if row is None:
             raise KeyRingError(f"no API key named {ref!r}: `rag keys list` shows them")
         return _record(row)
@@ -119,13 +123,23 @@ class KeyRing:
             return int(self._db.execute("SELECT count(*) FROM api_keys WHERE revoked_at IS NULL").fetchone()[0])
 
     def check(self, key: str) -> ApiKey | None:
-        """The active key `key` is, or None (unknown, or revoked)."""
+        """The active key `key` is, or None (unknown, or revoked). Its last use is recorded at most once
+        a minute, and skipped when another process holds the file's write lock (an ingest)."""
         digest = _hash(key)
         with self._guard:
             row = self._db.execute("SELECT * FROM api_keys WHERE hash = ?", (digest,)).fetchone()
             if row is None or row["revoked_at"] is not None or not hmac.compare_digest(row["hash"], digest):
                 return None
-            self._db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (_now(), row["id"]))
+            now = time.monotonic()
+            if now - self._touched.get(row["id"], -TOUCH_EVERY) >= TOUCH_EVERY:
+                self._touched[row["id"]] = now
+                try:
+                    self._db.execute("PRAGMA busy_timeout = 50")
+                    self._db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (_now(), row["id"]))
+                except sqlite3.OperationalError:
+                    pass  # the catalog is being written: the last use is recorded next time
+                finally:
+                    self._db.execute("PRAGMA busy_timeout = 60000")
         return _record(row)
 
 

@@ -59,6 +59,13 @@ class Service:
         The answer is queued now, whether or not the result is read; `finished` is called on the
         worker when it is done (or failed). An error raised while answering is raised here, in
         the reader's thread."""
+        return (item for item in self.stream_waiting(start, finished, None) if not isinstance(item, Waiting))
+
+    def stream_waiting(
+        self, start: Callable[[], Response], finished: Callable[[], None] | None, every: float | None
+    ) -> Iterator[str | Answer | Waiting]:
+        """As `stream`, and a `Waiting` each `every` seconds nothing else came (the answer is queued
+        behind others, or being read): what a stream sends to keep a quiet connection open."""
         handed: queue.Queue[str | Answer | BaseException] = queue.Queue()
 
         def work() -> None:
@@ -74,7 +81,7 @@ class Service:
                     finished()
 
         self._worker.submit(work)
-        return _handed_over(handed)
+        return _handed_over(handed, every)
 
     def answer(self, start: Callable[[], Response], finished: Callable[[], None] | None = None) -> Answer:
         """The verified answer `start()` begins (blocking)."""
@@ -93,9 +100,19 @@ def final(steps: Iterator[str | Answer]) -> Answer:
     raise AssertionError("a stream ends with its answer")
 
 
-def _handed_over(handed: queue.Queue[str | Answer | BaseException]) -> Iterator[str | Answer]:
+class Waiting:
+    """Nothing yet: the answer waits its turn, or is being worked out."""
+
+
+def _handed_over(
+    handed: queue.Queue[str | Answer | BaseException], every: float | None
+) -> Iterator[str | Answer | Waiting]:
     while True:
-        item = handed.get()
+        try:
+            item = handed.get(timeout=every)
+        except queue.Empty:
+            yield Waiting()
+            continue
         if isinstance(item, BaseException):
             raise item
         yield item

@@ -202,6 +202,17 @@ def test_uploads_are_indexed_removed_and_refused_when_unsafe_or_too_large(served
     assert too_big.status_code == 413 and "big.txt" in too_big.json()["detail"]
     huge = client.post("/api/v1/articles", files=[("files", ("huge.txt", b"x" * 70_000, "text/plain"))])
     assert huge.status_code == 413 and "api_max_request_bytes" in huge.json()["detail"]
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: the cap is found as the bytes arrive
+        yield b'{"question": "'
+        for _ in range(100):
+            yield b"x" * 1_000
+        yield b'"}'
+
+    streamed = client.post("/api/v1/ask", content=chunked(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413 and "api_max_request_bytes" in streamed.json()["detail"]
+    openai_shaped = client.post("/v1/chat/completions", content=chunked(), headers={"Content-Type": "application/json"})
+    assert openai_shaped.status_code == 413 and "api_max_request_bytes" in openai_shaped.json()["error"]["message"]
     assert client.post("/api/v1/articles").status_code == 400
 
     removed = client.delete(f"/api/v1/articles/{added['article_id']}")
@@ -222,6 +233,9 @@ def test_keys_missing_wrong_and_revoked_are_refused(served: Any, tmp_path: Path)
         missing = client.get("/api/v1/articles")
         assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
         assert "an API key is needed" in missing.json()["detail"]
+        # The key is checked before the body is read: a big upload without one is a 401, not a 413.
+        anonymous = client.post("/api/v1/articles", files=[("files", ("big.txt", b"x" * 70_000, "text/plain"))])
+        assert anonymous.status_code == 401
         wrong = client.get("/v1/models", headers={"Authorization": "Bearer rag_not-a-key"})
         assert wrong.status_code == 401 and "wrong or has been revoked" in wrong.json()["error"]["message"]
         assert client.get("/v1/models", headers={"Authorization": f"Bearer {key}"}).status_code == 200
@@ -233,6 +247,8 @@ def test_keys_missing_wrong_and_revoked_are_refused(served: Any, tmp_path: Path)
     assert key not in (tmp_path / "catalog.sqlite3").read_bytes().decode("utf-8", "replace")
     with pytest.raises(Exception, match="exists already"):
         ring.create("newsroom bot")
+    numbered, _ = ring.create("1")  # a name that is also another key's number: the name wins
+    assert ring.revoke("1").id == numbered.id and ring.find(str(numbered.id)).name == "1"
     ring.close()
 
 

@@ -2,7 +2,7 @@
 
 The API (`rag.api`) is the app; the Gradio page is mounted in it at `/` (unless `--api-only`),
 after the API's routes, so `/v1`, `/api/v1`, `/docs` and `/openapi.json` are the API's and
-everything else is the page's. Both use one `Service`: one store, one model, one lock.
+everything else is the page's. Both use one `Service`: one store, one model, one worker thread.
 
 Safe by default: on a loopback address nothing asks for a login or a key. Bound to any other
 address, the page wants its login (`ui_username`, `ui_password`) and the API an API key

@@ -1,7 +1,7 @@
 """The HTTP API: OpenAI-compatible chat under /v1, the index over REST under /api/v1.
 
 `create_api` makes the FastAPI app; `rag serve` mounts the chat page in it (`ui.server`),
-so the page and the API share one process, one store, one model and one lock. The OpenAPI
+so the page and the API share one process, one store, one model and one worker. The OpenAPI
 schema is at /openapi.json and its docs at /docs.
 """
 
@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from rag.api import openai_chat, rest
 from rag.api.problems import install
-from rag.api.security import BodyLimit, Guard
+from rag.api.security import Gate, Guard
 from rag.keys import KeyRing
 from rag.service import Service
 
@@ -37,12 +37,12 @@ def create_api(service: Service, keys: KeyRing | None) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok"}
 
-    if settings.api_cors_origins:
+    app.add_middleware(Gate, guard=guard, most=settings.api_max_request_bytes)
+    if settings.api_cors_origins:  # outermost, so even the gate's 401 and 413 reach a browser readable
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.api_cors_origins,
             allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            allow_headers=["*"],  # the OpenAI SDKs send headers of their own (X-Stainless-*); no credentials
         )
-    app.add_middleware(BodyLimit, most=settings.api_max_request_bytes)
     return app

@@ -43,9 +43,10 @@ from rag.chat import Chat, Turn
 from rag.errors import NotFound, RagError, RequestRefused
 from rag.nlp import count_tokens
 from rag.prompt import REFUSAL
-from rag.service import Service, final
+from rag.service import Service, Waiting, final
 
 MODEL_ID = "rag-news"
+KEEP_ALIVE = 10.0  # seconds of silence after which a stream sends an SSE comment
 REMEMBERED = 512  # answers kept to recognise them when a client sends them back as history
 _MARKER = re.compile(r"\s*\[(?:\d+|unsupported)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
@@ -177,9 +178,9 @@ def router(service: Service, guard: Guard) -> APIRouter:
             return chat.send(message, body.k)
 
         made = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": MODEL_ID}
-        steps = service.stream(start, finished=release)
+        steps = service.stream_waiting(start, release, KEEP_ALIVE)
         if not body.stream:
-            answer = final(steps)
+            answer = final(step for step in steps if not isinstance(step, Waiting))
             remembered.add(chat.history[-1])
             reply = {"role": "assistant", "content": answer.text}
             return JSONResponse(
@@ -201,9 +202,13 @@ def router(service: Service, guard: Guard) -> APIRouter:
 
             yield chunk({"role": "assistant", "content": ""})
             try:
-                answer = final(steps)
+                for step in steps:
+                    if isinstance(step, Waiting):
+                        yield ": waiting for the model\n\n"  # an SSE comment: keeps proxies from closing a quiet stream
+                    elif isinstance(step, Answer):
+                        answer = step
             except RagError as exc:
-                failure = {"message": str(exc), "type": "server_error", "code": status_of(exc)}
+                failure = {"message": str(exc), "type": "server_error", "code": str(status_of(exc))}
                 yield f"data: {json.dumps({'error': failure}, ensure_ascii=False)}\n\n"
                 return
             remembered.add(chat.history[-1])

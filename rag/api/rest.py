@@ -19,7 +19,8 @@ give their Markdown with `?format=markdown`:
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -30,7 +31,7 @@ from rag.answer import respond
 from rag.api.schemas import RequestFilters, filters_of
 from rag.api.security import Guard
 from rag.brief import ask_questions, briefing_data, briefing_markdown, comparison_data, comparison_markdown
-from rag.briefing import build_briefing
+from rag.briefing import Briefing, build_briefing
 from rag.catalog import passage_key
 from rag.chat import Chat
 from rag.compare import compare_topic
@@ -39,7 +40,8 @@ from rag.ingest import ingest
 from rag.service import Service
 from rag.uploads import MAX_FILES, plain_name, upload_path
 
-_RUN_NAME = re.compile(r"^[\w.-]+$")
+_RUN_NAME = re.compile(r"[\w.-]+")
+T = TypeVar("T")
 Format = Annotated[Literal["json", "markdown"], Query(description="json (default) or markdown")]
 
 
@@ -73,6 +75,14 @@ def router(service: Service, guard: Guard) -> APIRouter:
     store = service.store
     settings = service.settings
 
+    def on_worker(caller: str, work: Callable[[], T]) -> T:
+        """`work()` on the server's worker, counted against the caller's requests in flight."""
+        release = guard.take(caller)
+        try:
+            return service.run(work)
+        finally:
+            release()
+
     def article_id(ref: str) -> str:
         found = store.catalog.resolve(ref)
         if found is None:
@@ -97,7 +107,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
         source: str | None = None,
         since: str | None = None,
         until: str | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
         chosen = RequestFilters(source=source, since=since, until=until).filters()
@@ -140,20 +150,20 @@ def router(service: Service, guard: Guard) -> APIRouter:
             target = upload_path(settings, f.filename or "")
             target.write_bytes(await f.read())
             kept.append(target)
-        report = await run_in_threadpool(service.run, lambda: ingest(store, kept))
+        report = await run_in_threadpool(on_worker, caller, lambda: ingest(store, kept))
         return report.to_json()
 
     @api.delete("/articles/{ref}", summary="Remove an article from the index")
     def remove(ref: str, caller: Caller) -> dict[str, Any]:
         found = article_id(ref)
         title = store.catalog.article_title(found)
-        service.run(lambda: store.remove(found))
+        on_worker(caller, lambda: store.remove(found))
         return {"removed": found, "title": title}
 
     @api.post("/compare", summary="What the articles about a topic say together, alone, and in conflict")
     def compare(body: CompareRequest, caller: Caller, format: Format = "json") -> Any:
         chosen = filters_of(body.filters)
-        made = service.run(lambda: compare_topic(store, body.topic.strip(), body.k, chosen))
+        made = on_worker(caller, lambda: compare_topic(store, body.topic.strip(), body.k, chosen))
         return _markdown(comparison_markdown(made)) if format == "markdown" else comparison_data(made)
 
     @api.post("/brief", summary="A cited briefing on a topic: key points, who's involved, agreed, disputed, next")
@@ -161,14 +171,15 @@ def router(service: Service, guard: Guard) -> APIRouter:
         if not body.topic.strip():
             raise RequestRefused("topic: it is empty; say what the briefing is about")
         chosen = filters_of(body.filters)
-        made = service.run(lambda: build_briefing(store, body.topic.strip(), body.points, chosen, body.k))
-        if body.questions:
-            chat = Chat(store, service.llm, settings, filters=chosen)
-            release = guard.take(caller)
-            try:
-                made.questions = service.run(lambda: ask_questions(chat, body.questions))
-            finally:
-                release()
+        chat = Chat(store, service.llm, settings, filters=chosen) if body.questions else None
+
+        def made_briefing() -> Briefing:
+            made = build_briefing(store, body.topic.strip(), body.points, chosen, body.k)
+            if chat is not None:
+                made.questions = ask_questions(chat, body.questions)
+            return made
+
+        made = on_worker(caller, made_briefing)
         return _markdown(briefing_markdown(made)) if format == "markdown" else briefing_data(made)
 
     runs = settings.evals_dir / "runs"
@@ -196,8 +207,11 @@ def router(service: Service, guard: Guard) -> APIRouter:
     @api.get("/evals/runs/{name}", summary="One eval run's result (result.json)")
     def eval_run(name: str, caller: Caller) -> Any:
         path = runs / name / "result.json"
-        if not _RUN_NAME.match(name) or name in (".", "..") or not path.is_file():
-            raise NotFound(f"no eval run {name!r} in {runs}")
-        return json.loads(path.read_text(encoding="utf-8"))
+        if not _RUN_NAME.fullmatch(name) or name in (".", "..") or not path.is_file():
+            raise NotFound(f"no eval run {name!r}: GET /api/v1/evals/runs lists them")
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise NotFound(f"eval run {name!r} has no readable result.json (still being written?)") from None
 
     return api

@@ -1,15 +1,17 @@
-"""Who may call the API, and how much: API keys, the request size cap, answers being written per key.
+"""Who may call the API, and how much: API keys, the request size cap, work in flight per key.
 
 - **Keys.** Served on loopback, the API needs none. Bound to any other address, every route
-  under /v1 and /api/v1 wants `Authorization: Bearer <key>` (or `X-API-Key: <key>`), a key
-  from `rag keys create`; a missing, wrong or revoked key is a 401.
+  under /v1 and /api/v1 (but /api/v1/health) wants `Authorization: Bearer <key>` (or
+  `X-API-Key: <key>`), a key from `rag keys create`; a missing, wrong or revoked key is a
+  401, given before the request's body is read (`Gate`, an ASGI middleware).
 - **Size.** A request body over `api_max_request_bytes` is refused with 413 as it arrives,
-  before it is read whole (`BodyLimit`, an ASGI middleware, so it holds for every route).
-- **Generations.** A key may have `api_generations_per_key` answers being written (or
-  waiting their turn) at once; one more is a 429 with Retry-After, not a queue that grows
-  without end. Answers still run one at a time (the service's lock): this caps how many one
-  client may hold waiting. On loopback, where no key is asked for, there is no one to count
-  against, and requests simply queue.
+  by its Content-Length or, for a chunked body, as soon as the bytes pass the cap, before it
+  is read whole (`Gate` again, so it holds for every route, the page's too).
+- **Work in flight.** A key may have `api_generations_per_key` requests that need the
+  server's worker (answers, comparisons, briefings, uploads, removals) running or waiting
+  their turn at once; one more is a 429 with Retry-After, not a queue that grows without end
+  and holds the server's threads. On loopback, where no key is asked for, there is no one to
+  count against, and requests simply queue.
 """
 
 from __future__ import annotations
@@ -19,17 +21,21 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+import anyio
+from fastapi import HTTPException, Request
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.errors import Busy, TooLarge, Unauthorized
+from rag.errors import Busy, RequestRefused, Unauthorized
 from rag.keys import KeyRing
 
 LOCAL = "local"  # whom a request is counted against when keys are not needed
+OPEN_PATHS = ("/api/v1/health",)  # answered with no key
+KEYED_PREFIXES = ("/v1/", "/api/v1/")
 
 
 class Guard:
-    """The key check and the per-key limit on answers being written, for one server."""
+    """The key check and the per-key limit on work in flight, for one server."""
 
     def __init__(self, keys: KeyRing | None, generations_per_key: int) -> None:
         self.keys = keys  # None: keys are not needed (loopback)
@@ -37,13 +43,12 @@ class Guard:
         self._writing: dict[str, int] = {}
         self._count = threading.Lock()
 
-    def caller(self, request: Request) -> str:
-        """The name of the key the request carries ("local" when none is needed); 401 otherwise."""
+    def caller_of(self, headers: Headers) -> str:
+        """The name of the key the headers carry ("local" when none is needed); 401 otherwise."""
         if self.keys is None:
             return LOCAL
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        key = token.strip() if scheme.lower() == "bearer" else request.headers.get("x-api-key", "").strip()
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else headers.get("x-api-key", "").strip()
         if not key:
             raise Unauthorized("an API key is needed: send `Authorization: Bearer <key>` (`rag keys create NAME`)")
         found = self.keys.check(key)
@@ -51,15 +56,20 @@ class Guard:
             raise Unauthorized("the API key is wrong or has been revoked")
         return found.name
 
+    def caller(self, request: Request) -> str:
+        """The route dependency: who is asking, as `Gate` found it before the body was read."""
+        found = request.scope.get("state", {}).get("caller")
+        return str(found) if found else self.caller_of(request.headers)
+
     def take(self, caller: str) -> Callable[[], None]:
-        """Count one answer being written for `caller`; the function to call when it is done.
+        """Count one request in flight for `caller`; the function to call when it is done.
         A 429 when the caller has its most already (never without keys: see the module's note)."""
         if self.keys is None:
             return lambda: None
         with self._count:
             if self._writing.get(caller, 0) >= self.most:
                 raise Busy(
-                    f"{self._writing[caller]} answers are being written for this key already "
+                    f"{self._writing[caller]} requests are being answered for this key already "
                     f"(api_generations_per_key = {self.most}); retry when one is done"
                 )
             self._writing[caller] = self._writing.get(caller, 0) + 1
@@ -75,20 +85,29 @@ class Guard:
         return give_back
 
 
-class BodyLimit:
-    """Refuse a request body over `most` bytes with 413, by its Content-Length or as it streams in."""
+class Gate:
+    """The ASGI middleware in front of every route: the key check, then the body size cap."""
 
-    def __init__(self, app: ASGIApp, most: int) -> None:
+    def __init__(self, app: ASGIApp, guard: Guard, most: int) -> None:
         self.app = app
+        self.guard = guard
         self.most = most
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers", [])).get(b"content-length")
+        path = str(scope.get("path", ""))
+        if path.startswith(KEYED_PREFIXES) and path not in OPEN_PATHS and scope.get("method") != "OPTIONS":
+            try:
+                caller = await anyio.to_thread.run_sync(self.guard.caller_of, Headers(scope=scope))
+            except RequestRefused as exc:
+                await _refuse(scope, send, exc.status, str(exc), {"www-authenticate": "Bearer"})
+                return
+            scope.setdefault("state", {})["caller"] = caller
+        length = Headers(scope=scope).get("content-length")
         if length is not None and length.isdigit() and int(length) > self.most:
-            await self._refuse(scope, send)
+            await _refuse(scope, send, 413, _too_large(self.most))
             return
         seen = 0
         started = False
@@ -99,7 +118,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.most:
-                    raise _TooLarge(self.most)
+                    raise TooLargeBody(self.most)
             return message
 
         async def tracked(message: Message) -> None:
@@ -109,27 +128,36 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, tracked)
-        except _TooLarge:
+        except TooLargeBody:
             if not started:
-                await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        detail = str(_TooLarge(self.most))
-        if str(scope.get("path", "")).startswith("/v1/"):
-            body: dict[str, Any] = {"error": {"message": detail, "type": "invalid_request_error", "code": "too_large"}}
-            kind = b"application/json"
-        else:
-            body = {"type": "about:blank", "title": "Content Too Large", "status": 413, "detail": detail}
-            kind = b"application/problem+json"
-        data = json.dumps(body).encode()
-        headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": data})
+                await _refuse(scope, send, 413, _too_large(self.most))
 
 
-class _TooLarge(TooLarge):
-    """Raised inside the app when the body passes the limit mid-stream: the app's error handler answers
-    it as any 413; one that reaches the middleware unanswered is answered there."""
+def _too_large(most: int) -> str:
+    return f"the request is larger than api_max_request_bytes ({most:,} bytes)"
+
+
+class TooLargeBody(HTTPException):
+    """Raised while a body is read, when it passes the cap: FastAPI hands an HTTPException raised
+    there to the app's handler unchanged (any other error while reading it becomes a 400), and one
+    that reaches `Gate` unanswered is answered there."""
 
     def __init__(self, most: int) -> None:
-        super().__init__(f"the request is larger than api_max_request_bytes ({most:,} bytes)")
+        super().__init__(413, _too_large(most))
+
+
+async def _refuse(scope: Scope, send: Send, status: int, detail: str, extra: dict[str, str] | None = None) -> None:
+    """An error answered by the middleware itself, in the shape of the route it was meant for."""
+    if str(scope.get("path", "")).startswith("/v1/"):
+        code = "unauthorized" if status == 401 else "too_large"
+        body: dict[str, Any] = {"error": {"message": detail, "type": "invalid_request_error", "code": code}}
+        kind = "application/json"
+    else:
+        title = "Unauthorized" if status == 401 else "Content Too Large"
+        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+        kind = "application/problem+json"
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", kind.encode()), (b"content-length", str(len(data)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
