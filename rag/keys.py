@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from rag.errors import KeyRingError
@@ -144,11 +144,4 @@ class KeyRing:
 
 
 def _record(row: sqlite3.Row) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        name=row["name"],
-        shown=row["shown"],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return ApiKey(**{f.name: row[f.name] for f in fields(ApiKey)})

@@ -41,6 +41,15 @@ def ask(page, question: str) -> None:
     )
 
 
+def downloaded(page: Any, link: str) -> str:
+    """The text of the file the page offers at the `link` selector, once it is offered."""
+    found = page.locator(link).first
+    found.wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        found.click()
+    return Path(download.value.path()).read_text()
+
+
 def test_browser_ask_open_source_upload_and_export(server: str, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     with chromium() as browser:
@@ -87,11 +96,7 @@ def test_browser_ask_open_source_upload_and_export(server: str, tmp_path: Path) 
         assert "Zorblax signs lithium deal" in page.locator("#sources").inner_text()
 
         page.locator("#export").click()
-        link = page.locator("#briefing a").first
-        link.wait_for(timeout=30_000)
-        with page.expect_download() as download:
-            link.click()
-        text = Path(download.value.path()).read_text()
+        text = downloaded(page, "#briefing a")
         assert text.startswith("# Briefing")
         assert "Who is the Kremlin spokesperson?" in text and "Peskov" in text and "> " in text
         page.screenshot(path=str(ARTIFACTS / "ui-page.png"), full_page=True)
@@ -205,11 +210,7 @@ def test_browser_compare_sources_finds_the_reprint_that_changed_a_date(server: s
         assert "date: february against march" in shown.lower()
         assert "Said by one only" in shown and "A Diplomatic Standoff with Global Stakes" in shown
         page.screenshot(path=str(ARTIFACTS / "ui-compare.png"), full_page=True)
-        link = page.locator("#comparison-file a").first
-        link.wait_for(timeout=30_000)
-        with page.expect_download() as download:
-            link.click()
-        text = Path(download.value.path()).read_text()
+        text = downloaded(page, "#comparison-file a")
         assert text.startswith("# Comparison: Russia's full-scale invasion of Ukraine") and "**date**" in text
 
         page.get_by_role("tab", name="Chat").click()
@@ -241,11 +242,7 @@ def test_browser_brief_a_topic_and_download_it(server: str) -> None:
         assert "Who's involved" in shown and "Marco Rubio" in shown and "Sources" in shown
         assert "5." not in shown.split("Key points", 1)[1].split("Who's involved", 1)[0], "at most 4 key points"
         page.screenshot(path=str(ARTIFACTS / "ui-brief.png"), full_page=True)
-        link = page.locator("#briefing-file a").first
-        link.wait_for(timeout=30_000)
-        with page.expect_download() as download:
-            link.click()
-        text = Path(download.value.path()).read_text()
+        text = downloaded(page, "#briefing-file a")
         assert text.startswith("# Briefing: the Paris peace talks on Ukraine") and "## Key points" in text
 
         page.locator("#brief-topic textarea").fill("  ")

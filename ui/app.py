@@ -265,6 +265,16 @@ def all_sources(turns: list[Turn]) -> str:
     return "".join(blocks) or sources_html(None, 0)
 
 
+def topic_row(kind: str, placeholder: str, sources: list[str]) -> tuple[Any, Any, Any, Any]:
+    """A tab's topic box, source list and date range, in one row (`#{kind}-topic`, `-source`, `-since`, `-until`)."""
+    with gr.Row():
+        topic = gr.Textbox(placeholder=placeholder, show_label=False, elem_id=f"{kind}-topic", scale=3)
+        source = gr.Dropdown(sources, value="", label="Source", allow_custom_value=True, elem_id=f"{kind}-source")
+        since = gr.Textbox("", label="Published from", elem_id=f"{kind}-since")
+        until = gr.Textbox("", label="Published until", elem_id=f"{kind}-until")
+    return topic, source, since, until
+
+
 def build(app: App) -> gr.Blocks:
     """The page's layout and wiring."""
     rows, line, _ = app.article_page()
@@ -303,15 +313,9 @@ def build(app: App) -> gr.Blocks:
                 "(a different number, date or name in the same statement). Aligned from the articles' own "
                 "sentences; copies of one story count as one source."
             )
-            with gr.Row():
-                compare_about = gr.Textbox(
-                    placeholder="A topic, e.g. the Paris talks…", show_label=False, elem_id="compare-topic", scale=3
-                )
-                compare_source = gr.Dropdown(
-                    sources_now, value="", label="Source", allow_custom_value=True, elem_id="compare-source"
-                )
-                compare_since = gr.Textbox("", label="Published from", elem_id="compare-since")
-                compare_until = gr.Textbox("", label="Published until", elem_id="compare-until")
+            compare_about, compare_source, compare_since, compare_until = topic_row(
+                "compare", "A topic, e.g. the Paris talks…", sources_now
+            )
             compare_button = gr.Button("Compare sources", variant="primary", elem_id="compare")
             comparison = gr.HTML(elem_id="comparison")
             comparison_file = gr.File(label="Comparison (Markdown)", elem_id="comparison-file", interactive=False)
@@ -321,18 +325,10 @@ def build(app: App) -> gr.Blocks:
                 "who's involved, what several sources agree on, what they dispute and what comes next, every line "
                 "quoted and cited. The same as `rag brief`."
             )
-            with gr.Row():
-                brief_about = gr.Textbox(
-                    placeholder="A topic, e.g. the Paris peace talks…", show_label=False, elem_id="brief-topic", scale=3
-                )
-                brief_points = gr.Number(
-                    8, precision=0, minimum=1, maximum=30, label="Key points", elem_id="brief-points"
-                )
-                brief_source = gr.Dropdown(
-                    sources_now, value="", label="Source", allow_custom_value=True, elem_id="brief-source"
-                )
-                brief_since = gr.Textbox("", label="Published from", elem_id="brief-since")
-                brief_until = gr.Textbox("", label="Published until", elem_id="brief-until")
+            brief_about, brief_source, brief_since, brief_until = topic_row(
+                "brief", "A topic, e.g. the Paris peace talks…", sources_now
+            )
+            brief_points = gr.Number(8, precision=0, minimum=1, maximum=30, label="Key points", elem_id="brief-points")
             brief_button = gr.Button("Brief me", variant="primary", elem_id="brief")
             briefing_view = gr.Markdown(elem_id="briefing-view")
             briefing_file = gr.File(label="Briefing (Markdown)", elem_id="briefing-file", interactive=False)
