@@ -22,6 +22,7 @@ from rag.settings import Settings, config_path, load_settings
 
 if TYPE_CHECKING:
     from rag.filters import Filters
+    from rag.keys import KeyRing
     from rag.store import Store
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -277,23 +278,18 @@ def serve(
 ) -> None:
     """Serve the chat page and the HTTP API (/v1 OpenAI-compatible, /api/v1 REST, /docs) on 127.0.0.1:7860
     by default; beyond loopback only with a login and an API key."""
-    from rag.keys import KeyRing
-    from ui.server import check_exposure
     from ui.server import serve as run_server
 
     cfg = settings()
     cfg = _with(cfg, **{k: v for k, v in (("ui_host", host), ("ui_port", port)) if v is not None})
     try:
-        ring = KeyRing(cfg.catalog_path)
-        active = ring.active_count()
-        ring.close()
-        warning = check_exposure(cfg, insecure_no_login, api_only, active)
-    except RagError as exc:
-        raise fail(str(exc)) from None
-    if warning:
-        err.print(f"[bold yellow]{warning}[/]", highlight=False)
-    try:
-        run_server(cfg, api_only, announce=lambda line: err.print(line, highlight=False))
+        run_server(
+            cfg,
+            api_only,
+            insecure_no_login,
+            announce=lambda line: err.print(line, highlight=False),
+            warn=lambda line: err.print(f"[bold yellow]{line}[/]", highlight=False),
+        )
     except RagError as exc:
         raise fail(str(exc)) from None
 
@@ -302,20 +298,27 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys for `rag serve` beyo
 app.add_typer(keys_app, name="keys")
 
 
+@contextmanager
+def key_ring() -> Iterator[KeyRing]:
+    """The index's API keys, with their errors turned into one-line errors, closed after use."""
+    from rag.keys import KeyRing
+
+    ring = KeyRing(settings().catalog_path)
+    try:
+        yield ring
+    except RagError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        ring.close()
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who or what will use the key.")], as_json: JsonOpt = False
 ) -> None:
     """Make a new API key; it is shown this once only."""
-    from rag.keys import KeyRing
-
-    ring = KeyRing(settings().catalog_path)
-    try:
+    with key_ring() as ring:
         made, key = ring.create(name)
-    except RagError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        ring.close()
     if as_json:
         print(json.dumps({"id": made.id, "name": made.name, "key": key}))
         return
@@ -328,13 +331,8 @@ def keys_list(as_json: JsonOpt = False) -> None:
     """The API keys: number, name, first characters, when made, last used and revoked."""
     from dataclasses import asdict
 
-    from rag.keys import KeyRing
-
-    ring = KeyRing(settings().catalog_path)
-    try:
+    with key_ring() as ring:
         found = ring.keys()
-    finally:
-        ring.close()
     if as_json:
         print(json.dumps([asdict(k) for k in found], indent=2))
         return
@@ -348,15 +346,8 @@ def keys_list(as_json: JsonOpt = False) -> None:
 @keys_app.command("revoke")
 def keys_revoke(ref: Annotated[str, typer.Argument(help="The key's name or number.")]) -> None:
     """Revoke a key: requests with it are refused from now on (a running server too)."""
-    from rag.keys import KeyRing
-
-    ring = KeyRing(settings().catalog_path)
-    try:
+    with key_ring() as ring:
         gone = ring.revoke(ref)
-    except RagError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        ring.close()
     out.print(f"revoked API key {gone.id} ({gone.name})", highlight=False)
 
 

@@ -85,19 +85,14 @@ class Service:
 
     def answer(self, start: Callable[[], Response], finished: Callable[[], None] | None = None) -> Answer:
         """The verified answer `start()` begins (blocking)."""
-        return final(self.stream(start, finished))
+        for item in self.stream(start, finished):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("a stream ends with its answer")
 
     def close(self) -> None:
         """Stop taking work; what is queued is dropped."""
         self._worker.shutdown(wait=False, cancel_futures=True)
-
-
-def final(steps: Iterator[str | Answer]) -> Answer:
-    """The verified answer at the end of a stream of draft pieces (the draft is read and dropped)."""
-    for item in steps:
-        if isinstance(item, Answer):
-            return item
-    raise AssertionError("a stream ends with its answer")
 
 
 class Waiting:

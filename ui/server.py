@@ -93,15 +93,29 @@ def create_server(service: Service, keys: KeyRing | None, api_only: bool = False
     )
 
 
-def serve(settings: Settings, api_only: bool = False, announce: Callable[[str], None] = print) -> None:
-    """Serve on `ui_host:ui_port` until interrupted (after `check_exposure`). Beyond loopback, the API
-    asks for a key whenever any key exists (with none, only `--insecure-no-login` got this far)."""
+def serve(
+    settings: Settings,
+    api_only: bool = False,
+    insecure_no_login: bool = False,
+    announce: Callable[[str], None] = print,
+    warn: Callable[[str], None] = print,
+) -> None:
+    """Serve on `ui_host:ui_port` until interrupted, once `check_exposure` allows it (its warning goes to
+    `warn`). Beyond loopback, the API asks for a key whenever any key exists (with none, only
+    `insecure_no_login` gets this far)."""
     keys = KeyRing(settings.catalog_path)
-    store = Store(settings)
+    try:
+        active = keys.active_count()
+        warning = check_exposure(settings, insecure_no_login, api_only, active)
+        if warning:
+            warn(warning)
+        store = Store(settings)
+    except BaseException:
+        keys.close()
+        raise
     service = Service(settings, store)
     try:
-        needed = None if is_loopback(settings.ui_host) or not keys.active_count() else keys
-        app = create_server(service, needed, api_only)
+        app = create_server(service, None if is_loopback(settings.ui_host) or not active else keys, api_only)
         where = f"http://{settings.ui_host}:{settings.ui_port}"
         served = "the API" if api_only else "the chat page and the API"
         announce(f"serving {served} on {where} (API docs at {where}/docs); Ctrl-C stops")

@@ -43,7 +43,7 @@ from rag.chat import Chat, Turn
 from rag.errors import NotFound, RagError, RequestRefused
 from rag.nlp import count_tokens
 from rag.prompt import REFUSAL
-from rag.service import Service, Waiting, final
+from rag.service import Service, Waiting
 
 MODEL_ID = "rag-news"
 KEEP_ALIVE = 10.0  # seconds of silence after which a stream sends an SSE comment
@@ -178,9 +178,8 @@ def router(service: Service, guard: Guard) -> APIRouter:
             return chat.send(message, body.k)
 
         made = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": MODEL_ID}
-        steps = service.stream_waiting(start, release, KEEP_ALIVE)
         if not body.stream:
-            answer = final(step for step in steps if not isinstance(step, Waiting))
+            answer = service.answer(start, release)
             remembered.add(chat.history[-1])
             reply = {"role": "assistant", "content": answer.text}
             return JSONResponse(
@@ -193,6 +192,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
                 }
             )
         with_usage = bool((body.stream_options or {}).get("include_usage"))
+        steps = service.stream_waiting(start, release, KEEP_ALIVE)  # begun now, whether or not the stream is read
 
         def events() -> Iterator[str]:
             def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:

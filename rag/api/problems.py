@@ -46,6 +46,13 @@ def problem(request: Request, status: int, detail: str, headers: dict[str, str] 
     return JSONResponse(body_, status_code=status, headers=headers, media_type="application/problem+json")
 
 
+def refused(request: Request, exc: RagError) -> JSONResponse:
+    """The response to a request `exc` refuses: its status, the headers that status asks for, its message."""
+    status = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"} if status == 429 else None
+    return problem(request, status, str(exc), headers)
+
+
 def _validation_line(exc: RequestValidationError) -> str:
     """FastAPI's list of validation errors as one line naming each field."""
     parts = []
@@ -60,9 +67,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RagError)
     async def _rag_error(request: Request, exc: RagError) -> JSONResponse:
-        status = status_of(exc)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"} if status == 429 else None
-        return problem(request, status, str(exc), headers)
+        return refused(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

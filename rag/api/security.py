@@ -16,17 +16,16 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import anyio
 from fastapi import HTTPException, Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.errors import Busy, RequestRefused, Unauthorized
+from rag.api.problems import refused
+from rag.errors import Busy, RequestRefused, TooLarge, Unauthorized
 from rag.keys import KeyRing
 
 LOCAL = "local"  # whom a request is counted against when keys are not needed
@@ -102,12 +101,12 @@ class Gate:
             try:
                 caller = await anyio.to_thread.run_sync(self.guard.caller_of, Headers(scope=scope))
             except RequestRefused as exc:
-                await _refuse(scope, send, exc.status, str(exc), {"www-authenticate": "Bearer"})
+                await refused(Request(scope), exc)(scope, receive, send)
                 return
             scope.setdefault("state", {})["caller"] = caller
         length = Headers(scope=scope).get("content-length")
         if length is not None and length.isdigit() and int(length) > self.most:
-            await _refuse(scope, send, 413, _too_large(self.most))
+            await refused(Request(scope), TooLarge(_too_large(self.most)))(scope, receive, send)
             return
         seen = 0
         started = False
@@ -130,7 +129,7 @@ class Gate:
             await self.app(scope, counted, tracked)
         except TooLargeBody:
             if not started:
-                await _refuse(scope, send, 413, _too_large(self.most))
+                await refused(Request(scope), TooLarge(_too_large(self.most)))(scope, receive, send)
 
 
 def _too_large(most: int) -> str:
@@ -144,20 +143,3 @@ class TooLargeBody(HTTPException):
 
     def __init__(self, most: int) -> None:
         super().__init__(413, _too_large(most))
-
-
-async def _refuse(scope: Scope, send: Send, status: int, detail: str, extra: dict[str, str] | None = None) -> None:
-    """An error answered by the middleware itself, in the shape of the route it was meant for."""
-    if str(scope.get("path", "")).startswith("/v1/"):
-        code = "unauthorized" if status == 401 else "too_large"
-        body: dict[str, Any] = {"error": {"message": detail, "type": "invalid_request_error", "code": code}}
-        kind = "application/json"
-    else:
-        title = "Unauthorized" if status == 401 else "Content Too Large"
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        kind = "application/problem+json"
-    data = json.dumps(body).encode()
-    headers = [(b"content-type", kind.encode()), (b"content-length", str(len(data)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
