@@ -26,6 +26,7 @@ trained on those, and a briefing suite must score it on articles it never saw.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 from functools import cache
@@ -165,10 +166,12 @@ def load(file: Path, train: bool = False) -> tuple[list[dict[str, object]], list
 
 
 def main(argv: list[str]) -> int:
-    train = "--train" in argv
-    argv = [a for a in argv if a != "--train"]
-    file = Path(argv[0]) if argv else TRAIN if train else SUITE
-    records, problems = load(file, train)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", nargs="?", type=Path, help=f"the suite (default {SUITE.relative_to(ROOT)})")
+    parser.add_argument("--train", action="store_true", help=f"check training data (default {TRAIN.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    file = args.file or (TRAIN if args.train else SUITE)
+    records, problems = load(file, args.train)
     for p in problems:
         print(p)
     splits = Counter(str(r["split"]) for r in records)

@@ -72,3 +72,11 @@ def test_the_blind_suite_asks_about_articles_no_model_learned_from() -> None:
         original = validate.read_article(p["a"])
         second = (suites / p["b"]).read_text(encoding="utf-8")
         assert all(c["old"] in original and c["new"] in second for c in p["conflicts"]), p["id"]
+
+
+def test_a_file_that_cannot_be_read_is_one_problem_not_a_traceback(tmp_path: Path) -> None:
+    assert list(validate.json_lines(tmp_path / "missing.jsonl")) == [
+        (0, None, "cannot be read (No such file or directory)")
+    ]
+    (tmp_path / "mixed.jsonl").write_text('{"a": 1}\n\nnot json\n', encoding="utf-8")
+    assert [(n, bad is None) for n, _, bad in validate.json_lines(tmp_path / "mixed.jsonl")] == [(1, True), (3, False)]

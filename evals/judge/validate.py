@@ -154,8 +154,13 @@ def check_record(record: object) -> list[str]:
 
 def json_lines(file: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, record, None) for each JSON line of `file`, or (line number, None, the problem) for a
-    line that is not JSON; blank lines skipped."""
-    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    line that is not JSON; blank lines skipped. A file that cannot be read is one problem, at line 0."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        yield 0, None, f"cannot be read ({exc.strerror if isinstance(exc, OSError) else exc.reason})"
+        return
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
