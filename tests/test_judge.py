@@ -39,6 +39,31 @@ def test_the_shipped_graph_scores_as_the_trained_model_did(judge: OnnxJudge) -> 
     assert np.abs(claims[0] - claims[1]).max() < 0.5
 
 
+def test_the_shipped_graph_cannot_overflow_an_avx2_kernel() -> None:
+    """Weights of 7 bits: ONNX Runtime's AVX2 U8S8 kernel adds two products of an activation (<= 255) and a
+    weight in 16 bits, and 2 * 255 * 64 fits, so AVX2 and AVX-512 VNNI machines compute the same integers."""
+    import onnx
+    from onnx import numpy_helper
+
+    manifest = json.loads((MODEL_DIR / "manifest.json").read_text(encoding="utf-8"))
+    weights = [
+        numpy_helper.to_array(t)
+        for t in onnx.load(str(MODEL_DIR / manifest["graph"])).graph.initializer
+        if t.data_type == onnx.TensorProto.INT8 and np.prod(t.dims) > 1
+    ]
+    assert len(weights) >= 36, "every MatMul of six layers is quantised"
+    assert max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64
+    assert manifest["quantization"]["reduce_range"] is True
+
+
+def test_a_pair_scores_the_same_whatever_is_asked_beside_it(judge: OnnxJudge) -> None:
+    """The graph quantises activations over its whole input, so pairs are run one at a time: a sentence's score
+    does not depend on the other candidates or their length."""
+    alone = judge.answers("How many people died?", [TOLL])
+    beside = judge.answers("How many people died?", ["Rain.", TOLL, " ".join([TOLL] * 5)])
+    assert alone[0] == beside[1]
+
+
 def test_the_default_judge_is_the_shipped_one() -> None:
     assert make_judge(Settings()).name.startswith("judge:judge-")
 
