@@ -27,7 +27,7 @@ from rag.embeddings import embedding_label
 from rag.evidence import Answerability, Evidence, select_evidence
 from rag.evidence import Sentence as EvidenceSentence
 from rag.judge import make_judge
-from rag.llms import LLM, Generation
+from rag.llms import LLM, Generation, make_llm
 from rag.prompt import REFUSAL, build_messages
 from rag.question import Analysis, analyse
 from rag.retrieve import Excerpt, Filters, retrieve
@@ -189,6 +189,13 @@ class Gathered(NamedTuple):
     analysis: Analysis
     evidence: Evidence  # the sentences of the excerpts at least `min_relevance` close, ranked
     texts: dict[str, str]  # the retrieved articles' texts
+
+
+def answer_model(settings: Settings) -> LLM:
+    """The language model answers are written with. It and the judge start loading in the background here, so
+    a fresh process opens and searches the index while they load: call it before opening the store."""
+    make_judge(settings)
+    return make_llm(settings)
 
 
 def gather(

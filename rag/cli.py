@@ -195,13 +195,15 @@ def ask(
     until: UntilOpt = None,
 ) -> None:
     """Answer a question from the articles, every sentence cited and verified."""
-    from rag.answer import respond
-    from rag.llms import make_llm
+    from rag.answer import answer_model, respond
 
     cfg = _settings_with_backend(backend)
+    try:
+        llm = answer_model(cfg)
+    except RagError as exc:
+        raise fail(str(exc)) from None
     with open_store() as store:
         try:
-            llm = make_llm(cfg)
             response = respond(store, llm, cfg, question, k, _filters(source, since, until))
             for piece in response:
                 if not as_json and err.is_terminal:
@@ -250,19 +252,19 @@ def chat(
     until: UntilOpt = None,
 ) -> None:
     """Talk with the articles: follow-ups read against the conversation; /sources, /new, /save FILE, /quit."""
+    from rag.answer import answer_model
     from rag.chat import Chat
     from rag.chat_terminal import TerminalChat
-    from rag.llms import make_llm
 
     cfg = _settings_with_backend(backend)
     chosen = _filters(source, since, until)
     if not as_json and sys.stdin.isatty():
         import readline  # noqa: F401  (line editing and history at the prompt)
+    try:
+        llm = answer_model(cfg)
+    except RagError as exc:
+        raise fail(str(exc)) from None
     with open_store() as store:
-        try:
-            llm = make_llm(cfg)
-        except RagError as exc:
-            raise fail(str(exc)) from None
         TerminalChat(Chat(store, llm, cfg, filters=chosen), out, err, as_json=as_json, k=k).run()
 
 
@@ -396,11 +398,11 @@ def brief(
                 with err.status(f"reading the articles about {topic}…"):
                     made = build_briefing(store, topic, points, chosen, k)
                 if question:
+                    from rag.answer import answer_model
                     from rag.chat import Chat
-                    from rag.llms import make_llm
 
                     with err.status(f"answering {len(question)} question(s)…"):
-                        made.questions = ask_questions(Chat(store, make_llm(cfg), cfg, filters=chosen), question)
+                        made.questions = ask_questions(Chat(store, answer_model(cfg), cfg, filters=chosen), question)
                 if as_json:
                     text = json.dumps(briefing_data(made), ensure_ascii=False, indent=2) + "\n"
                 else:

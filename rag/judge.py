@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.errors import RagError
-from rag.registry import Registry
+from rag.registry import Registry, in_background
 from rag.settings import Settings
 
 MODEL_DIR = Path(__file__).with_name("models") / "judge"
@@ -84,7 +84,15 @@ class OnnxJudge:
         graph = model_dir / str(manifest.get("graph"))
         if not graph.is_file():
             raise JudgeError(f"{graph}: the judge's graph is missing; run `make judge`")
-        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+        def load() -> onnxruntime.InferenceSession:
+            try:
+                return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # ONNX Runtime's own errors for a graph it cannot read
+                raise JudgeError(f"{graph}: the judge's graph cannot be loaded ({exc}); run `make judge`") from None
+
+        # Built in the background: a fresh `rag ask` opens and searches the index meanwhile.
+        self._session = in_background(load)
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """The four logits for each pair: [answers, same, conflict, different].
@@ -93,6 +101,7 @@ class OnnxJudge:
         so in a batch a pair's score would depend on the pairs beside it and on their padding (by up to 0.19
         in probability on seed questions' candidates); alone, it is the same wherever the pair is asked, and
         on 2 cores no slower (135 ms for a question's 38 candidates, against 171 ms as one batch)."""
+        session = self._session.result()
         out = np.zeros((len(pairs), 1 + len(RELATIONS)), dtype=np.float32)
         for n, encoding in enumerate(self._tokenizer.encode_batch([(a, b) for a, b in pairs])):
             feed = {
@@ -100,7 +109,7 @@ class OnnxJudge:
                 "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
                 "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
             }
-            (logits,) = self._session.run(None, feed)
+            (logits,) = session.run(None, feed)
             out[n] = logits[0]
         return out
 

@@ -3,12 +3,15 @@
 A backend is a factory taking the settings, registered under the name the setting holds;
 the registry, not the settings' type, knows the names, so a backend can be registered from
 outside the package (a test's deterministic fake model, a plugin), and an unknown name is
-the registry's error naming the setting and the choices.
+the registry's error naming the setting and the choices. A backend whose model takes a
+while to load loads it `in_background`, so that a fresh process opens and searches the index
+meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 from rag.errors import RagError
@@ -47,3 +50,14 @@ class Registry(Generic[T]):
         if factory is None:
             raise self.error(f"unknown {self.setting} {name!r}; choose one of {', '.join(self.names())}")
         return factory(settings)
+
+
+def in_background(load: Callable[[], T]) -> Future[T]:
+    """`load()` on a thread of its own; its result, or its error, when asked for. Only worth it for work in C that
+    leaves the GIL (a model file read, a graph built); import what it needs first, on the caller's thread: two
+    threads importing at once have met half-initialised modules."""
+    loader = ThreadPoolExecutor(1, thread_name_prefix="load")
+    try:
+        return loader.submit(load)
+    finally:
+        loader.shutdown(wait=False)

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from rag.answer import Answer, Response
-from rag.llms import LLM, make_llm
+from rag.answer import Answer, Response, answer_model
+from rag.llms import LLM
 from rag.settings import Settings
 from rag.store import Store
 
@@ -42,7 +42,7 @@ class Service:
         # Made on first use, so a misconfigured backend is an error in the reply, not a dead server.
         with self._making:
             if self._llm is None:
-                self._llm = make_llm(self.settings)
+                self._llm = answer_model(self.settings)
             return self._llm
 
     def run(self, work: Callable[[], T]) -> T:
