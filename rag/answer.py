@@ -215,7 +215,8 @@ def gather(
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in excerpts}
     analysis = analyse(question)
     relevant = [s for s in excerpts if s.dense >= settings.min_relevance]
-    return Gathered(excerpts, analysis, select_evidence(store, analysis, relevant, texts, decide), texts)
+    evidence = select_evidence(store, analysis, relevant, texts, make_judge(settings), decide)
+    return Gathered(excerpts, analysis, evidence, texts)
 
 
 def _answer(

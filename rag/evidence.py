@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.guard import is_instruction
-from rag.judge import make_judge
+from rag.judge import Judge
 from rag.nlp import Span, content_words, ends_sentence, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
@@ -155,9 +155,11 @@ def select_evidence(
     analysis: Analysis,
     excerpts: list[Excerpt],
     texts: dict[str, str],
+    judge: Judge,
     model: Answerability | None = None,
 ) -> Evidence:
-    """Rank the sentences of `excerpts` for the question and decide whether they answer it."""
+    """Rank the sentences of `excerpts` for the question (`judge` reading each with it) and decide whether they
+    answer it."""
     evidence = Evidence(analysis)
     seen: set[tuple[str, int]] = set()
     found: list[tuple[Excerpt, int, int, str]] = []
@@ -181,7 +183,7 @@ def select_evidence(
     idf = idf_weights(store, analysis)
     vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
     query = store.embed_query(analysis.text)
-    judged = make_judge(store.settings).answers(analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found])
+    judged = judge.answers(analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found])
     for (excerpt, start, end, previous), vector, p in zip(found, vectors, judged, strict=True):
         sentence = texts[excerpt.article_id][start:end]
         dense = _cosine(query, vector)
