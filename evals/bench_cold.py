@@ -49,6 +49,13 @@ def timed(args: list[str], env: dict[str, str], stdin: str | None = None) -> tup
     return wall, done.stdout
 
 
+def _count(text: str) -> int:
+    """A count of runs: at least one, as every table row needs a median (0 failed after minutes of timing)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count of 1 or more")
+    return int(text)
+
+
 def p50(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -77,10 +84,10 @@ def phase_rows(questions: list[str], env: dict[str, str], chat: bool = False) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=10, help="seed questions asked with the default")
-    parser.add_argument("--compare-torch", type=int, default=3, help="of those, asked again on torch")
-    parser.add_argument("--chat", type=int, default=5, help="of those, asked as the first message of rag chat")
-    parser.add_argument("--briefs", type=int, default=5, help="times a seed briefing, and BBC topics briefed")
+    parser.add_argument("--questions", type=_count, default=10, help="seed questions asked with the default")
+    parser.add_argument("--compare-torch", type=_count, default=3, help="of those, asked again on torch")
+    parser.add_argument("--chat", type=_count, default=5, help="of those, asked as the first message of rag chat")
+    parser.add_argument("--briefs", type=_count, default=5, help="times a seed briefing, and BBC topics briefed")
     parser.add_argument("--bbc-index", type=Path, default=None, help="an index of the BBC corpus to brief from")
     args = parser.parse_args(argv)
 

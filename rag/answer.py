@@ -192,8 +192,8 @@ class Gathered(NamedTuple):
 
 
 def answer_model(settings: Settings) -> LLM:
-    """The language model answers are written with. It and the judge start loading in the background here, so
-    a fresh process opens and searches the index while they load: call it before opening the store."""
+    """The language model answers are written with, loaded; the judge starts loading in the background here, so
+    that a fresh process loads the model, opens the index and searches it meanwhile: call it first."""
     make_judge(settings)
     return make_llm(settings)
 

@@ -103,13 +103,16 @@ class Reading(NamedTuple):
 
 @dataclass
 class Turn:
-    """One exchange: what the user typed, the question it was taken to mean, the answer."""
+    """One exchange: what the user typed, and the answer (which holds the question it was taken to mean, and the
+    earlier question retrieval had beside it)."""
 
     message: str
-    question: str  # as shown: with the earlier question it was retrieved beside, if any
     answer: Answer
-    asked: str = ""  # the question alone, without that context (`question` when empty)
-    context: str | None = None  # the earlier question it was retrieved beside
+
+    @property
+    def question(self) -> str:
+        """The question as shown: with the earlier question it was retrieved beside, if any."""
+        return shown_question(self.answer.question, self.answer.context)
 
 
 def _said(answer: Answer) -> str:
@@ -157,7 +160,7 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
     """
     ordered: list[str] = []
     for n, turn in enumerate(reversed(history)):
-        question = _asked(turn)
+        question = turn.answer.question
         asked = [x for x in names(question) if _referent(x)]
         added = [x for x in names(_said(turn.answer)) if x not in asked and _referent(x)]
         named = added + asked if n == 0 and _WHO.match(question) else asked + added
@@ -234,7 +237,7 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     if not history:
         return [Reading(typed)]
     bare = _question(_CONNECTIVE.sub("", message.strip()) or message)
-    previous = _asked(history[-1])
+    previous = history[-1].answer.question
     found: list[str] = []
     item = _ellipsis(message)
     if item is not None and not (_PERSONAL.search(item) or _OTHER.search(item) or _IT.search(item)):
@@ -256,18 +259,13 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     found = list(dict.fromkeys(found))[: MAX_CANDIDATES - 3]  # room for the message as typed and with context
     readings = [Reading(q) for q in ([*found, bare] if alone else found)]
     # The message as asked, retrieved beside the last question, or the one before it for a return.
-    readings += [Reading(bare, _asked(turn)) for turn in reversed(history[-2:])]
+    readings += [Reading(bare, turn.answer.question) for turn in reversed(history[-2:])]
     return list(dict.fromkeys(readings))
 
 
 def _new_words(message: str, previous: str) -> set[str]:
     """The content words of `message` that `previous` lacks, numbers aside."""
     return {w for w in content_words(message) - content_words(previous) if not w[:1].isdigit()}
-
-
-def _asked(turn: Turn) -> str:
-    """The standalone question a turn was answered as, without the context it was retrieved with."""
-    return turn.asked or turn.question
 
 
 def choose(
@@ -294,14 +292,14 @@ def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool
         return False  # the pronoun it was asked to resolve is still there
     known = content_words(follow_up)
     for turn in history:
-        known |= content_words(_asked(turn)) | content_words(turn.answer.text)
+        known |= content_words(turn.answer.question) | content_words(turn.answer.text)
     new = content_words(rewrite)
     return bool(new) and new <= known and bool(new & content_words(follow_up))
 
 
 def rewrite_by_model(llm: LLM, history: list[Turn], follow_up: str) -> str | None:
     """The model's standalone question for `follow_up`, or None when its rewrite is implausible."""
-    lines = [f"User: {_asked(t)}\nAssistant: {t.answer.text}" for t in history]
+    lines = [f"User: {t.answer.question}\nAssistant: {t.answer.text}" for t in history]
     messages = [
         {"role": "system", "content": CONDENSE_PROMPT},
         {"role": "user", "content": "\n".join(lines) + f"\nUser: {follow_up}\n\nStandalone question:"},
@@ -344,7 +342,7 @@ class Chat:
     def _remembered(self, message: str, reading: Reading, response: Response) -> Generator[str, None, Answer]:
         yield from response
         answer = response.answer()
-        self.history.append(Turn(message, str(reading), answer, reading.question, reading.context))
+        self.history.append(Turn(message, answer))
         return answer
 
     def ask(self, message: str, k: int | None = None) -> Answer:

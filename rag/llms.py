@@ -11,14 +11,13 @@ import atexit
 import importlib.util
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from rag.errors import RagError
-from rag.registry import Registry, in_background
+from rag.registry import Registry
 from rag.settings import DEFAULT_LLM_MODEL, Settings
 
 Message = dict[str, str]
@@ -72,10 +71,10 @@ class LlamaCpp:
         if not model_path.is_file():
             raise BackendError(f"llamacpp: model file not found: {model_path}")
         self.name = f"llamacpp:{model_path.name}"
-        self._loading = _load_llama(str(model_path), n_ctx, threads)
+        self._llama = _load_llama(str(model_path), n_ctx, threads)
 
     def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
-        chunks = self._loading.result().create_chat_completion(
+        chunks = self._llama.create_chat_completion(
             messages=messages,
             stream=True,
             temperature=params.temperature,
@@ -89,21 +88,19 @@ class LlamaCpp:
 
 
 @cache
-def _load_llama(path: str, n_ctx: int, threads: int) -> Future[Any]:
-    """One loaded model per process, loading in the background from the moment the backend is made, so that a
-    fresh `rag ask` retrieves while llama.cpp reads the file; the first `stream` waits for it."""
+def _load_llama(path: str, n_ctx: int, threads: int) -> Any:
+    """One loaded model per process: loading costs more than a whole answer. Not in the background, as the judge
+    is: llama-cpp-python points the process's stdout and stderr at /dev/null while it loads a model, and on
+    another thread that swallowed what the main thread printed meanwhile (`rag chat`'s prompt, an error)."""
     from llama_cpp import Llama
 
-    def load() -> Any:
-        try:
-            llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), seed=SEED, verbose=False)
-        except (ValueError, RuntimeError) as exc:
-            raise BackendError(f"llamacpp: cannot load {path}: {exc}") from None
-        # Freed before interpreter teardown: Llama.__del__ at exit finds llama.cpp already unloaded.
-        atexit.register(llama.close)
-        return llama
-
-    return in_background(load)
+    try:
+        llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=threads or os.cpu_count(), seed=SEED, verbose=False)
+    except (ValueError, RuntimeError) as exc:
+        raise BackendError(f"llamacpp: cannot load {path}: {exc}") from None
+    # Freed before interpreter teardown: Llama.__del__ at exit finds llama.cpp already unloaded.
+    atexit.register(llama.close)
+    return llama
 
 
 def gguf_path(settings: Settings) -> Path:

@@ -54,8 +54,8 @@ class Registry(Generic[T]):
 
 def in_background(load: Callable[[], T]) -> Future[T]:
     """`load()` on a thread of its own; its result, or its error, when asked for. Only worth it for work in C that
-    leaves the GIL (a model file read, a graph built); import what it needs first, on the caller's thread: two
-    threads importing at once have met half-initialised modules."""
+    leaves the GIL (a graph built); import what it needs first, on the caller's thread: two threads importing at
+    once have met half-initialised modules. Nothing it runs may touch the process's stdout or stderr."""
     loader = ThreadPoolExecutor(1, thread_name_prefix="load")
     try:
         return loader.submit(load)

@@ -9,7 +9,7 @@ PARIS = "What did Marco Rubio say in Paris?"
 
 
 def test_model_rewrites_are_used_only_when_plausible(llm) -> None:
-    history = [Turn(PARIS, PARIS, Answer(PARIS, "Rubio said the talks were productive [1].", refused=False))]
+    history = [Turn(PARIS, Answer(PARIS, "Rubio said the talks were productive [1].", refused=False))]
     follow_up = "And what did he say about sanctions?"
     rewrite = rewrite_by_model(llm, history, follow_up)
     assert rewrite is None or (plausible_rewrite(rewrite, history, follow_up) and "Rubio" in rewrite)

@@ -141,7 +141,7 @@ def test_a_briefing_cites_what_a_reader_can_find_not_this_machines_paths(
     store, _, _ = reprinted
     question = "Who is the U.S. Secretary of State?"
     answer = respond(store, tests.fakes.LLM, store.settings, question).answer()
-    text = briefing([Turn(question, question, answer)])
+    text = briefing([Turn(question, answer)])
     assert "characters" in text and str(ROOT) not in text and "/tmp/" not in text, text
 
 

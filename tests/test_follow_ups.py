@@ -14,7 +14,7 @@ PARIS = "What did Marco Rubio say in Paris?"
 
 def turn(question: str, answer: str, quote: str = "", refused: bool = False) -> Turn:
     citations = [Citation(1, "a", "t", None, quote, 0, len(quote), quote, 0, len(quote), 1.0)] if quote else []
-    return Turn(question, question, Answer(question, answer, refused=refused, citations=citations))
+    return Turn(question, Answer(question, answer, refused=refused, citations=citations))
 
 
 def questions(history: list[Turn], message: str) -> list[str]:
@@ -74,9 +74,7 @@ def test_a_refused_answer_names_nothing_and_the_first_question_is_left_alone() -
 
 
 def test_the_context_a_reading_was_retrieved_with_is_not_carried_twice() -> None:
-    carried = Turn(
-        "how old is she?", "How old is she? (Following: Who won the award?)", Answer("q", "x", False), "How old is she?"
-    )
+    carried = Turn("how old is she?", Answer("How old is she?", "x", False, context="Who won the award?"))
     assert str(candidates([carried], "and where is she from?")[-1]) == (
         "Where is she from? (Following: How old is she?)"
     )
@@ -115,11 +113,7 @@ def test_a_new_question_with_a_year_is_not_taken_for_the_last_one() -> None:
 
 def test_the_context_a_turn_was_retrieved_with_names_no_one() -> None:
     carried = Turn(
-        "what time?",
-        "What time? (Following: When will the talks in Istanbul start?)",
-        Answer("q", "At noon [1].", False),
-        "What time?",
-        "When will the talks in Istanbul start?",
+        "what time?", Answer("What time?", "At noon [1].", False, context="When will the talks in Istanbul start?")
     )
     assert not any("Following" in name for name in referents([carried], personal=False))
 

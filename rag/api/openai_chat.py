@@ -127,7 +127,7 @@ def _told(question: str, reply: str) -> Turn:
     refused = reply == REFUSAL
     text = _MARKER.sub("", reply)
     answer = Answer(question=question, text=text, refused=refused, mode="refused" if refused else "generated")
-    return Turn(question, question, answer)
+    return Turn(question, answer)
 
 
 def _pieces(text: str) -> list[str]:

@@ -89,8 +89,8 @@ def run_suite(
             hits, misses = (cached.hits, cached.misses) if cached else (0, 0)
             answer = chat.ask(case.question)
             conversations[(*case.history, case.question)] = list(chat.history)
-            taken = chat.history[-1]  # what the answer was made from, for scoring: its question and context
-            gathered = gather(store, cfg, taken.asked or taken.question, context=taken.context)
+            # What the answer was made from, for scoring: its question and context.
+            gathered = gather(store, cfg, answer.question, context=answer.context)
             # Cached: the reply was replayed, so its timings say nothing about latency.
             was_cached = cached is not None and cached.hits > hits and cached.misses == misses
             score = score_case(case, answer, gathered.excerpts, cfg.support_threshold, was_cached)
