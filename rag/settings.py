@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     embed_model: str = Field(DEFAULT_EMBED_MODEL, description="Embedding model name.")
     embed_base_url: str | None = None
     embed_api_key: str | None = None
-    embed_threads: int = Field(0, ge=0, description="Threads for onnx/local embeddings; 0 = all cores.")
+    embed_threads: int = Field(
+        0, ge=0, description="Threads for onnx/local embeddings and for the judge's runs side by side; 0 = all cores."
+    )
 
     # The judge: our own cross-encoder that reads a question with a sentence, or two claims (rag.judge)
     judge_backend: str = Field(
