@@ -470,6 +470,9 @@ def main() -> None:
     validate_on = evaluator(questions["validation"], claims["validation"])
     record["figures"]["base"] = _figures(TorchJudge(model), questions["validation"], claims["validation"])
     print(f"4. base model on validation: {record['figures']['base']}", flush=True)
+    if previous := _previous(args.out, questions["validation"], claims["validation"]):
+        record["figures"]["previous"] = previous  # the graph this run replaces, on the same held-out articles
+        print(f"4. the graph shipped before ({previous['run']}) on validation: {previous}", flush=True)
     # 5. The arguments.
     rows = [*answer_rows, *claim_rows * CLAIM_REPEATS]
     random.Random(SEED).shuffle(rows)
@@ -526,6 +529,18 @@ def _figures(judge: Any, questions: list[dict[str, Any]], claims: list[tuple[str
     return {"answer": answer_figures(judge, questions), "claim": claim_figures(judge, claims)}
 
 
+def _previous(out: Path, questions: list[dict[str, Any]], claims: list[tuple[str, str, int]]) -> dict[str, Any]:
+    """The figures of the graph already shipped in `out` (none there: empty), measured on this run's held-out
+    articles, so that a new run's figures are read beside the old graph's on the same data."""
+    from rag.judge import OnnxJudge
+
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        return {}
+    run = json.loads(manifest.read_text(encoding="utf-8"))["run"]
+    return {"run": run, **_figures(OnnxJudge(out), questions, claims)}
+
+
 def model_card(record: dict[str, Any]) -> str:
     """The model card beside the weights: what it is, what it was trained on, how well it does."""
     base, shipped = record["figures"]["base"], record["figures"]["shipped"]
@@ -558,6 +573,7 @@ chosen on them and every figure below is measured on them.
 | the answering sentence scored first | {base["answer"]["top1"]} | {shipped["answer"]["top1"]} |
 | AUC of the best score, answerable against near misses | {auc[0]} | {auc[1]} |
 | claim relation accuracy | {base["claim"]["accuracy"]} | {shipped["claim"]["accuracy"]} |
+{_previous_line(record)}
 
 Claim relations, precision / recall: same {shipped["claim"]["same_precision"]} / {shipped["claim"]["same_recall"]},
 conflict {shipped["claim"]["conflict_precision"]} / {shipped["claim"]["conflict_recall"]},
@@ -570,6 +586,16 @@ the sentence before is not seen. Pairs longer than {MAX_LENGTH} tokens were cut 
 The claim head takes many shortened paraphrases of a sentence for conflicts (see the confusions):
 the product does not use it for corroboration or comparisons (the README's "The judge").
 """
+
+
+def _previous_line(record: dict[str, Any]) -> str:
+    before = record["figures"].get("previous")
+    if not before:
+        return ""
+    return (
+        f"\nThe graph it replaced ({before['run']}), on the same held-out articles: first "
+        f"{before['answer']['top1']}, AUC {before['answer']['answerable_auc']}, claims {before['claim']['accuracy']}."
+    )
 
 
 if __name__ == "__main__":
