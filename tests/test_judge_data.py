@@ -35,6 +35,12 @@ def test_every_record_is_verbatim_and_from_an_article_a_model_may_learn_from(dat
     assert not {r["article"] for r in records} & validate.eval_articles()
 
 
+def test_records_not_yet_trained_on_are_held_to_the_same_rules() -> None:
+    """evals/judge/pending/: verbatim, allowed, and no question already asked of its article in the data."""
+    _, problems = validate.load(sorted(validate.DATA.glob("*.jsonl")) + sorted(validate.PENDING.glob("*.jsonl")))
+    assert problems == []
+
+
 def test_the_validator_refuses_what_a_model_must_not_learn_from() -> None:
     allowed = sorted(validate.allowed_articles())[0]
     used = sorted(validate.eval_articles())[0]

@@ -1,6 +1,6 @@
 """Check the judge's training data: every quote verbatim in its article, every article allowed.
 
-    python3 evals/judge/validate.py [FILE.jsonl ...]   (default: every evals/judge/data/*.jsonl)
+    python3 evals/judge/validate.py [FILE.jsonl ...]   (default: every evals/judge/{data,pending}/*.jsonl)
 
 Standard library only, so an annotator can run it without the project installed. One line
 per problem (`FILE:LINE: reason`), then counts; exit code 1 when anything is wrong.
@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpora"
 DATA = ROOT / "evals" / "judge" / "data"
+# Records written and checked but not yet trained on (evals/README.md says why); `make judge` reads DATA only.
+PENDING = ROOT / "evals" / "judge" / "pending"
 # Where an eval suite or a test may name a BBC article.
 EVAL_PLACES = ("evals/suites", "tests", "rag/eval")
 PATH = re.compile(r"\b(business|entertainment|politics|sport|tech)/\d{3}\.txt\b")
@@ -200,7 +202,7 @@ def data_hash(files: list[Path] | None = None) -> str:
 
 
 def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or sorted(DATA.glob("*.jsonl"))
+    files = [Path(a) for a in argv] or [*sorted(DATA.glob("*.jsonl")), *sorted(PENDING.glob("*.jsonl"))]
     records, problems = load(files)
     for p in problems:
         print(p)
