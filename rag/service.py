@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from rag.answer import Answer, Response, answer_model
+from rag.errors import RagError
 from rag.llms import LLM
 from rag.settings import Settings
 from rag.store import Store
@@ -44,6 +45,17 @@ class Service:
             if self._llm is None:
                 self._llm = answer_model(self.settings)
             return self._llm
+
+    def warm(self) -> str | None:
+        """Make the model now, on the calling thread: None when it is ready, else the one-line reason (the first
+        answer then tries again and says why). `rag serve` calls it before it serves anything, because
+        llama-cpp-python points the process's stdout and stderr at /dev/null while it loads, which would
+        swallow whatever other threads print meanwhile; and the first answer no longer waits for the load."""
+        try:
+            _ = self.llm
+        except RagError as exc:
+            return str(exc)
+        return None
 
     def run(self, work: Callable[[], T]) -> T:
         """`work()` on the worker, after the work queued before it (one answer or index change at a time)."""

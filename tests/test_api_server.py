@@ -132,6 +132,16 @@ def test_serving_beyond_loopback_without_a_key_is_refused_in_one_line(tmp_path: 
     ]
 
 
+def test_a_model_that_cannot_load_is_a_warning_at_start_and_a_503_for_each_answer(tmp_path: Path) -> None:
+    """The model is made before anything is served (its load silences the process's output, and the first
+    answer should not wait for it); one that cannot be made leaves the server up, and each answer says why."""
+    with serving(tmp_path, "--api-only", RAG_LLM_MODEL=str(tmp_path / "missing.gguf")) as url:
+        answer = httpx.post(url + "api/v1/ask", json={"question": "Where will the next round of talks be held?"})
+        log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    assert answer.status_code == 503 and "missing.gguf" in answer.json()["detail"], answer.text
+    assert "the language model is not ready" in log and "missing.gguf" in log, log
+
+
 def test_api_only_serves_no_page(tmp_path: Path) -> None:
     with serving(tmp_path, "--api-only") as url:
         assert httpx.get(url).status_code == 404

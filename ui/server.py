@@ -115,6 +115,8 @@ def serve(
         raise
     service = Service(settings, store)
     try:
+        if problem := service.warm():
+            warn(f"the language model is not ready: {problem}; each answer will say so until it is")
         app = create_server(service, None if is_loopback(settings.ui_host) or not active else keys, api_only)
         where = f"http://{settings.ui_host}:{settings.ui_port}"
         served = "the API" if api_only else "the chat page and the API"
