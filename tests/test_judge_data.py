@@ -22,7 +22,7 @@ MANIFEST = ROOT / "rag" / "models" / "judge" / "manifest.json"
 def data() -> tuple[list[dict[str, object]], list[str]]:
     if not validate.CORPUS.is_dir():
         pytest.fail(f"the corpora are not at {validate.CORPUS}: the judge data is checked against them")
-    return validate.load(sorted(validate.DATA.glob("*.jsonl")))
+    return validate.load(validate.trained_files())
 
 
 def test_every_record_is_verbatim_and_from_an_article_a_model_may_learn_from(data) -> None:
@@ -37,7 +37,7 @@ def test_every_record_is_verbatim_and_from_an_article_a_model_may_learn_from(dat
 
 def test_records_not_yet_trained_on_are_held_to_the_same_rules() -> None:
     """evals/judge/pending/: verbatim, allowed, and no question already asked of its article in the data."""
-    _, problems = validate.load(sorted(validate.DATA.glob("*.jsonl")) + sorted(validate.PENDING.glob("*.jsonl")))
+    _, problems = validate.load(validate.written_files())
     assert problems == []
 
 

@@ -43,6 +43,16 @@ SHINGLE = 8  # near-copies of an eval article: share of its 8-word shingles foun
 NEAR_COPY = 0.3
 
 
+def trained_files() -> list[Path]:
+    """The files `make judge` trains on."""
+    return sorted(DATA.glob("*.jsonl"))
+
+
+def written_files() -> list[Path]:
+    """Every file of records: those trained on, then those pending."""
+    return [*trained_files(), *sorted(PENDING.glob("*.jsonl"))]
+
+
 def read_article(path: str) -> str:
     data = (CORPUS / "bbc" / path).read_bytes()
     try:
@@ -196,13 +206,13 @@ def load(files: list[Path]) -> tuple[list[dict[str, object]], list[str]]:
 def data_hash(files: list[Path] | None = None) -> str:
     """A hash of the data files (names and bytes), recorded in the judge's manifest."""
     digest = hashlib.sha256()
-    for file in files or sorted(DATA.glob("*.jsonl")):
+    for file in files or trained_files():
         digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or [*sorted(DATA.glob("*.jsonl")), *sorted(PENDING.glob("*.jsonl"))]
+    files = [Path(a) for a in argv] or written_files()
     records, problems = load(files)
     for p in problems:
         print(p)
