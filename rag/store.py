@@ -42,6 +42,16 @@ SERVER_RETRIES = (0.5, 1.0, 2.0, 4.0)  # seconds between tries of a call to a Ch
 VECTOR_FIELDS = "article_id,source,published_day"  # the metadata filters read; recorded in the catalog
 LOCAL_RANKING_MAX = 512  # filtered dense search ranks this many allowed passages itself, from their vectors
 OVERFETCH = 1000  # else it keeps the allowed ones among this many nearest (about 8 ms at 100k passages)
+# How widely HNSW searches (ChromaDB's `ef_search`). Its default, 100, missed one or more of the true 20
+# nearest passages for 105 of 698 eval questions on the BBC corpus (8,269 passages), and which it missed
+# changed from one build of the index to the next, so one corpus gave two retrievals; 1,000 missed none
+# in either of two builds, at 2.0 ms a search against 1.2 (`evals/README.md`).
+SEARCH_EF = 1000
+# Copies of one text (a corpus holds reposted articles) have one vector, and HNSW returns tied passages in
+# an order that differs from one build of the index to the next; ties are put in the order of their keys,
+# and a few more than asked are fetched so the copies tied at the cut are all among them.
+TIE_SLACK = 8
+SCORE_DIGITS = 5  # cosines equal to this many digits are tied (identical texts, or one text embedded twice)
 TEXT_VECTORS_KEPT = 20_000  # sentence vectors kept in memory (float32: about 30 MB at 384 dimensions)
 
 
@@ -210,11 +220,14 @@ class Store:
         self._vectors = None
         try:
             self._chroma = client = self._client()
-            self._collection = client.get_or_create_collection(
+            self._collection = collection = client.get_or_create_collection(
                 self.settings.collection,
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
             )
+            # Set on every open, so an index made before SEARCH_EF searches as widely as a new one.
+            if (collection.configuration.get("hnsw") or {}).get("ef_search") != SEARCH_EF:
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
             self._write_limit = int(client.get_max_batch_size())
         except Exception as exc:  # chromadb raises ValueError, httpx or its own errors here
             if not self.settings.chroma_host:
@@ -402,11 +415,12 @@ class Store:
         result = self._call(
             "searching",
             lambda: self.collection.query(
-                query_embeddings=[embedding], n_results=n, where=where, include=["distances"]
+                query_embeddings=[embedding], n_results=n + TIE_SLACK, where=where, include=["distances"]
             ),
         )
         # The collection's space is cosine: distance = 1 - cosine similarity.
-        return [(key, 1.0 - float(d)) for key, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        scored = [(key, 1.0 - float(d)) for key, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        return _best_first(scored)[:n]
 
     def _rank(self, embedding: list[float], keys: list[str]) -> list[tuple[str, float]]:
         """`keys` ranked by the cosine of their stored vectors to `embedding`, best first."""
@@ -416,7 +430,7 @@ class Store:
         vectors = np.stack(list(stored.values()))
         query = np.asarray(embedding, dtype=np.float32)
         cosines = vectors @ query / np.clip(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12, None)
-        return sorted(zip(stored, map(float, cosines), strict=True), key=lambda pair: -pair[1])
+        return _best_first(list(zip(stored, map(float, cosines), strict=True)))
 
     def passage_vectors(self, keys: list[str], doing: str = "reading vectors") -> dict[str, np.ndarray]:
         """The stored vectors of the passages `keys` (those the collection has), by key; `doing` names the
@@ -472,3 +486,9 @@ class Store:
             self._chroma = None
             self._collection = self._vectors = None
         self._catalog.close()
+
+
+def _best_first(scored: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """(key, cosine) pairs best first, ties (to `SCORE_DIGITS`) in the order of their keys: one order on
+    every build of the index, whatever order the search returned them in."""
+    return sorted(scored, key=lambda pair: (-round(pair[1], SCORE_DIGITS), pair[0]))
