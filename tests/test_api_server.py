@@ -38,7 +38,7 @@ def exposed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
 
 
 def client(url: str, key: str) -> openai.OpenAI:
-    return openai.OpenAI(base_url=url + "v1", api_key=key, max_retries=0, timeout=120)
+    return openai.OpenAI(base_url=url + "v1", api_key=key, max_retries=0, timeout=REQUEST_TIMEOUT)
 
 
 def test_the_openai_client_asks_streams_and_follows_up(exposed: tuple[str, str, Path]) -> None:
