@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from rag.errors import EmbeddingError
 from rag.registry import Registry
-from rag.settings import DEFAULT_EMBED_MODEL, Settings
+from rag.settings import DEFAULT_EMBED_MODEL, Settings, shared_dir
 
 if TYPE_CHECKING:  # each backend imports its own classes when it is made
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -116,13 +116,7 @@ def _local(settings: Settings) -> BaseEmbedding:
 
 def onnx_dir(settings: Settings) -> Path:
     """Where exported ONNX graphs live: `onnx_dir`, else the virtual environment, else the index."""
-    from rag.onnx_embedding import default_onnx_dir
-
-    if settings.onnx_dir:
-        return settings.onnx_dir
-    shared = default_onnx_dir()
-    existing = next(p for p in (shared, *shared.parents) if p.exists())
-    return shared if os.access(existing, os.W_OK) else settings.index_dir / "onnx"
+    return settings.onnx_dir or shared_dir(settings, "onnx")
 
 
 @register("onnx")

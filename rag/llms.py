@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from rag.errors import RagError
 from rag.registry import Registry
-from rag.settings import DEFAULT_LLM_MODEL, Settings
+from rag.settings import DEFAULT_LLM_MODEL, Settings, shared_dir
 
 Message = dict[str, str]
 SEED = 42
@@ -65,15 +65,28 @@ def default_gguf() -> Path:
 
 
 class LlamaCpp:
-    """A GGUF model run in-process by llama-cpp-python, with the chat template it carries."""
+    """A GGUF model run in-process by llama-cpp-python, with the chat template it carries.
 
-    def __init__(self, model_path: Path, n_ctx: int, threads: int) -> None:
+    With `state_dir`, a fresh process starts its first answer from the context a process before it saved
+    (`rag.llama_state`): the prompt's fixed rules are not read again."""
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int, state_dir: Path | None = None) -> None:
+        from rag.llama_state import SavedPrompt
+
         if not model_path.is_file():
             raise BackendError(f"llamacpp: model file not found: {model_path}")
         self.name = f"llamacpp:{model_path.name}"
         self._llama = _load_llama(str(model_path), n_ctx, threads)
+        self.saved = SavedPrompt(self._llama, model_path, state_dir) if state_dir else None
 
     def stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
+        if self.saved:
+            self.saved.resume()
+        yield from self._stream(messages, params)
+        if self.saved:
+            self.saved.keep()
+
+    def _stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
         chunks = self._llama.create_chat_completion(
             messages=messages,
             stream=True,
@@ -110,7 +123,7 @@ def gguf_path(settings: Settings) -> Path:
 
 @register("llamacpp")
 def _llamacpp(settings: Settings) -> LLM:
-    return LlamaCpp(gguf_path(settings), settings.llm_context, settings.llm_threads)
+    return LlamaCpp(gguf_path(settings), settings.llm_context, settings.llm_threads, shared_dir(settings, "llama"))
 
 
 class OpenAIChat:

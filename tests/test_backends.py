@@ -114,3 +114,54 @@ def test_misconfigured_backend_names_the_setting(index_dir: Path) -> None:
     assert done.returncode == 2 and "llm_base_url" in done.stderr and "Traceback" not in done.stderr
     done = rag(index_dir, "ask", "Anything?", "--backend", "nonsense")
     assert done.returncode == 2 and "llm_backend" in done.stderr and "Traceback" not in done.stderr
+
+
+# One fresh process answering one question with the bundled model, its saved state in argv[1] ("-": none).
+ONE_ANSWER = """
+import json, sys
+from pathlib import Path
+from rag.llms import Generation, LlamaCpp, default_gguf
+from rag.prompt import SYSTEM
+from rag.settings import Settings
+
+settings, state_dir = Settings(), None if sys.argv[1] == "-" else Path(sys.argv[1])
+llm = LlamaCpp(default_gguf(), settings.llm_context, settings.llm_threads, state_dir)
+read = []
+evaluate = llm._llama.eval
+llm._llama.eval = lambda tokens: (read.append(len(tokens)), evaluate(tokens))[1]
+messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": sys.argv[2]}]
+text = "".join(llm.stream(messages, Generation(max_tokens=24)))
+print(json.dumps({"text": text, "loaded": llm.saved.loaded if llm.saved else 0, "prompt_read": read[0]}))
+"""
+FIRST = "Evidence:\n[1] The talks were held in Paris on Friday.\n\nQuestion: Where were the talks held?\nAnswer:"
+SECOND = "Evidence:\n[1] Ministers will meet again in London next week.\n\nQuestion: When is the next meeting?\nAnswer:"
+
+
+def one_answer(state_dir: Path | None, question: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_ANSWER, str(state_dir or "-"), question],
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def test_a_fresh_process_starts_from_the_saved_rules_and_writes_the_same_answer(tmp_path: Path) -> None:
+    """The first answer saves the context; the next process reads only what its prompt does not share
+    with it, and writes what a process without the saved state writes. A file that does not load is read
+    past, and written again."""
+    first = one_answer(tmp_path, FIRST)
+    (saved,) = tmp_path.glob("*.npz")
+    assert first["loaded"] == 0
+    again, cold = one_answer(tmp_path, SECOND), one_answer(None, SECOND)
+    assert again["loaded"] == 1 and again["text"] == cold["text"], (again, cold)
+    assert isinstance(again["prompt_read"], int) and isinstance(cold["prompt_read"], int)
+    assert again["prompt_read"] <= cold["prompt_read"] - 60, (again, cold)  # the ~80 tokens of the rules
+
+    saved.write_bytes(b"cut short")
+    damaged = one_answer(tmp_path, SECOND)
+    assert damaged["loaded"] == 0 and damaged["text"] == cold["text"], damaged
+    assert damaged["prompt_read"] == cold["prompt_read"]
+    assert one_answer(tmp_path, SECOND)["loaded"] == 1  # written again, whole
