@@ -57,24 +57,25 @@ def features_of(suite_name: str) -> list[tuple[str, str, bool, dict[str, float]]
     return rows
 
 
-def held_out_features() -> list[tuple[str, str, bool, dict[str, float]]]:
-    """(id, "held-out", answerable, features) for each question and near miss of the judge's held-out articles,
-    asked of the whole BBC corpus."""
+def held_out_records() -> list[dict[str, Any]]:
+    """The questions and near misses written on the judge's held-out articles (trained on or pending alike)."""
     from evals.judge import validate
     from evals.train_judge import split_of
+
+    records, _ = validate.load(validate.written_files())
+    asked = [r for r in records if r["kind"] in ("question", "near_miss")]
+    return [r for r in asked if split_of(str(r["article"])) == "validation"]
+
+
+def held_out_features() -> list[tuple[str, str, bool, dict[str, float]]]:
+    """(id, "held-out", answerable, features) for each of `held_out_records`, asked of the whole BBC corpus."""
     from rag.answer import gather
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import load_suite
     from rag.evidence import Answerability
     from rag.settings import Settings
 
-    records = [
-        json.loads(line)
-        for path in validate.written_files()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    held_out = [r for r in records if r["kind"] in ("question", "near_miss") and split_of(r["article"]) == "validation"]
+    held_out = held_out_records()
     unfitted = Answerability({}, 0.0, 0.5)
     store = open_suite_index(load_suite("bbc", ROOT), Settings(), ROOT / "evals" / ".cache")
     rows = []

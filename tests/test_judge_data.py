@@ -86,3 +86,16 @@ def test_a_file_that_cannot_be_read_is_one_problem_not_a_traceback(tmp_path: Pat
     ]
     (tmp_path / "mixed.jsonl").write_text('{"a": 1}\n\nnot json\n', encoding="utf-8")
     assert [(n, bad is None) for n, _, bad in validate.json_lines(tmp_path / "mixed.jsonl")] == [(1, True), (3, False)]
+
+
+def test_the_answerability_decision_was_fitted_on_the_held_out_questions_of_this_data() -> None:
+    """The decision is fitted on the questions of the judge's held-out articles as well as dev: when they change,
+    it is refitted (and none of them is an article the judge trained on)."""
+    from evals.fit_answerability import held_out_records
+    from evals.train_judge import split_of
+
+    held = held_out_records()
+    fitted_on = json.loads((ROOT / "rag" / "answerability.json").read_text(encoding="utf-8"))["fitted_on"]
+    assert f"{len(held)} questions and near misses" in fitted_on, "refit: python -m evals.fit_answerability --write"
+    assert {r["kind"] for r in held} == {"question", "near_miss"}
+    assert all(split_of(str(r["article"])) == "validation" for r in held)
