@@ -47,8 +47,10 @@ class SavedPrompt:
             return
         import llama_cpp
 
+        if not 0 < tokens.size <= len(self._llama.input_ids) or state.dtype != np.uint8:
+            return  # not a state this context can hold
         buffer = (ctypes.c_uint8 * state.size).from_buffer_copy(state.tobytes())
-        if tokens.size == 0 or llama_cpp.llama_state_set_data(self._llama.ctx, buffer, state.size) != state.size:
+        if llama_cpp.llama_state_set_data(self._llama.ctx, buffer, state.size) != state.size:
             self._llama.reset()  # read the whole prompt, as without a saved state
             return
         self._llama.input_ids[: tokens.size] = tokens
@@ -69,7 +71,11 @@ class SavedPrompt:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.path.parent, suffix=".npz", delete=False) as out:
-                np.savez(out, tokens=tokens, state=np.frombuffer(buffer, dtype=np.uint8, count=written))
+                try:
+                    np.savez(out, tokens=tokens, state=np.frombuffer(buffer, dtype=np.uint8, count=written))
+                except OSError:
+                    Path(out.name).unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+                    raise
             os.replace(out.name, self.path)  # whole or not at all, for a process loading it meanwhile
         except OSError:
             return  # a read-only place costs speed, not answers
