@@ -13,7 +13,9 @@ process; `rag --help`, `rag list` and `rag remove`; and `rag brief` of a seed to
 `--bbc-index` (an index of the whole BBC corpus, as `rag eval --suite briefs` leaves under
 `evals/.cache/`) of the briefing suite's test topics. Targets: ask and chat's first answer
 p50 <= 2.5 s, embedding load <= 0.5 s, the other three <= 1 s, a seed briefing <= 10 s and a
-BBC briefing over the whole corpus <= 20 s.
+BBC briefing over the whole corpus <= 20 s. The language model's saved reading of the prompt's rules
+(`rag.llama_state`, in the virtual environment) is left as it is: where there is none, the run's
+first answer writes it and is the one fresh process that reads the rules.
 """
 
 from __future__ import annotations
