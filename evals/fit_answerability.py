@@ -107,16 +107,18 @@ def main() -> None:
     rows += held_out_features()
     dev = [r for r in rows if r[1] == "dev"]
     test = [r for r in rows if r[1] == "test"]
-    fitted = [r for r in rows if r[1] in ("dev", "held-out")]
+    held = [r for r in rows if r[1] == "held-out"]
+    fitted = [*dev, *held]  # the order of `rows`: the folds below are the same
 
     def vetoed(part: list[Any]) -> Any:
         return np.array([any(r[3][v] for v in VETOES) for r in part], dtype=bool)
 
     # The regression is fitted on what the vetoes leave; the vetoes refuse the rest outright.
-    open_rows = [r for r, v in zip(fitted, vetoed(fitted), strict=True) if not v]
+    blocked = vetoed(fitted)
+    open_rows = [r for r, v in zip(fitted, blocked, strict=True) if not v]
     x_fit = np.array([[r[3][f] for f in FEATURES] for r in open_rows])
     y_fit = np.array([r[2] for r in open_rows])
-    is_dev = np.array([r[1] == "dev" for r in open_rows])
+    is_dev = (np.arange(len(fitted)) < len(dev))[~blocked]
     all_negatives = sum(1 for r in dev if not r[2])
     allowed = int(np.floor((1 - args.refuse) * all_negatives))  # unanswerable dev questions that may be answered
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -142,8 +144,7 @@ def main() -> None:
     threshold = threshold_for(p_open)
     model.fit(x_fit, y_fit)
     p_cv = np.zeros(len(fitted))
-    p_cv[~vetoed(fitted)] = p_open
-    from_dev = np.array([r[1] == "dev" for r in fitted])
+    p_cv[~blocked] = p_open
 
     def report(name: str, part: list[Any], probs: Any, show: bool) -> dict[str, Any]:
         labels = np.array([r[2] for r in part])
@@ -160,9 +161,8 @@ def main() -> None:
                 print(f"   wrong: {r[0]} answerable={r[2]} p={p:.3f}")
         return result
 
-    dev_cv = report("dev (5-fold cross-validated)", dev, p_cv[from_dev], True)
-    held = [r for r in fitted if r[1] == "held-out"]
-    held_cv = report("judge's held-out articles (5-fold cross-validated)", held, p_cv[~from_dev], False)
+    dev_cv = report("dev (5-fold cross-validated)", dev, p_cv[: len(dev)], True)
+    held_cv = report("judge's held-out articles (5-fold cross-validated)", held, p_cv[len(dev) :], False)
     x_test = np.array([[r[3][f] for f in FEATURES] for r in test]) if test else np.zeros((0, len(FEATURES)))
     held_out = report("test (held out)", test, model.predict_proba(x_test)[:, 1], False) if test else {}
     out = {
