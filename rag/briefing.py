@@ -400,12 +400,15 @@ def involved(aligned: Aligned) -> list[Involved]:
                 entry.person, entry.role, entry.said = True, role, said
             elif role and not entry.role:
                 entry.role, entry.said = role, said
+    # One person written two ways ("Volodymyr Zelensky", "Volodymyr Zelenskyy"): the one named more often stays.
+    for name in sorted(found, key=lambda n: (len(found[n].mentions), n)):
+        alike = [e for n, e in found.items() if n != name and _spelled_alike(n, name)]
+        if len(alike) == 1:
+            _join(alike[0], found.pop(name))
     for name in [n for n in found if " " not in n]:  # "Lavrov" is Sergei Lavrov when one full name ends so
-        fuller = [e for n, e in found.items() if " " in n and n.split()[-1] == name]
+        fuller = [e for n, e in found.items() if " " in n and _spelled_alike(n.split()[-1], name)]
         if len(fuller) == 1:
-            alone = found.pop(name)
-            fuller[0].mentions |= alone.mentions
-            fuller[0].person = fuller[0].person or alone.person
+            _join(fuller[0], found.pop(name))
     listed = [e for e in found.values() if (e.person and not e.org) or (e.org and len(e.mentions) > 1)]
     listed.sort(key=lambda e: (not (e.person and e.role), not e.person, -len(e.mentions)))
     return [Involved(e.name, e.role, e.said, len(e.mentions), e.person) for e in listed[:PEOPLE]]
@@ -419,6 +422,32 @@ class _Entry:
     person: bool = False
     org: bool = False
     mentions: set[int] = field(default_factory=set)
+
+
+def _join(into: _Entry, other: _Entry) -> None:
+    """`other` is `into` named another way: its mentions count for `into`, and its role when `into` has none."""
+    into.mentions |= other.mentions
+    into.person = into.person or other.person
+    if other.role and not into.role:
+        into.role, into.said = other.role, other.said
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Whether two names are one name, written alike or spelled two ways: the same words but for one of five
+    letters or more, one letter added, dropped or changed ("Zelensky" / "Zelenskyy", not "Ed" / "David
+    Miliband")."""
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b):
+        return False
+    differ = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
+    if len(differ) != 1:
+        return not differ
+    x, y = sorted(differ[0], key=len)
+    if len(x) < 5 or len(y) - len(x) > 1:
+        return False
+    if len(x) == len(y):  # one letter changed
+        return sum(p != q for p, q in zip(x, y, strict=True)) == 1
+    return any(y[:i] + y[i + 1 :] == x for i in range(len(y)))  # one letter added
 
 
 def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] | None:

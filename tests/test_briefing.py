@@ -12,11 +12,13 @@ import json
 
 import pytest
 
+import rag.briefing
 import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
 from evals import validate_briefs
 from evals.judge import validate
 from rag.brief import briefing_markdown
-from rag.briefing import PAIR_FEATURES, Briefing, _named, build_briefing, same_point_model
+from rag.briefing import PAIR_FEATURES, Briefing, _named, _spelled_alike, build_briefing, involved, same_point_model
+from rag.compare import align
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import SEEDS
@@ -53,6 +55,20 @@ def test_people_come_with_the_role_the_articles_give_them(seeds_briefing) -> Non
     assert roles.get("Steve Witkoff") in {"US envoy", "U.S. envoy"}  # the two reports word it so
     assert all(i.role in i.said.text for i in made.involved if i.role)
     assert all(i.person or i.mentions > 1 for i in made.involved)
+
+
+def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Settings], monkeypatch) -> None:
+    """The second seed report writes "Zelenskyy" once and "Zelensky" elsewhere: one person, listed once, the
+    mentions of both spellings counted for the one named more often."""
+    store, _ = fake_store
+    monkeypatch.setattr(rag.briefing, "PEOPLE", 100)  # everyone the seeds name, not only the first eight
+    listed = {i.name: i for i in involved(align(store, [a.id for a in store.catalog.articles()]))}
+    assert "Volodymyr Zelensky" in listed and "Volodymyr Zelenskyy" not in listed
+    assert "Zelenskyy" not in listed and "Zelensky" not in listed
+    assert listed["Volodymyr Zelensky"].mentions >= 3
+    assert _spelled_alike("Volodymyr Zelensky", "Volodymyr Zelenskyy") and _spelled_alike("Rubio", "Rubio")
+    assert not _spelled_alike("Ed Miliband", "David Miliband") and not _spelled_alike("Lee", "Leo")
+    assert not _spelled_alike("Sergei Lavrov", "Lavrov") and not _spelled_alike("Thanou", "Thanos Kenteris")
 
 
 @pytest.mark.parametrize(
