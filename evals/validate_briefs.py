@@ -10,10 +10,14 @@ Records, one topic a line:
     {"id": "t01", "split": "dev" | "test", "topic": "what a reader types after `rag brief`",
      "articles": ["politics/123.txt", "002_8a7896ecd5b149e8.txt", ...],   # every article on the topic
      "points": [{"point": "the key point in the annotator's words",
-                 "evidence": [{"article": "politics/123.txt", "text": "a sentence stating it, verbatim"}, ...]},
+                 "evidence": [{"article": "politics/123.txt", "text": "a sentence stating it, verbatim",
+                               "fact": 0}, ...]},   # sentences of one fact say the same thing
                 ...]}                                                      # 5 to 10 points
 
-A test topic may read no article a dev topic reads (the dev topics are tuned on).
+A test topic may read no article a dev topic reads (the dev topics are tuned on). A point's sentences
+are grouped by the fact they give (`fact`, 0, 1, ...): sentences of one fact say the same thing (a
+reader shown both would call the second a repetition); a compound point's sentences that each give
+another of its facts are different facts.
 
 With `--train`, the file is training data for the model of which sentences state one point
 (`evals/fit_briefing.py`): the same records with `"split": "train"`, whose articles must be ones a
@@ -120,6 +124,8 @@ def check_record(record: object, train: bool = False) -> list[str]:
             if not isinstance(e, dict) or not isinstance(e.get("article"), str) or not isinstance(e.get("text"), str):
                 problems.append(f"{at} must be {{'article': path, 'text': verbatim sentence}}")
                 continue
+            if not isinstance(e.get("fact"), int) or isinstance(e["fact"], bool) or e["fact"] < 0:
+                problems.append(f"{at}.fact must be the number (0, 1, ...) of the fact of the point it gives")
             if e["article"] not in articles:
                 problems.append(f"{at}.article {e['article']!r} is not in this topic's articles")
                 continue
@@ -135,6 +141,9 @@ def check_record(record: object, train: bool = False) -> list[str]:
                     problems.append(f"{at}.text is not verbatim in {e['article']}: {quote[:60]!r}")
             elif quoted.setdefault(quote, i) != i:
                 problems.append(f"{at}.text is already the evidence of another point: one sentence, one point")
+        facts: set[int] = {e["fact"] for e in evidence if isinstance(e, dict) and isinstance(e.get("fact"), int)}
+        if facts and facts != set(range(len(facts))):
+            problems.append(f"{where}: facts must be numbered 0, 1, ... without a gap, not {sorted(facts)}")
     return problems
 
 

@@ -16,9 +16,11 @@ import rag.briefing
 import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
 from evals import validate_briefs
 from evals.judge import validate
+from rag.articles import Ref
 from rag.brief import briefing_markdown
 from rag.briefing import PAIR_FEATURES, Briefing, _named, _spelled_alike, build_briefing, involved, same_point_model
-from rag.compare import align
+from rag.compare import Said, align
+from rag.eval.brief_suite import GoldPoint, Topic, _repeats
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import SEEDS
@@ -144,6 +146,12 @@ def test_the_validator_refuses_a_quote_not_in_its_article_and_a_training_article
     problems = validate_briefs.check_record(json.loads(json.dumps(record)))
     assert any("bbc-train.txt" in p for p in problems)
     assert any("not verbatim" in p for p in problems)
+    assert any("points[0].evidence[0].fact must be" in p for p in problems)  # which fact each sentence gives
+    record["points"][0]["evidence"] = [  # type: ignore[index]
+        {"article": seed, "text": f"words no article has ever said, number {n}", "fact": fact}
+        for n, fact in enumerate((0, 2))
+    ]
+    assert any("points[0]: facts must be numbered 0, 1" in p for p in validate_briefs.check_record(record))
 
 
 def test_the_committed_same_point_model_knows_a_restatement_from_another_point() -> None:
@@ -161,3 +169,24 @@ def test_the_training_topics_are_verbatim_and_from_articles_a_model_may_learn_fr
     assert problems == []
     assert len(records) >= 45 and {r["split"] for r in records} == {"train"}
     assert not {a for r in records for a in r["articles"]} & validate.eval_articles()  # type: ignore[attr-defined]
+
+
+def test_two_sentences_repeat_when_they_give_one_fact_not_when_they_give_two_of_one_point() -> None:
+    """A compound point ("on trial for fraud, faces 85 years"): a sentence for each of its facts is no repeat,
+    though both state the point; two wordings of one fact are."""
+    trial, also_trial, years = (
+        "Mr Ebbers is on trial for fraud and conspiracy in relation to WorldCom's collapse in 2002.",
+        "The former WorldCom chief is being tried for fraud and conspiracy over the firm's 2002 collapse.",
+        "Mr Ebbers could face a sentence of 85 years if convicted of all the charges he is facing.",
+    )
+    point = GoldPoint(
+        "Ebbers is on trial for fraud and faces 85 years",
+        tuple(("a.txt", t) for t in (trial, also_trial, years)),
+        (0, 0, 1),
+    )
+    topic = Topic("x", "dev", "the Ebbers trial", ("a.txt",), (point,))
+    said = {t: Said(Ref(t[:8], "A title"), t[:8], t, 0, len(t)) for t in (trial, also_trial, years)}
+    assert _repeats([said[trial], said[years]], topic) == ([], [f"2 sentences state {point.point!r}"])
+    repeats, shared = _repeats([said[trial], said[also_trial], said[trial]], topic)
+    assert repeats[0].startswith("shown twice") and f"2 sentences say one thing of {point.point!r}" in repeats
+    assert shared[0].startswith("shown twice") and len(shared) == 2

@@ -55,6 +55,7 @@ DEFAULT_TOLERANCES = {
     "key_point_recall": 0.03,
     "on_topic_precision": 0.03,
     "briefs_without_repeats": 0.09,  # one briefing of 12
+    "briefs_without_shared_points": 0.09,
     "cited_verified": 0.0,  # every cited sentence is its article's, at its offsets: never noise
 }
 

@@ -10,7 +10,11 @@ it, verbatim. The briefing (`rag.briefing.build_briefing`, no model asked) is sc
 - on-topic precision: the share of the sentences the briefing cites that come from an article
   about the topic or a copy of one; mean over topics;
 - briefings without repeats: the share of briefings in which no sentence is shown twice and no
-  two shown sentences state the same annotated point (target 1.0);
+  two shown sentences say the same thing (target 1.0). A key point's sentences are grouped by the
+  fact they give (`fact`): two sentences giving one fact of a point say the same thing; two giving
+  different facts of a compound point ("on trial for fraud", "faces 85 years if convicted") do not;
+- briefings without shared points: the share in which no two shown sentences state one annotated
+  point, whatever fact each gives (the stricter measure the suite used before facts were annotated);
 - cited and verified: the share of all cited sentences found verbatim at their offsets in the
   article they cite (must be 1.0).
 
@@ -40,10 +44,12 @@ MATCH_CHARS = 40  # a briefing sentence inside a gold sentence (or the other way
 
 @dataclass(frozen=True)
 class GoldPoint:
-    """A key point and the sentences (article, verbatim text) that state it."""
+    """A key point, the sentences (article, verbatim text) that state it, and the fact each gives: sentences
+    of one fact say the same thing."""
 
     point: str
     evidence: tuple[tuple[str, str], ...]
+    facts: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -65,10 +71,15 @@ def load_topics(path: Path, splits: tuple[str, ...] = SPLITS) -> list[Topic]:
         try:
             r = json.loads(line)
             points = tuple(
-                GoldPoint(p["point"], tuple((e["article"], e["text"]) for e in p["evidence"])) for p in r["points"]
+                GoldPoint(
+                    p["point"],
+                    tuple((e["article"], e["text"]) for e in p["evidence"]),
+                    tuple(int(e.get("fact", 0)) for e in p["evidence"]),  # without facts, a point is one fact
+                )
+                for p in r["points"]
             )
             topic = Topic(r["id"], r["split"], r["topic"], tuple(r["articles"]), points)
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SuiteError(f"{path}:{n}: bad topic: {exc!r}") from None
         if topic.split not in splits:
             raise SuiteError(f"{path}:{n}: unknown split {topic.split!r}")
@@ -124,7 +135,7 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
     found = [p for p in topic.points if any(_states(s, quote) for s in shown for _, quote in p.evidence)]
     on_topic = sum(1 for s in cited if s.story in stories or s.article.article_id in ids)
     verified = sum(1 for s in cited if _verified(store, s))
-    repeats = _repeats(briefing.quoted(), topic)
+    repeats, shared = _repeats(shown, topic)
     recall = len(found) / len(topic.points)
     return BriefScored(
         id=topic.id,
@@ -140,6 +151,7 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
         verified=verified,
         seconds=round(seconds, 3),
         passed=recall >= PASS_RECALL and on_topic == verified == len(cited) and not repeats,
+        shared_points=shared,
     )
 
 
@@ -148,20 +160,28 @@ def _verified(store: Store, said: Said) -> bool:
     return " ".join(text[said.start : said.end].split()) == " ".join(said.text.split())
 
 
-def _repeats(quoted: list[Said], topic: Topic) -> list[str]:
-    """Sentences shown twice, and shown sentences of different stories' wording stating one annotated point."""
-    out = []
+def _repeats(quoted: list[Said], topic: Topic) -> tuple[list[str], list[str]]:
+    """Repeats: sentences shown twice, and shown sentences of different wording giving one fact of an annotated
+    point. Shared points: sentences shown twice, and the annotated points two shown sentences state, whatever
+    fact each gives (the measure before facts were annotated)."""
+    twice, repeats, shared = [], [], []
     seen: dict[str, Said] = {}
     for s in quoted:
         key = plain(s.text)
         if key in seen:
-            out.append(f"shown twice: {s.text[:80]}")
+            twice.append(f"shown twice: {s.text[:80]}")
         seen[key] = s
     for p in topic.points:
-        stating = {plain(s.text) for s in quoted if any(_states(s, quote) for _, quote in p.evidence)}
+        by_fact: dict[int, set[str]] = {}  # a fact of the point: the shown sentences that give it
+        for s in quoted:
+            for (_, quote), fact in zip(p.evidence, p.facts, strict=True):
+                if _states(s, quote):
+                    by_fact.setdefault(fact, set()).add(plain(s.text))
+        stating = set().union(*by_fact.values()) if by_fact else set()
         if len(stating) > 1:
-            out.append(f"{len(stating)} sentences state {p.point!r}")
-    return out
+            shared.append(f"{len(stating)} sentences state {p.point!r}")
+        repeats += [f"{len(said)} sentences say one thing of {p.point!r}" for said in by_fact.values() if len(said) > 1]
+    return twice + repeats, twice + shared
 
 
 def aggregate(scored: list[BriefScored]) -> dict[str, object]:
@@ -176,6 +196,7 @@ def aggregate(scored: list[BriefScored]) -> dict[str, object]:
         if any(s.sentences for s in scored)
         else None,
         "briefs_without_repeats": ratio(sum(not s.repeats for s in scored), len(scored)),
+        "briefs_without_shared_points": ratio(sum(not s.shared_points for s in scored), len(scored)),
         "cited_verified": ratio(sum(s.verified for s in scored), cited),
         "briefing_s_p50": round(statistics.median(seconds), 3) if seconds else None,
         "briefing_s_max": seconds[-1] if seconds else None,

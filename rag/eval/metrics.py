@@ -51,6 +51,7 @@ BRIEF_RATES = (  # the briefing suite's (rag.eval.brief_suite)
     "key_point_recall",
     "on_topic_precision",
     "briefs_without_repeats",
+    "briefs_without_shared_points",
     "cited_verified",
 )
 RATES = QUESTION_RATES + COMPARE_RATES + BRIEF_RATES
@@ -130,11 +131,12 @@ class BriefScored:
     missed: list[str]  # the annotated points it does not state
     sentences: int  # sentences the briefing cites
     on_topic: int  # of those, sentences of an article about the topic (or a copy of one)
-    repeats: list[str]  # sentences shown twice, or two shown sentences that state the same point
+    repeats: list[str]  # sentences shown twice, or two shown sentences that say the same thing (one fact of a point)
     verified: int  # cited sentences found verbatim at their offsets in their article
     seconds: float
     passed: bool
     kind: str = "briefing"
+    shared_points: list[str] = field(default_factory=list)  # points two shown sentences state (other facts or the same)
 
 
 _WORD = re.compile(r"\w+")
