@@ -3,8 +3,9 @@
     python -m evals.fit_briefing [--fit-on dev|train] [--write]
 
 Examples: each pair of sentences that both state a key point of a topic, labelled by whether
-they state the same one, with the features of `rag.briefing.pair_features`; a logistic
-regression (scikit-learn, balanced classes) is fitted on them.
+they say the same thing (give one annotated fact of one point; two facts of a compound point are
+two things), with the features of `rag.briefing.pair_features`; a logistic regression
+(scikit-learn, balanced classes) is fitted on them.
 
 - `--fit-on dev` (what `rag/briefing.json` holds): the briefing suite's dev topics, their
   sentences as a briefing reads them (`topic_stories`, `rag.compare.align`). The threshold above
@@ -13,6 +14,8 @@ regression (scikit-learn, balanced classes) is fitted on them.
 - `--fit-on train`: `evals/judge/briefs-train.jsonl`, 45 topics written by helpers from articles
   a model may learn from (`evals/validate_briefs.py --train`), their own articles' sentences; the
   threshold is chosen on the dev briefings.
+- `--fit-on both`: the two together; the threshold is chosen on dev briefings, each built with a
+  model fitted on the training topics and the other dev topics.
 
 Either way the threshold is the one under which most dev briefings pass, then the higher
 key-point recall. `--write` stores weights, bias, threshold and the figures in `rag/briefing.json`.
@@ -57,7 +60,7 @@ def main() -> None:
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--fit-on", choices=("dev", "train"), default="dev", help="the topics to fit on")
+    parser.add_argument("--fit-on", choices=("dev", "train", "both"), default="dev", help="the topics to fit on")
     parser.add_argument("--write", action="store_true", help="store the fitted model in rag/briefing.json")
     args = parser.parse_args()
 
@@ -75,8 +78,13 @@ def main() -> None:
         else:
             aligned = align(store, topic_stories(store, topic.topic), topic.topic)
         place = _places(aligned)
-        states = [
-            {n for n, p in enumerate(topic.points) if any(_states(s.said, quote) for _, quote in p.evidence)}
+        states = [  # the (point, fact) pairs each sentence gives
+            {
+                (n, fact)
+                for n, p in enumerate(topic.points)
+                for (_, quote), fact in zip(p.evidence, p.facts, strict=True)
+                if _states(s.said, quote)
+            }
             for s in aligned.sentences
         ]
         x, y = [], []
@@ -102,12 +110,17 @@ def main() -> None:
         ]
         return {name: value for name, value in aggregate(scored).items() if not name.startswith("briefing_s")}
 
-    if args.fit_on == "dev":
+    if args.fit_on in ("dev", "both"):
         data = {t.id: examples(t, own_articles=False) for t in dev}
         pairs = sum(len(y) for _, y in data.values())
-        folds = {t.id: fit([data[i] for i in data if i != t.id]) for t in dev}
-        weights, bias = fit(list(data.values()))
         fitted_on = f"dev split of briefs: {len(dev)} topics, {pairs} sentence pairs"
+        extra: list[tuple[list[list[float]], list[int]]] = []
+        if args.fit_on == "both":
+            train = load_topics(TRAIN, ("train",))
+            extra = [examples(t, own_articles=True) for t in train]
+            fitted_on += f"; {TRAIN.name}: {len(train)} training topics, {sum(len(y) for _, y in extra)} sentence pairs"
+        folds = {t.id: fit([*extra, *(data[i] for i in data if i != t.id)]) for t in dev}
+        weights, bias = fit([*extra, *data.values()])
         figures_name = "dev_topic_held_out"
 
         def candidate(threshold: float) -> Callable[[Topic], SamePoint]:

@@ -9,8 +9,8 @@ of it is a sentence of an article, taken at its offsets, and it reads the same o
   (`rag.compare.align`): sentences of several stories that say the same thing are one point;
 - **key points** are chosen by maximal marginal relevance: salience (closeness to the topic,
   place in its article, how many stories make it) against the probability that a sentence
-  states the point of one already shown (`SamePoint`, fitted), then ordered by how many
-  stories make them;
+  says what one already shown says (`SamePoint`, fitted), then ordered by how many stories
+  make them;
 - **what's next**: statements about what will or is due to happen;
 - **agreed / disputed**: points several stories make, and conflicts between stories (the
   comparison's);
@@ -63,11 +63,10 @@ LEAD = 0.3
 STORY = 0.1
 DIVERSITY = 0.7  # maximal marginal relevance: weight of salience against the likeness to points already shown
 MIN_WORDS = 8  # a key point is a statement, not a fragment ("He denied it.")
-# Whether two sentences state one point, by a logistic regression over PAIR_FEATURES fitted on the briefing
-# suite's dev topics (`evals/fit_briefing.py`): sentence vectors alone do not tell (cosines of pairs stating
-# one annotated point run from 0.27 to 0.75, of pairs stating two up to 0.71); where they stand in their
-# articles and the names and words they share do better. A sentence that states the point of one already
-# shown, by this model, is not shown.
+# Whether two sentences say the same thing (give one annotated fact of a key point), by a logistic regression
+# over PAIR_FEATURES fitted on the briefing suite's dev topics (`evals/fit_briefing.py`): sentence vectors alone
+# do not tell; where the sentences stand in their articles and the names and words they share do better. A
+# sentence that says what one already shown says, by this model, is not shown.
 PAIR_FEATURES = ("cosine", "same_article", "apart", "adjacent", "near", "names_shared", "words_shared")
 SAME_POINT_FILE = Path(__file__).with_name("briefing.json")
 
@@ -115,7 +114,7 @@ _APPOSITIVE = re.compile(
 
 @dataclass(frozen=True)
 class SamePoint:
-    """The fitted model of whether two sentences state one point."""
+    """The fitted model of whether two sentences say the same thing (one fact of a key point)."""
 
     weights: dict[str, float]
     bias: float
@@ -251,7 +250,7 @@ def build_briefing(
     ]
     salience = {g: _salience(aligned, aligned.groups[g], place) for g in candidates}
     used: set[int] = set()  # groups already in the briefing: a sentence, or its like, appears once
-    # The probability that each candidate states the point of a sentence already shown (its likeliest).
+    # The probability that each candidate says what a sentence already shown says (its likeliest).
     restates = dict.fromkeys(candidates, 0.0)
 
     def take(groups: list[int], n: int) -> list[KeyPoint]:
