@@ -165,3 +165,17 @@ def test_compare_and_story_groups_through_the_command_line(tmp_path: Path) -> No
     assert later["refused"] and later["related"] == [], "no article was published since 2030"
     bad = rag(tmp_path, "compare", "Ukraine", "--since", "2025-13")
     assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_readme_seed_briefing_is_what_rag_brief_prints(tmp_path: Path) -> None:
+    """The README shows `rag brief "the Paris peace talks"` on a fresh index of the seeds, whole: it is what the
+    command prints (all but the date line, which is the day it runs)."""
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("# Briefing: the Paris peace talks\n")
+    shown = readme[start : readme.index("```", start)].strip().splitlines()
+    assert rag(tmp_path, "ingest", str(SEEDS)).returncode == 0
+    done = rag(tmp_path, "brief", "the Paris peace talks")
+    assert done.returncode == 0, done.stderr
+    printed = done.stdout.strip().splitlines()
+    assert printed[2].split(" · ", 1)[1] == shown[2].split(" · ", 1)[1]  # "*2026-12-02 · 2 stories (2 articles) · …"
+    assert printed[:2] + printed[3:] == shown[:2] + shown[3:]
