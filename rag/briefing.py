@@ -66,7 +66,9 @@ MIN_WORDS = 8  # a key point is a statement, not a fragment ("He denied it.")
 # Whether two sentences say the same thing (give one annotated fact of a key point), by a logistic regression
 # over PAIR_FEATURES fitted on the briefing suite's dev topics (`evals/fit_briefing.py`): sentence vectors alone
 # do not tell; where the sentences stand in their articles and the names and words they share do better. A
-# sentence that says what one already shown says, by this model, is not shown.
+# sentence that says what one already shown says, by this model, is not shown. (Weights read together: "apart"
+# is 1.0 for two articles' sentences, so "same_article" and "apart" share what the article tells; shared names
+# weigh against, as one person's name runs through sentences that say different things about them.)
 PAIR_FEATURES = ("cosine", "same_article", "apart", "adjacent", "near", "names_shared", "words_shared")
 SAME_POINT_FILE = Path(__file__).with_name("briefing.json")
 
@@ -399,11 +401,19 @@ def involved(aligned: Aligned) -> list[Involved]:
                 entry.person, entry.role, entry.said = True, role, said
             elif role and not entry.role:
                 entry.role, entry.said = role, said
-    # One person written two ways ("Volodymyr Zelensky", "Volodymyr Zelenskyy"): the one named more often stays.
-    for name in sorted(found, key=lambda n: (len(found[n].mentions), n)):
-        alike = [e for n, e in found.items() if n != name and _spelled_alike(n, name)]
-        if len(alike) == 1:
-            _join(alike[0], found.pop(name))
+    # One person written two ways ("Volodymyr Zelensky", "Volodymyr Zelenskyy", "Volodymyr Zelenskiy"): the
+    # names of two words or more that are not a body, joined where spelled alike, count as the one named most.
+    names = sorted((n for n in found if " " in n and not found[n].org), key=lambda n: (-len(found[n].mentions), n))
+    for name in names:
+        spellings = {name}
+        while name in found and (
+            alike := [
+                o for o in names if o in found and o not in spellings and any(_spelled_alike(o, s) for s in spellings)
+            ]
+        ):
+            for other in alike:
+                spellings.add(other)
+                _join(found[name], found.pop(other))
     for name in [n for n in found if " " not in n]:  # "Lavrov" is Sergei Lavrov when one full name ends so
         fuller = [e for n, e in found.items() if " " in n and _spelled_alike(n.split()[-1], name)]
         if len(fuller) == 1:
@@ -432,16 +442,15 @@ def _join(into: _Entry, other: _Entry) -> None:
 
 
 def _spelled_alike(a: str, b: str) -> bool:
-    """Whether two names are one name, written alike or spelled two ways: the same words but for one of five
-    letters or more, one letter added, dropped or changed ("Zelensky" / "Zelenskyy", not "Ed" / "David
-    Miliband")."""
+    """Whether two names are one name, written alike or with its last word spelled two ways: one letter added,
+    dropped or changed in a word of five letters or more ("Volodymyr Zelensky" / "Volodymyr Zelenskyy"; not
+    "Maria Smith" / "Mario Smith", "Ed Miliband" / "David Miliband")."""
     words_a, words_b = a.split(), b.split()
-    if len(words_a) != len(words_b):
+    if len(words_a) != len(words_b) or words_a[:-1] != words_b[:-1]:
         return False
-    differ = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
-    if len(differ) != 1:
-        return not differ
-    x, y = sorted(differ[0], key=len)
+    x, y = sorted((words_a[-1], words_b[-1]), key=len)
+    if x == y:
+        return True
     if len(x) < 5 or len(y) - len(x) > 1:
         return False
     if len(x) == len(y):  # one letter changed

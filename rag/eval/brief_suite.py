@@ -71,11 +71,7 @@ def load_topics(path: Path, splits: tuple[str, ...] = SPLITS) -> list[Topic]:
         try:
             r = json.loads(line)
             points = tuple(
-                GoldPoint(
-                    p["point"],
-                    tuple((e["article"], e["text"]) for e in p["evidence"]),
-                    tuple(int(e.get("fact", 0)) for e in p["evidence"]),  # without facts, a point is one fact
-                )
+                GoldPoint(p["point"], tuple((e["article"], e["text"]) for e in p["evidence"]), _facts(p["evidence"]))
                 for p in r["points"]
             )
             topic = Topic(r["id"], r["split"], r["topic"], tuple(r["articles"]), points)
@@ -89,6 +85,17 @@ def load_topics(path: Path, splits: tuple[str, ...] = SPLITS) -> list[Topic]:
     if len({t.id for t in topics}) != len(topics):
         raise SuiteError(f"{path}: duplicate topic ids")
     return topics
+
+
+def _facts(evidence: list[dict[str, object]]) -> tuple[int, ...]:
+    """The fact each sentence of a point gives; a point whose sentences carry none is one fact (as the suite was
+    scored before facts were annotated), a point whose sentences carry some must give each one as a number."""
+    if all("fact" not in e for e in evidence):
+        return (0,) * len(evidence)
+    facts = tuple(e.get("fact") for e in evidence)
+    if not all(isinstance(f, int) and not isinstance(f, bool) and f >= 0 for f in facts):
+        raise ValueError(f"every sentence of a point needs its fact, a number 0, 1, ...: {facts}")
+    return facts  # type: ignore[return-value]
 
 
 def run_briefs(
