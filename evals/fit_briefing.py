@@ -1,6 +1,6 @@
-"""Fit whether two sentences state one point; choose its threshold on dev; report the test split only.
+"""Fit whether two sentences say the same thing; choose its threshold on dev; report the test split only.
 
-    python -m evals.fit_briefing [--fit-on dev|train] [--write]
+    python -m evals.fit_briefing [--fit-on dev|train|both] [--write]
 
 Examples: each pair of sentences that both state a key point of a topic, labelled by whether
 they say the same thing (give one annotated fact of one point; two facts of a compound point are

@@ -19,7 +19,7 @@ are grouped by the fact they give (`fact`, 0, 1, ...): sentences of one fact say
 reader shown both would call the second a repetition); a compound point's sentences that each give
 another of its facts are different facts.
 
-With `--train`, the file is training data for the model of which sentences state one point
+With `--train`, the file is training data for the model of which sentences say the same thing
 (`evals/fit_briefing.py`): the same records with `"split": "train"`, whose articles must be ones a
 model may learn from (`evals.judge.validate.allowed_articles`: in bbc-train.txt, named by no eval
 suite or test, no near-copy of one that is).
