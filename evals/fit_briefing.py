@@ -54,7 +54,7 @@ def main() -> None:
         topic_stories,
     )
     from rag.compare import align
-    from rag.eval.brief_suite import Topic, _states, aggregate, load_topics, score_briefing
+    from rag.eval.brief_suite import Topic, aggregate, facts_given, load_topics, score_briefing
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import article_file, load_suite
     from rag.settings import Settings
@@ -78,15 +78,7 @@ def main() -> None:
         else:
             aligned = align(store, topic_stories(store, topic.topic), topic.topic)
         place = _places(aligned)
-        states = [  # the (point, fact) pairs each sentence gives
-            {
-                (n, fact)
-                for n, p in enumerate(topic.points)
-                for (_, quote), fact in zip(p.evidence, p.facts, strict=True)
-                if _states(s.said, quote)
-            }
-            for s in aligned.sentences
-        ]
+        states = [facts_given(s.said, topic) for s in aligned.sentences]  # the (point, fact) pairs each gives
         x, y = [], []
         for i in range(len(states)):
             for j in range(i + 1, len(states)):

@@ -20,7 +20,7 @@ from rag.articles import Ref
 from rag.brief import briefing_markdown
 from rag.briefing import PAIR_FEATURES, Briefing, _named, _spelled_alike, build_briefing, involved, same_point_model
 from rag.compare import Said, align
-from rag.eval.brief_suite import GoldPoint, Topic, _repeats, load_topics
+from rag.eval.brief_suite import GoldPoint, Topic, _repeats, facts_given, load_topics
 from rag.eval.suite import SuiteError
 from rag.settings import Settings
 from rag.store import Store
@@ -189,8 +189,13 @@ def test_two_sentences_repeat_when_they_give_one_fact_not_when_they_give_two_of_
     )
     topic = Topic("x", "dev", "the Ebbers trial", ("a.txt",), (point,))
     said = {t: Said(Ref(t[:8], "A title"), t[:8], t, 0, len(t)) for t in (trial, also_trial, years)}
-    assert _repeats([said[trial], said[years]], topic) == ([], [f"2 sentences state {point.point!r}"])
-    repeats, shared = _repeats([said[trial], said[also_trial], said[trial]], topic)
+
+    def repeats_of(quoted: list[Said]) -> tuple[list[str], list[str]]:
+        return _repeats(quoted, [facts_given(s, topic) for s in quoted], topic)
+
+    assert facts_given(said[trial], topic) == {(0, 0)} and facts_given(said[years], topic) == {(0, 1)}
+    assert repeats_of([said[trial], said[years]]) == ([], [f"2 sentences state {point.point!r}"])
+    repeats, shared = repeats_of([said[trial], said[also_trial], said[trial]])
     assert repeats[0].startswith("shown twice") and f"2 sentences say one thing of {point.point!r}" in repeats
     assert shared[0].startswith("shown twice") and len(shared) == 2
 

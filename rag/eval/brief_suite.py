@@ -127,6 +127,16 @@ def _states(said: Said, quote: str) -> bool:
     return b in a or (len(a) >= MATCH_CHARS and a in b)
 
 
+def facts_given(said: Said, topic: Topic) -> set[tuple[int, int]]:
+    """The (key point, fact) pairs of `topic` a sentence gives: those of the gold sentences it is."""
+    return {
+        (n, fact)
+        for n, p in enumerate(topic.points)
+        for (_, quote), fact in zip(p.evidence, p.facts, strict=True)
+        if _states(said, quote)
+    }
+
+
 def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing, seconds: float) -> BriefScored:
     """One briefing against its topic's annotation."""
     ids = []
@@ -139,10 +149,11 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
     stories = {r.story or r.id for r in rows}  # an article about the topic, or a copy of one
     cited = briefing.sentences()
     shown = briefing.quoted()
-    found = [p for p in topic.points if any(_states(s, quote) for s in shown for _, quote in p.evidence)]
+    given = [facts_given(s, topic) for s in shown]
+    found = {n for facts in given for n, _ in facts}
     on_topic = sum(1 for s in cited if s.story in stories or s.article.article_id in ids)
     verified = sum(1 for s in cited if _verified(store, s))
-    repeats, shared = _repeats(shown, topic)
+    repeats, shared = _repeats(shown, given, topic)
     recall = len(found) / len(topic.points)
     return BriefScored(
         id=topic.id,
@@ -151,7 +162,7 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
         stories=len({s.story for s in cited}),
         points=len(topic.points),
         points_found=len(found),
-        missed=[p.point for p in topic.points if p not in found],
+        missed=[p.point for n, p in enumerate(topic.points) if n not in found],
         sentences=len(cited),
         on_topic=on_topic,
         repeats=repeats,
@@ -167,10 +178,10 @@ def _verified(store: Store, said: Said) -> bool:
     return " ".join(text[said.start : said.end].split()) == " ".join(said.text.split())
 
 
-def _repeats(quoted: list[Said], topic: Topic) -> tuple[list[str], list[str]]:
+def _repeats(quoted: list[Said], given: list[set[tuple[int, int]]], topic: Topic) -> tuple[list[str], list[str]]:
     """Repeats: sentences shown twice, and shown sentences of different wording giving one fact of an annotated
     point. Shared points: sentences shown twice, and the annotated points two shown sentences state, whatever
-    fact each gives (the measure before facts were annotated)."""
+    fact each gives (the measure before facts were annotated). `given`: the facts each of `quoted` gives."""
     twice, repeats, shared = [], [], []
     seen: dict[str, Said] = {}
     for s in quoted:
@@ -178,12 +189,11 @@ def _repeats(quoted: list[Said], topic: Topic) -> tuple[list[str], list[str]]:
         if key in seen:
             twice.append(f"shown twice: {s.text[:80]}")
         seen[key] = s
-    for p in topic.points:
+    for n, p in enumerate(topic.points):
         by_fact: dict[int, set[str]] = {}  # a fact of the point: the shown sentences that give it
-        for s in quoted:
-            for (_, quote), fact in zip(p.evidence, p.facts, strict=True):
-                if _states(s, quote):
-                    by_fact.setdefault(fact, set()).add(plain(s.text))
+        for s, facts in zip(quoted, given, strict=True):
+            for fact in sorted(f for m, f in facts if m == n):
+                by_fact.setdefault(fact, set()).add(plain(s.text))
         stating = set().union(*by_fact.values()) if by_fact else set()
         if len(stating) > 1:
             shared.append(f"{len(stating)} sentences state {p.point!r}")
