@@ -26,7 +26,10 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.eval.suite import Suite
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -37,24 +40,11 @@ C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 
 def features_of(suite_name: str) -> list[tuple[str, str, bool, dict[str, float]]]:
     """(id, split, answerable, features) for each question without history, gathered as an answer gathers."""
-    from rag.answer import gather
-    from rag.eval.runner import open_suite_index
     from rag.eval.suite import load_suite
-    from rag.evidence import Answerability
-    from rag.settings import Settings
 
-    unfitted = Answerability({}, 0.0, 0.5)  # features only: the committed weights may be for other features
     suite = load_suite(suite_name, ROOT)
-    store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
-    rows = []
-    try:
-        for case in suite.cases:
-            if not case.history:
-                evidence = gather(store, store.settings, case.question, decide=unfitted).evidence
-                rows.append((f"{suite_name}:{case.id}", case.split, case.answerable, evidence.features))
-    finally:
-        store.close()
-    return rows
+    asked = [(f"{suite_name}:{c.id}", c.split, c.answerable, c.question) for c in suite.cases if not c.history]
+    return _gathered(suite, asked)
 
 
 def held_out_records() -> list[dict[str, Any]]:
@@ -69,20 +59,30 @@ def held_out_records() -> list[dict[str, Any]]:
 
 def held_out_features() -> list[tuple[str, str, bool, dict[str, float]]]:
     """(id, "held-out", answerable, features) for each of `held_out_records`, asked of the whole BBC corpus."""
+    from rag.eval.suite import load_suite
+
+    asked = [
+        (f"judge:{r['article']}:{n}", "held-out", r["kind"] == "question", str(r["question"]))
+        for n, r in enumerate(held_out_records())
+    ]
+    return _gathered(load_suite("bbc", ROOT), asked)
+
+
+def _gathered(suite: Suite, asked: list[tuple[str, str, bool, str]]) -> list[tuple[str, str, bool, dict[str, float]]]:
+    """(id, split, answerable, features) for each (id, split, answerable, question) of `asked`, on the index of
+    `suite`: the evidence gathered as an answer gathers it."""
     from rag.answer import gather
     from rag.eval.runner import open_suite_index
-    from rag.eval.suite import load_suite
     from rag.evidence import Answerability
     from rag.settings import Settings
 
-    held_out = held_out_records()
-    unfitted = Answerability({}, 0.0, 0.5)
-    store = open_suite_index(load_suite("bbc", ROOT), Settings(), ROOT / "evals" / ".cache")
+    unfitted = Answerability({}, 0.0, 0.5)  # features only: the committed weights may be for other features
+    store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
     rows = []
     try:
-        for n, record in enumerate(held_out):
-            evidence = gather(store, store.settings, record["question"], decide=unfitted).evidence
-            rows.append((f"judge:{record['article']}:{n}", "held-out", record["kind"] == "question", evidence.features))
+        for row_id, split, answerable, question in asked:
+            evidence = gather(store, store.settings, question, decide=unfitted).evidence
+            rows.append((row_id, split, answerable, evidence.features))
     finally:
         store.close()
     return rows
