@@ -405,15 +405,12 @@ def involved(aligned: Aligned) -> list[Involved]:
     # names of two words or more that are not a body, joined where spelled alike, count as the one named most.
     names = sorted((n for n in found if " " in n and not found[n].org), key=lambda n: (-len(found[n].mentions), n))
     for name in names:
-        spellings = {name}
-        while name in found and (
-            alike := [
-                o for o in names if o in found and o not in spellings and any(_spelled_alike(o, s) for s in spellings)
-            ]
-        ):
-            for other in alike:
-                spellings.add(other)
-                _join(found[name], found.pop(other))
+        spellings = [name] if name in found else []
+        for spelling in spellings:  # grows as spellings join: every name spelled like one of them joins
+            for other in names:
+                if other in found and other not in spellings and _spelled_alike(other, spelling):
+                    spellings.append(other)
+                    _join(found[name], found.pop(other))
     for name in [n for n in found if " " not in n]:  # "Lavrov" is Sergei Lavrov when one full name ends so
         fuller = [e for n, e in found.items() if " " in n and _spelled_alike(n.split()[-1], name)]
         if len(fuller) == 1:
