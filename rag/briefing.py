@@ -43,7 +43,13 @@ from rag.question import name_spans
 from rag.retrieve import Filters, retrieve
 from rag.store import Store
 
-POINTS = 8  # key points in a briefing, by default
+POINTS = 10  # key points in a briefing, at most, by default
+# Beyond the first `SURE_POINTS` key points, a point is shown only when it is clearly unlike every sentence shown
+# (the likeliest probability that it states one of their facts is under `SURE_UNLIKE`, not the model's threshold):
+# the later picks are the less salient, and a near restatement there costs more than the point it might add.
+# Chosen on the dev topics and the training topics (evals/README.md, 2026-12-02).
+SURE_POINTS = 8
+SURE_UNLIKE = 0.3
 PEOPLE = 8  # people and organisations listed, at most
 AGREED = 4  # points several stories make, listed beside the key points, at most
 NEXT = 3  # statements about what comes next, at most
@@ -255,14 +261,16 @@ def build_briefing(
     # The probability that each candidate says what a sentence already shown says (its likeliest).
     restates = dict.fromkeys(candidates, 0.0)
 
-    def take(groups: list[int], n: int) -> list[KeyPoint]:
-        """Up to `n` of `groups` by maximal marginal relevance: salient, and unlike what is shown already."""
+    def take(groups: list[int], n: int, sure_after: int | None = None) -> list[KeyPoint]:
+        """Up to `n` of `groups` by maximal marginal relevance: salient, and unlike what is shown already (after
+        `sure_after` of them, clearly unlike it)."""
         taken: list[KeyPoint] = []
         while len(taken) < n:
+            unlike = SURE_UNLIKE if sure_after is not None and len(taken) >= sure_after else model.threshold
             scored = [
                 (DIVERSITY * salience[g] - (1 - DIVERSITY) * restates[g], g)
                 for g in groups
-                if g not in used and restates[g] < model.threshold
+                if g not in used and restates[g] < unlike
             ]
             if not scored:
                 break
@@ -275,7 +283,7 @@ def build_briefing(
         return taken
 
     # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.
-    briefing.points = sorted(take(candidates, points), key=lambda p: -p.stories)
+    briefing.points = sorted(take(candidates, points, SURE_POINTS), key=lambda p: -p.stories)
     upcoming = [
         g
         for g in candidates

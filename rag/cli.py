@@ -359,7 +359,15 @@ def brief(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
-    points: Annotated[int, typer.Option("--points", help="Key points to list.", min=1, max=30)] = 8,
+    points: Annotated[
+        int | None,
+        typer.Option(
+            "--points",
+            help="Key points to list at most (default 10: past 8, only points unlike all shown).",
+            min=1,
+            max=30,
+        ),
+    ] = None,
     question: Annotated[
         list[str] | None,
         typer.Option("--question", "-q", help="A question to answer in the briefing too (repeatable)."),
@@ -378,7 +386,7 @@ def brief(
     from dataclasses import asdict
 
     from rag.brief import ask_questions, briefing_data, briefing_markdown, timeline_markdown
-    from rag.briefing import build_briefing
+    from rag.briefing import POINTS, build_briefing
     from rag.timeline import timeline as dated
 
     if not topic.strip():
@@ -396,7 +404,7 @@ def brief(
                 )
             else:
                 with err.status(f"reading the articles about {topic}…"):
-                    made = build_briefing(store, topic, points, chosen, k)
+                    made = build_briefing(store, topic, POINTS if points is None else points, chosen, k)
                 if question:
                     from rag.answer import answer_model
                     from rag.chat import Chat
