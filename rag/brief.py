@@ -158,8 +158,11 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
             what = f": {i.role}" if i.role else " (quoted)" if i.person else ""
             lines.append(f"- **{i.name}**{what} {cite(i.said)}")
         lines.append("")
-    if b.agreed:
+    several = [n for n, p in enumerate(b.points, start=1) if p.also]
+    if b.agreed or several:
         lines += ["## Agreed by several sources", ""]
+        if several:
+            lines.append(f"- Key point{'s' * (len(several) > 1)} {', '.join(map(str, several))} above.")
         lines += [f"- {_quoted(p.said.text)} {cite(*p.sentences())}" for p in b.agreed]
         lines.append("")
     if stories > 1:

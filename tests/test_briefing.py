@@ -115,6 +115,10 @@ def test_the_markdown_numbers_every_source_it_cites_and_says_when_nothing_is_abo
     sources = text.split("## Sources\n\n")[1].strip().splitlines()
     for n in range(1, len(sources) + 1):
         assert f"[{n}]" in text.split("## Sources")[0]
+    several = [n for n, p in enumerate(made.points, start=1) if p.also]
+    assert several, "the two seed reports make some key points together"
+    agreed = text.split("## Agreed by several sources\n\n")[1].split("\n\n")[0]
+    assert agreed.startswith(f"- Key point{'s' * (len(several) > 1)} {', '.join(map(str, several))} above.")
     empty = briefing_markdown(Briefing("a topic nothing is about"))
     assert "No article in the index is about this topic" in empty and "## Key points" not in empty
 
