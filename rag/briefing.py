@@ -104,6 +104,10 @@ _ROLE_HEADS = {
     "prince", "princess", "mp", "mep", "star", "singer", "actor", "actress", "producer", "author",
     "writer", "player", "striker", "midfielder", "defender", "goalkeeper", "champion", "editor", "correspondent",
     "owner", "partner", "co-founder", "adviser", "advisor", "campaigner", "presenter", "premier",
+    "dj", "broadcaster", "journalist", "reporter", "comedian", "rapper", "musician", "guitarist", "drummer",
+    "artist", "novelist", "poet", "designer", "chef", "composer", "conductor", "magnate", "tycoon",
+    "entrepreneur", "investor", "banker", "professor", "scientist", "athlete", "sprinter", "jockey",
+    "trainer", "referee", "umpire", "winger", "batsman", "bowler",
 }
 _ROLE_MODIFIERS = {
     "prime", "deputy", "shadow", "vice", "foreign", "home", "defence", "culture", "trade", "health",
@@ -481,6 +485,8 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     person). None for a nationality, a country's initials ("US", "U.S") or a date."""
     if _DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES or stated_dates(name):
         return None
+    if name.lower() in _ROLE_WORDS:
+        return None  # a role alone ("the DJ", "the MP") names no one
     if _BODY.search(name) or (name.isupper() and 2 <= len(name) <= 6):
         return name, "", "org"
     words = name.split()

@@ -98,6 +98,9 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("The Department of Justice said so.", "Department of Justice", ("Department of Justice", "", "org")),
         ("They met in New York.", "New York", ("New York", "", "name")),
         ("French officials agreed.", "French", None),
+        ("Rock DJ Huw Stephens will go on air.", "Rock DJ Huw Stephens", ("Huw Stephens", "Rock DJ", "person")),
+        ("Beer magnate Vijay Mallya set up an airline.", "Vijay Mallya", ("Vijay Mallya", "Beer magnate", "person")),
+        ("The DJ played on.", "DJ", None),
     ],
 )  # fmt: skip
 def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:
