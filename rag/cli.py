@@ -363,7 +363,7 @@ def brief(
         int | None,
         typer.Option(
             "--points",
-            help="Key points to list at most (default 10: past 8, only points unlike all shown).",
+            help="Key points to list at most (default 10; past the 8th, only points clearly unlike all shown).",
             min=1,
             max=30,
         ),

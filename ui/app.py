@@ -22,7 +22,7 @@ import gradio as gr
 
 from rag.answer import Answer
 from rag.brief import briefing, briefing_markdown, comparison_markdown
-from rag.briefing import build_briefing
+from rag.briefing import POINTS, build_briefing
 from rag.chat import Chat, Turn
 from rag.compare import compare_topic
 from rag.embeddings import embedding_label
@@ -229,7 +229,7 @@ class App:
             return "Type a topic to brief on: its key points, who's involved, what's agreed, disputed and next.", None
         try:
             filters = article_filters((), source, since, until) or None
-            chosen = max(1, min(30, int(points or 8)))
+            chosen = max(1, min(30, int(points or POINTS)))
             made = self.service.run(lambda: build_briefing(self.store, topic.strip(), chosen, filters))
         except RagError as exc:
             return f"⚠ {exc}", None
@@ -328,7 +328,9 @@ def build(app: App) -> gr.Blocks:
             brief_about, brief_source, brief_since, brief_until = topic_row(
                 "brief", "A topic, e.g. the Paris peace talks…", sources_now
             )
-            brief_points = gr.Number(8, precision=0, minimum=1, maximum=30, label="Key points", elem_id="brief-points")
+            brief_points = gr.Number(
+                POINTS, precision=0, minimum=1, maximum=30, label="Key points", elem_id="brief-points"
+            )
             brief_button = gr.Button("Brief me", variant="primary", elem_id="brief")
             briefing_view = gr.Markdown(elem_id="briefing-view")
             briefing_file = gr.File(label="Briefing (Markdown)", elem_id="briefing-file", interactive=False)

@@ -31,7 +31,7 @@ from rag.answer import respond
 from rag.api.schemas import RequestFilters, filters_of
 from rag.api.security import Guard
 from rag.brief import ask_questions, briefing_data, briefing_markdown, comparison_data, comparison_markdown
-from rag.briefing import POINTS, Briefing, build_briefing
+from rag.briefing import POINTS, STRICT_AFTER, Briefing, build_briefing
 from rag.catalog import passage_key
 from rag.chat import Chat
 from rag.compare import compare_topic
@@ -60,7 +60,10 @@ class CompareRequest(BaseModel):
 class BriefRequest(BaseModel):
     topic: str = Field(..., min_length=1, description="What the briefing is about.")
     points: int = Field(
-        POINTS, ge=1, le=30, description="Key points to list, at most (past 8, only points clearly unlike all shown)."
+        POINTS,
+        ge=1,
+        le=30,
+        description=f"Key points to list, at most (past the {STRICT_AFTER}th, only points clearly unlike all shown).",
     )
     k: int = Field(6, ge=1, le=20, description="Stories to read at most (each with its copies).")
     questions: list[str] = Field(default_factory=list, max_length=10, description="Questions to answer in it too.")
