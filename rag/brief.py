@@ -162,7 +162,7 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
     if b.agreed or several:
         lines += ["## Agreed by several sources", ""]
         if several:
-            lines.append(f"- Key point{'s' * (len(several) > 1)} {', '.join(map(str, several))} above.")
+            lines.append(_refer(several))
         lines += [f"- {_quoted(p.said.text)} {cite(*p.sentences())}" for p in b.agreed]
         lines.append("")
     if stories > 1:
@@ -177,7 +177,7 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
     if b.next or ahead:
         lines += ["## What's next", ""]
         if ahead:
-            lines.append(f"- Key point{'s' * (len(ahead) > 1)} {', '.join(map(str, ahead))} above.")
+            lines.append(_refer(ahead))
         lines += [f"- {_quoted(p.said.text)} {cite(*p.sentences())}" for p in b.next]
         lines.append("")
     if b.questions:
@@ -190,6 +190,11 @@ def briefing_markdown(b: Briefing, title: str | None = None) -> str:
         for n, ref in enumerate(refs, start=1):
             lines.append(f"{n}. {_cited(ref)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _refer(numbers: list[int]) -> str:
+    """A line that points back at key points already shown: "- Key points 4, 8 above."."""
+    return f"- Key point{'s' * (len(numbers) > 1)} {', '.join(map(str, numbers))} above."
 
 
 def comparison_markdown(comparison: Comparison) -> str:

@@ -44,12 +44,12 @@ from rag.retrieve import Filters, retrieve
 from rag.store import Store
 
 POINTS = 10  # key points in a briefing, at most, by default
-# Beyond the first `SURE_POINTS` key points, a point is shown only when it is clearly unlike every sentence shown
-# (the likeliest probability that it states one of their facts is under `SURE_UNLIKE`, not the model's threshold):
+# Beyond the first `STRICT_AFTER` key points, a point is shown only when it is clearly unlike every sentence shown
+# (the likeliest probability that it states one of their facts is under `STRICT_UNLIKE`, not the model's threshold):
 # the later picks are the less salient, and a near restatement there costs more than the point it might add.
 # Chosen on the dev topics and the training topics (evals/README.md, 2026-12-02).
-SURE_POINTS = 8
-SURE_UNLIKE = 0.3
+STRICT_AFTER = 8
+STRICT_UNLIKE = 0.3
 PEOPLE = 8  # people and organisations listed, at most
 AGREED = 4  # points several stories make, listed beside the key points, at most
 NEXT = 3  # statements about what comes next, at most
@@ -106,8 +106,8 @@ _ROLE_HEADS = {
     "owner", "partner", "co-founder", "adviser", "advisor", "campaigner", "presenter", "premier",
     "dj", "broadcaster", "journalist", "reporter", "comedian", "rapper", "musician", "guitarist", "drummer",
     "artist", "novelist", "poet", "designer", "chef", "composer", "conductor", "magnate", "tycoon",
-    "entrepreneur", "investor", "banker", "professor", "scientist", "athlete", "sprinter", "jockey",
-    "trainer", "referee", "umpire", "winger", "batsman", "bowler",
+    "entrepreneur", "investor", "professor", "scientist", "athlete", "sprinter", "jockey", "referee",
+    "umpire", "winger", "batsman",
 }
 _ROLE_MODIFIERS = {
     "prime", "deputy", "shadow", "vice", "foreign", "home", "defence", "culture", "trade", "health",
@@ -234,8 +234,8 @@ def topic_stories(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Fi
     def same_event(article_id: str) -> bool:
         return closeness(article_id) >= SAME_EVENT
 
-    def related(article_id: str) -> bool:
-        return closeness(article_id) >= RELATED
+    def related(article_id: str) -> bool:  # an article without stored opening passages is not judged by them
+        return anchor is None or article_id not in openings or closeness(article_id) >= RELATED
 
     stories = [
         story
@@ -277,16 +277,17 @@ def build_briefing(
     # The probability that each candidate says what a sentence already shown says (its likeliest).
     restates = dict.fromkeys(candidates, 0.0)
 
-    def take(groups: list[int], n: int, sure_after: int | None = None) -> list[KeyPoint]:
+    def take(groups: list[int], n: int, strict_after: int | None = None) -> list[KeyPoint]:
         """Up to `n` of `groups` by maximal marginal relevance: salient, and unlike what is shown already (after
-        `sure_after` of them, clearly unlike it)."""
+        `strict_after` of them, clearly unlike it)."""
         taken: list[KeyPoint] = []
         while len(taken) < n:
-            unlike = SURE_UNLIKE if sure_after is not None and len(taken) >= sure_after else model.threshold
+            strict = strict_after is not None and len(taken) >= strict_after
+            bar = min(STRICT_UNLIKE, model.threshold) if strict else model.threshold
             scored = [
                 (DIVERSITY * salience[g] - (1 - DIVERSITY) * restates[g], g)
                 for g in groups
-                if g not in used and restates[g] < unlike
+                if g not in used and restates[g] < bar
             ]
             if not scored:
                 break
@@ -299,7 +300,7 @@ def build_briefing(
         return taken
 
     # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.
-    briefing.points = sorted(take(candidates, points, SURE_POINTS), key=lambda p: -p.stories)
+    briefing.points = sorted(take(candidates, points, STRICT_AFTER), key=lambda p: -p.stories)
     upcoming = [
         g
         for g in candidates

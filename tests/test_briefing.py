@@ -17,8 +17,17 @@ import tests.fakes as fakes  # noqa: F401  (registers the fake backends)
 from evals import validate_briefs
 from evals.judge import validate
 from rag.articles import Ref
-from rag.brief import briefing_markdown
-from rag.briefing import PAIR_FEATURES, Briefing, _named, _spelled_alike, build_briefing, involved, same_point_model
+from rag.brief import _refer, briefing_markdown
+from rag.briefing import (
+    PAIR_FEATURES,
+    Briefing,
+    _named,
+    _spelled_alike,
+    build_briefing,
+    involved,
+    same_point_model,
+    topic_stories,
+)
 from rag.compare import Said, align
 from rag.eval.brief_suite import GoldPoint, Topic, _repeats, facts_given, load_topics
 from rag.eval.suite import SuiteError
@@ -58,6 +67,31 @@ def test_people_come_with_the_role_the_articles_give_them(seeds_briefing) -> Non
     assert roles.get("Steve Witkoff") in {"US envoy", "U.S. envoy"}  # the two reports word it so
     assert all(i.role in i.said.text for i in made.involved if i.role)
     assert all(i.person or i.mentions > 1 for i in made.involved)
+
+
+def test_past_the_first_points_only_points_clearly_unlike_all_shown_are_added(
+    fake_store: tuple[Store, Settings], monkeypatch
+) -> None:
+    store, _ = fake_store
+    topic = "the Paris peace talks on Ukraine"
+    monkeypatch.setattr(rag.briefing, "STRICT_UNLIKE", 0.0)  # nothing is that unlike: a briefing stops there
+    assert len(build_briefing(store, topic, points=10).points) == rag.briefing.STRICT_AFTER
+    assert len(build_briefing(store, topic, points=6).points) == 6  # the stricter bar is only past them
+    monkeypatch.setattr(rag.briefing, "STRICT_UNLIKE", 1.0)  # never looser than the model's own threshold
+    assert len(build_briefing(store, topic, points=10).points) == 10
+
+
+def test_a_story_matching_the_topic_as_well_must_open_as_a_related_report(
+    fake_store: tuple[Store, Settings], monkeypatch
+) -> None:
+    store, _ = fake_store
+    topic = "the Paris peace talks on Ukraine"
+    monkeypatch.setattr(rag.briefing, "SAME_EVENT", 2.0)  # no two openings read as one event
+    monkeypatch.setattr(rag.briefing, "STORY_GAP", 2.0)  # every story matches the topic as well
+    monkeypatch.setattr(rag.briefing, "RELATED", -1.0)
+    assert len(topic_stories(store, topic)) == 2
+    monkeypatch.setattr(rag.briefing, "RELATED", 2.0)  # no opening is that close: the best story alone
+    assert len(topic_stories(store, topic)) == 1
 
 
 def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Settings], monkeypatch) -> None:
@@ -122,6 +156,7 @@ def test_the_markdown_numbers_every_source_it_cites_and_says_when_nothing_is_abo
     assert several, "the two seed reports make some key points together"
     agreed = text.split("## Agreed by several sources\n\n")[1].split("\n\n")[0]
     assert agreed.startswith(f"- Key point{'s' * (len(several) > 1)} {', '.join(map(str, several))} above.")
+    assert _refer([3]) == "- Key point 3 above." and _refer([1, 4]) == "- Key points 1, 4 above."
     empty = briefing_markdown(Briefing("a topic nothing is about"))
     assert "No article in the index is about this topic" in empty and "## Key points" not in empty
 
