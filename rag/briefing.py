@@ -123,6 +123,7 @@ _BODY = re.compile(
     r"|House|Palace|Hall|Kremlin|Commons|Lords)\b"
 )
 _COUNTRY_CODES = {"US", "UK", "USA", "GB"}
+_TIME_ZONES = {"GMT", "BST", "UTC", "CET", "EST", "PST"}
 _DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish|i)|French|Dutch|Greek|Thai|Swiss|US|UK|EU|UN)$")
 _APPOSITIVE = re.compile(
     r"^,\s+((?:the|a|an|its|his|her|their)\s+[^,;:“”\"()]{3,80}?|[A-Z][\w'’]*['’]s\s[^,;:“”\"()]{3,60}?),"
@@ -484,7 +485,7 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     """(name, role, kind) for a name in a sentence: kind "person" when the sentence gives a role, or a name
     of two words or more speaks; "org" for a body or an acronym; "name" otherwise (a place as often as a
     person). None for a nationality, a country's initials ("US", "U.S") or a date."""
-    if _DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES or stated_dates(name):
+    if _DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES | _TIME_ZONES or stated_dates(name):
         return None
     if name.lower() in _ROLE_WORDS:
         return None  # a role alone ("the DJ", "the MP") names no one
@@ -503,7 +504,7 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     lead: list[str] = []
     for word in reversed(text[:start].split()[-6:]):
         bare = word.strip('“”"()').lower()
-        if bare.endswith((",", ";", ":")):
+        if bare.endswith((",", ";", ":")) or bare == "and":  # nor across another name ("minister X and Y")
             break
         if bare in _ROLE_WORDS or bare in _FILLER or (lead and (word[:1].isupper() or bare.endswith(("'s", "’s")))):
             lead.insert(0, word)
@@ -511,6 +512,8 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
         break
     while lead and lead[0].lower() in _FILLER:
         lead = lead[1:]
+    if lead and lead[-1].lower() in _FILLER:
+        lead = []  # "president of Netcraft", "a spokesperson for Delta": the role is another's, of this name
     role = " ".join([*lead, *titles]).strip(" ,")
     if not _has_role(role):
         role = ""

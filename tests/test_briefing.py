@@ -135,6 +135,14 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Rock DJ Huw Stephens will go on air.", "Rock DJ Huw Stephens", ("Huw Stephens", "Rock DJ", "person")),
         ("Beer magnate Vijay Mallya set up an airline.", "Vijay Mallya", ("Vijay Mallya", "Beer magnate", "person")),
         ("The DJ played on.", "DJ", None),
+        (
+            "German Chancellor Gerhard Schroeder and Italian Prime Minister Silvio Berlusconi met.",
+            "Italian Prime Minister Silvio Berlusconi",
+            ("Silvio Berlusconi", "Italian Prime Minister", "person"),
+        ),
+        ("Chelsea finance director Yvonne Todd and Mark Taylor met.", "Mark Taylor", ("Mark Taylor", "", "name")),
+        ("Mike Prettejohn, president of Netcraft, said so.", "Netcraft", ("Netcraft", "", "name")),
+        ("Trading closed at 1800 GMT.", "GMT", None),
     ],
 )  # fmt: skip
 def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:
