@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rag.errors import EmbeddingError
+from rag.registry import in_background
 
 Precision = Literal["fp32", "int8"]
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -143,7 +144,18 @@ class OnnxEmbedding:
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+        # Built in the background (ONNX Runtime leaves the GIL while it builds): a fresh `rag ask` imports and
+        # opens ChromaDB meanwhile (`Store.dense_search`); the first `encode` waits for it.
+        def load() -> onnxruntime.InferenceSession:
+            try:
+                return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # ONNX Runtime's own errors for a graph it cannot read
+                raise EmbeddingError(
+                    f"{graph}: the embedding graph cannot be loaded ({exc}); delete it to export it again"
+                ) from None
+
+        self._session = in_background(load)
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_seq_length(model_dir))
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -158,7 +170,7 @@ class OnnxEmbedding:
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        (tokens,) = self._session.run(None, feed)
+        (tokens,) = self._session.result().run(None, feed)
         mask = feed["attention_mask"][:, :, None].astype(np.float32)
         pooled = (tokens * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

@@ -219,12 +219,13 @@ class Store:
             SharedSystemClient.clear_system_cache()
         self._vectors = None
         try:
-            self._chroma = client = self._client()
-            self._collection = collection = client.get_or_create_collection(
-                self.settings.collection,
-                embedding_function=None,
-                metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
-            )
+            with _marking_overrides():
+                self._chroma = client = self._client()
+                self._collection = collection = client.get_or_create_collection(
+                    self.settings.collection,
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine", "embed_model": embedding_name(self.settings)},
+                )
             # Set on every open, so an index made before SEARCH_EF searches as widely as a new one.
             if (collection.configuration.get("hnsw") or {}).get("ef_search") != SEARCH_EF:
                 collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
@@ -397,7 +398,11 @@ class Store:
         ChromaDB's own filtered search costs 40-150 ms at 100k passages where unfiltered
         search costs 5 ms (`evals/bench_scale.py`), so it is the last resort.
         """
-        embedding = self.embed_model.get_query_embedding(query)
+        # A fresh ONNX model builds its graph in the background while ChromaDB is imported and opened on this
+        # thread: a fresh `rag ask` waits for the longer of the two, not both.
+        embedder = self.embed_model
+        _ = self.collection
+        embedding = embedder.get_query_embedding(query)
         if not filters:
             return self._hits(self._nearest(embedding, k))
         few = self._catalog.passage_keys(filters, limit=LOCAL_RANKING_MAX + 1)
@@ -492,3 +497,30 @@ def _best_first(scored: list[tuple[str, float]]) -> list[tuple[str, float]]:
     """(key, cosine) pairs best first, ties (to `SCORE_DIGITS`) in the order of their keys: one order on
     every build of the index, whatever order the search returned them in."""
     return sorted(scored, key=lambda pair: (-round(pair[1], SCORE_DIGITS), pair[0]))
+
+
+@contextmanager
+def _marking_overrides() -> Iterator[None]:
+    """ChromaDB decorates hundreds of methods with `overrides.override`, which checks each signature against its
+    base class's as the module is imported and the client starts: 0.15-0.25 s of a fresh question's 3 s on 2
+    cores. ChromaDB's own tests check them; while ChromaDB loads here, the decorator only marks the method (what
+    `overrides.EnforceOverrides` looks for) and checks nothing."""
+    try:
+        import overrides
+    except ImportError:  # a ChromaDB that no longer uses it
+        yield
+        return
+
+    def mark(method: Any = None, **_: Any) -> Any:
+        def marked(m: Any) -> Any:
+            m.__override__ = True
+            return m
+
+        return marked(method) if method is not None else marked
+
+    saved = overrides.override, overrides.overrides
+    overrides.override = overrides.overrides = mark
+    try:
+        yield
+    finally:
+        overrides.override, overrides.overrides = saved
