@@ -53,6 +53,32 @@ def test_the_validator_refuses_what_a_model_must_not_learn_from() -> None:
     assert any("copies" in p for p in validate.check_record(copied)), "a question copied from the article"
 
 
+def test_a_rewrite_must_be_another_outlets_words_and_disagree_only_where_it_says() -> None:
+    def once(text: str) -> list[str]:  # numbers written once in the text
+        return [w for w in text.split() if w.isdigit() and text.count(w) == 1]
+
+    allowed = next(a for a in sorted(validate.allowed_articles()) if once(validate.read_article(a)))
+    article = validate.read_article(allowed)
+    number = once(article)[0]
+    # The article's lines with their words reversed: no run of six in common, a new headline, the same length.
+    report = "\n\n".join(" ".join(reversed(line.split())) for line in article.strip().splitlines() if line.strip())
+    good = {"kind": "rewrite", "article": allowed, "report": report, "changes": []}
+    assert validate.check_record(good) == []
+    copied = {**good, "report": article}
+    assert any("headline" in p for p in validate.check_record(copied))
+    assert any("words in a row" in p for p in validate.check_record(copied))
+    assert any("length" in p for p in validate.check_record({**good, "report": report + report}))
+    # A change is verbatim on its side and absent from the other: else the two do not disagree on it.
+    changed = report.replace(number, "987654")
+    right = {**good, "report": changed, "changes": [{"detail": "number", "old": number, "new": "987654"}]}
+    assert validate.check_record(right) == []
+    unchanged = {**right, "report": report}
+    assert any("verbatim" in p for p in validate.check_record(unchanged))
+    both = {**right, "report": changed + " " + number}
+    assert any("must not be in the report" in p for p in validate.check_record(both))
+    assert any("detail" in p for p in validate.check_record({**right, "changes": [{"old": number, "new": "1"}]}))
+
+
 def test_the_shipped_judge_was_trained_on_this_data() -> None:
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     assert manifest["data_sha256"] == validate.data_hash(), "the data changed since training: run `make judge`"

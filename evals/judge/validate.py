@@ -10,6 +10,9 @@ Records, one JSON object a line:
     {"kind": "near_miss", "article": "...", "question": "...?", "tempting": "verbatim"}
     {"kind": "claim", "article": "...", "sentence": "verbatim", "report": "another outlet's wording",
      "label": "same" | "conflict" | "different", "detail": "number" | "date" | "name" | "place" | "actor" | null}
+    {"kind": "rewrite", "article": "...", "report": "a new headline\n\nthe whole article as another outlet writes it",
+     "changes": [{"detail": "number" | "date" | "name" | "place", "old": "as the article has it", "new": "as the
+     report has it"}, ...]}   (0-2 changes; nothing else in the report may disagree with the article)
 
 An article may be used when it is listed in shared/corpora/bbc-train.txt, no eval suite or
 test names it, and it is no near-copy of one that is named (`allowed_articles`).
@@ -35,12 +38,17 @@ PENDING = ROOT / "evals" / "judge" / "pending"
 # Where an eval suite or a test may name a BBC article.
 EVAL_PLACES = ("evals/suites", "tests", "rag/eval")
 PATH = re.compile(r"\b(business|entertainment|politics|sport|tech)/\d{3}\.txt\b")
-KINDS = {"question", "near_miss", "claim"}
+KINDS = {"question", "near_miss", "claim", "rewrite"}
 LABELS = {"same", "conflict", "different"}
 DETAILS = {"number", "date", "name", "place", "actor"}
 COPIED_RUN = 8  # a question sharing this many words in a row with its article is copied, not worded anew
 SHINGLE = 8  # near-copies of an eval article: share of its 8-word shingles found in the other
 NEAR_COPY = 0.3
+# A rewrite is the article reported again by another outlet: other words throughout (no run of this many
+# words in common), a new headline, of a like length, and 0-2 recorded changes of one detail each.
+REWRITE_RUN = 6
+REWRITE_LENGTH = (0.5, 1.5)
+REWRITE_CHANGES = {"number", "date", "name", "place"}
 
 
 def trained_files() -> list[Path]:
@@ -161,6 +169,38 @@ def check_record(record: object) -> list[str]:
             problems.append(f"a conflict needs detail, one of {sorted(DETAILS)}")
         elif label != "conflict" and detail is not None:
             problems.append("detail is only for a conflict (use null)")
+    elif kind == "rewrite":
+        problems += _rewrite_problems(record, article)
+    return problems
+
+
+def _rewrite_problems(record: dict[str, Any], article: str) -> list[str]:
+    report, changes = record.get("report"), record.get("changes")
+    if not isinstance(report, str) or len(report.split()) < 40:
+        return ["report must be the whole article as another outlet writes it (40 words or more)"]
+    problems = []
+    ratio = len(report.split()) / max(len(article.split()), 1)
+    if not REWRITE_LENGTH[0] <= ratio <= REWRITE_LENGTH[1]:
+        problems.append(f"report is {ratio:.2f} times the article's length (keep it within {REWRITE_LENGTH})")
+    if _words(report.strip().splitlines()[0]) == _words(article.strip().splitlines()[0]):
+        problems.append("report keeps the article's headline: write a new one")
+    if shared := _shingles(report, REWRITE_RUN) & _shingles(article, REWRITE_RUN):
+        problems.append(f"report shares {REWRITE_RUN} words in a row with the article: {' '.join(min(shared))!r}")
+    if not isinstance(changes, list) or len(changes) > 2:
+        return [*problems, "changes must be a list of 0-2 changes"]
+    for i, change in enumerate(changes):
+        if not isinstance(change, dict) or change.get("detail") not in REWRITE_CHANGES:
+            problems.append(f"changes[{i}] needs detail, one of {sorted(REWRITE_CHANGES)}")
+            continue
+        old, new = change.get("old"), change.get("new")
+        if not isinstance(old, str) or not isinstance(new, str) or not old.strip() or not new.strip() or old == new:
+            problems.append(f"changes[{i}] needs old and new, two different values")
+        elif old not in article or new not in report:
+            problems.append(f"changes[{i}]: old must be verbatim in the article and new verbatim in the report")
+        elif old in report or new in article:
+            problems.append(
+                f"changes[{i}]: old must not be in the report, nor new in the article (else no disagreement)"
+            )
     return problems
 
 
@@ -218,10 +258,12 @@ def main(argv: list[str]) -> int:
         print(p)
     counts = Counter(str(r["kind"]) for r in records)
     labels = Counter(str(r["label"]) for r in records if r["kind"] == "claim")
+    changes = Counter(len(r["changes"]) for r in records if r["kind"] == "rewrite")  # type: ignore[arg-type]
     articles = len({r["article"] for r in records})
     print(
         f"{len(records)} good records from {articles} articles: {counts['question']} questions, "
-        f"{counts['near_miss']} near misses, {counts['claim']} claims {dict(labels)}; {len(problems)} problems"
+        f"{counts['near_miss']} near misses, {counts['claim']} claims {dict(labels)}, "
+        f"{counts['rewrite']} rewrites (by changes: {dict(sorted(changes.items()))}); {len(problems)} problems"
     )
     return 1 if problems else 0
 
