@@ -8,18 +8,24 @@ the other's closest in its story). They are in conflict when they are the same s
 but for one kind of detail: with every number, date and name masked they have the same
 plain words (at least `MIN_PLAIN` of them, `MIN_WORDS` in all), and exactly one kind of
 detail differs on both sides: a number ("76%" against "67%"), a date ("Friday" against
-"Thursday") or a name or place ("Rubio" against "Rubin"). A statement another story also
-makes is "said by several"; one made by one story only (its copies in the same story group
-do not count) is "said by one only".
+"Thursday") or a name or place ("Rubio" against "Rubin"). Two aligned statements that say the
+same thing in other words but each give a number, or a weekday, month or year, the other does
+not (`disagreeing`) are never grouped; they are in conflict when they differ on one of those
+kinds, their articles are two reports of one event (`ONE_EVENT`) and the judge takes them for
+one claim (P(different) under `DIFFERENT_AT_MOST`). A statement another story also makes is
+"said by several"; one made by one story only (its copies in the same story group do not
+count) is "said by one only".
 
 Nothing here reads the model's prose: alignment and conflicts come from the articles' own
-sentences, their vectors and their details, so a comparison gives the same result on any
-machine. The thresholds were chosen on the `compare` suite's dev pairs (`evals/README.md`).
+sentences, their vectors, their details and the judge (deterministic, the same on AVX2 and
+AVX-512), so a comparison gives the same result on any machine. The thresholds were chosen on
+the `compare` suite's dev pairs (`evals/README.md`).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,7 +33,9 @@ from typing import Literal
 import numpy as np
 
 from rag.articles import Ref
+from rag.dates import MONTH_NAMES, WEEKDAYS
 from rag.guard import is_instruction
+from rag.judge import RELATIONS, make_judge
 from rag.nlp import content_words, ends_sentence, sentence_spans, words
 from rag.question import DATE, names
 from rag.retrieve import Filters, retrieve
@@ -47,8 +55,11 @@ POINT = 0.5
 POINT_NAMES = 2
 TOPIC_ARTICLES = 6  # stories compared for a topic (each with its copies)
 RELEVANT = 0.35  # cosine to the topic of a sentence listed as "said by one only"
+DIFFERENT_AT_MOST = 0.1  # the judge's P(different claim) of two statements read as one claim disagreeing
+ONE_EVENT = 0.3  # share of the shorter article's statements two reports of one event have in common
 
 Kind = Literal["number", "date", "name"]
+VALUE_KINDS: tuple[Kind, ...] = ("number", "date")  # the kinds a reworded statement can be seen to disagree on
 # A figure: digits with a currency, a decimal part, a percent sign or a scale, or a cardinal word.
 FIGURE = re.compile(
     r"[£$€]?\d+(?:[.,]\d+)*(?:%|\s?(?:bn|m|k|p|million|billion|trillion|thousand)\b)?"
@@ -56,6 +67,7 @@ FIGURE = re.compile(
     r"|hundred|thousand|million|billion)\b",
     re.IGNORECASE,
 )
+_LOWERCASE_CALENDAR = re.compile("|".join(MONTH_NAMES + WEEKDAYS))  # "may", "march": no date in an article
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")  # masked whole: a name's words need no parsing to be set aside
 _OPENER = re.compile(r"\s*([A-Z][a-z]+),")
 
@@ -111,7 +123,8 @@ class _Sentence:
 
 def details(text: str) -> dict[Kind, frozenset[str]]:
     """The dates, figures and names a sentence states, normalised for comparison."""
-    dates = {m.group().lower() for m in DATE.finditer(text)}
+    # A month or a weekday is a name, capitalised: "Washington may move on" gives no date.
+    dates = {m.group().lower() for m in DATE.finditer(text) if not _LOWERCASE_CALENDAR.fullmatch(m.group())}
     without_dates = DATE.sub(" ", text)
     figures = {_figure(m.group()) for m in FIGURE.finditer(without_dates)}
     opener = _OPENER.match(text)  # "Separately, the firm said": a connective, capitalised by its place
@@ -119,6 +132,15 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     if opener:
         found.discard(opener.group(1))
     return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
+
+
+_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_CARDINALS = {word: str(n) for n, word in enumerate(_SMALL)} | {
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+}
 
 
 def _figure(text: str) -> str:
@@ -168,6 +190,36 @@ def _differ(kind: Kind, a: frozenset[str], b: frozenset[str]) -> bool:
                    for n in these)  # fmt: skip
 
     return unmatched(a, b) and unmatched(b, a)
+
+
+def _date_class(value: str) -> str | None:
+    """Which calendar a date names (a weekday, a month, a year), or None for one relative to the day it was
+    written ("last week", "yesterday") or a holiday: two reports written on different days say the same day
+    in different relative words, so those are never compared."""
+    if value in WEEKDAYS:
+        return "weekday"
+    if value in MONTH_NAMES:
+        return "month"
+    return "year" if value.isdigit() else None
+
+
+def _dates_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Each side names a weekday, month or year the other does not, of one calendar ("1995" against "1996";
+    "December" against "Thursday" may be the same day)."""
+    only_a = {_date_class(v) for v in a - b} - {None}
+    only_b = {_date_class(v) for v in b - a} - {None}
+    return bool(only_a & only_b)
+
+
+def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
+    """The kinds among numbers and dates on which two statements each give a value the other does not. Two
+    sentences that say the same thing in other words and disagree on one of these are in conflict ("110
+    appearances" against "115 appearances", "in August 2003" against "in August 2002"): a number or a date has
+    one way to be written once normalised, where a name has many ("the US" and "America", "Mr Howard" and "the
+    Tory leader"), so names are left to `conflict_between`'s copies of one text."""
+    numbers = [frozenset(_CARDINALS.get(v, v) for v in s.details["number"]) for s in (a, b)]  # "fifty" is "50"
+    differ = {"number": _differ("number", *numbers), "date": _dates_differ(a.details["date"], b.details["date"])}
+    return [kind for kind in VALUE_KINDS if differ[kind]]
 
 
 def statements(article: Ref, story: str, text: str) -> list[_Sentence]:
@@ -247,6 +299,37 @@ def align(store: Store, article_ids: Iterable[str], topic: str = "") -> Aligned:
         return i
 
     reported: set[tuple[frozenset[str], frozenset[tuple[str, ...]]]] = set()
+
+    def disputed(i: int, j: int, kind: Kind) -> None:
+        a, b = sentences[i], sentences[j]
+        differs = [tuple(sorted(a.details[kind] - b.details[kind])), tuple(sorted(b.details[kind] - a.details[kind]))]
+        key = (frozenset({a.said.story, b.said.story}), frozenset(differs))
+        if key not in reported:  # three copies of one side disagree with the other once, not thrice
+            reported.add(key)
+            aligned.conflicts.append(Point([a.said, b.said], kind, differs))
+        aligned.in_conflict |= {i, j}
+
+    held: list[tuple[int, int, list[Kind]]] = []  # the same thing in other words, but a number or date differs
+    agreeing: Counter[frozenset[str]] = Counter()  # pairs of articles: how many of their statements are one
+    statements_of = Counter(s.said.article.article_id for s in sentences)
+
+    def one_event(a: Said, b: Said) -> bool:
+        """Whether two articles report one event: at least `ONE_EVENT` of the shorter's statements are made by
+        the other too. Follow-up reports of a story (last weekend's box office, this weekend's) give other figures
+        for the same things without disagreeing; they share fewer statements."""
+        ids = a.article.article_id, b.article.article_id
+        return agreeing[frozenset(ids)] >= ONE_EVENT * min(statements_of[i] for i in ids)
+
+    def same_or_held(i: int, j: int) -> None:
+        a, b = sentences[i], sentences[j]
+        # Copies of one story disagree only where one was edited (`conflict_between`): two of their sentences
+        # that differ are two statements, not one reworded ("version 4.7.1" and "4.7" in one software story).
+        if a.said.story != b.said.story and (kinds := disagreeing(a, b)):
+            held.append((i, j, kinds))
+            return
+        group[root(j)] = root(i)
+        agreeing[frozenset({a.said.article.article_id, b.said.article.article_id})] += 1
+
     for i in range(len(sentences)):
         for j in range(i + 1, len(sentences)):
             a, b = sentences[i], sentences[j]
@@ -254,17 +337,23 @@ def align(store: Store, article_ids: Iterable[str], topic: str = "") -> Aligned:
                 continue
             kind = conflict_between(a, b)
             if kind is not None:
-                only_a, only_b = a.details[kind] - b.details[kind], b.details[kind] - a.details[kind]
-                differs = [tuple(sorted(only_a)), tuple(sorted(only_b))]
-                key = (frozenset({a.said.story, b.said.story}), frozenset(map(tuple, differs)))
-                if key not in reported:  # three copies of one side disagree with the other once, not thrice
-                    reported.add(key)
-                    aligned.conflicts.append(Point([a.said, b.said], kind, differs))
-                aligned.in_conflict |= {i, j}
+                disputed(i, j, kind)
             elif cosines[i, j] >= SAME or _jaccard(a.words, b.words) >= SAME_WORDS:
-                group[root(j)] = root(i)
-    for i, j in _same_points(sentences, cosines, aligned.in_conflict):
-        group[root(j)] = root(i)
+                same_or_held(i, j)
+    for i, j in _same_points(sentences, cosines, aligned.in_conflict | {k for pair in held for k in pair[:2]}):
+        same_or_held(i, j)
+    # Held pairs are never "said by several". One from two reports of one event that disagrees on one kind of
+    # value, and that the judge takes for one claim (not two different ones), is a conflict; any other pair
+    # stays apart, each statement on its own.
+    held = [
+        (i, j, kinds) for i, j, kinds in held if len(kinds) == 1 and one_event(sentences[i].said, sentences[j].said)
+    ]
+    relations = make_judge(store.settings).relations(
+        [(sentences[i].said.text, sentences[j].said.text) for i, j, _ in held]
+    )
+    for (i, j, kinds), p in zip(held, relations, strict=True):
+        if p[RELATIONS.index("different")] < DIFFERENT_AT_MOST:
+            disputed(i, j, kinds[0])
     members: dict[int, list[int]] = {}
     for i in range(len(sentences)):
         members.setdefault(root(i), []).append(i)

@@ -11,7 +11,16 @@ import pytest
 import tests.fakes
 from rag.articles import Ref
 from rag.brief import comparison_markdown
-from rag.compare import Said, _Sentence, compare_articles, compare_topic, conflict_between, details, masked_words
+from rag.compare import (
+    Said,
+    _Sentence,
+    compare_articles,
+    compare_topic,
+    conflict_between,
+    details,
+    disagreeing,
+    masked_words,
+)
 from rag.eval.compare_suite import edited, load_pairs
 from rag.eval.suite import SuiteError
 from rag.ingest import ingest
@@ -168,6 +177,23 @@ def _statement(text: str, story: str) -> _Sentence:
 )  # fmt: skip
 def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: str, kind: str | None) -> None:
     assert conflict_between(_statement(a, "x"), _statement(b, "y")) == kind
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kinds"),
+    [
+        ("He made 110 appearances for Chelsea, scoring 18 goals.",
+         "He scored 18 goals in 115 appearances for Chelsea.", ["number"]),
+        ("Fifty new areas will be named.", "The government will identify 50 further areas.", []),  # one number
+        ("In August 2003 he attended a state dinner.", "In August 2002 he went to a state dinner.", ["date"]),
+        ("The strike is set for Friday.", "Members will walk out on Thursday.", ["date"]),
+        ("Sales fell in December.", "Sales fell last week, the figures show.", []),  # relative to the day written
+        ("Sales fell in December.", "Sales fell on Thursday.", []),  # two calendars: may be the same day
+        ("Washington may move on from the talks.", "The US could abandon the talks in June.", []),  # "may", a verb
+    ],
+)  # fmt: skip
+def test_two_statements_disagree_on_a_number_or_a_date_written_either_way(a: str, b: str, kinds: list[str]) -> None:
+    assert disagreeing(_statement(a, "x"), _statement(b, "y")) == kinds
 
 
 def test_a_comparison_keeps_to_its_filters_for_the_copies_it_adds(tmp_path: Path) -> None:
