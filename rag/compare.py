@@ -348,9 +348,9 @@ def align(store: Store, article_ids: Iterable[str], topic: str = "") -> Aligned:
     held = [
         (i, j, kinds) for i, j, kinds in held if len(kinds) == 1 and one_event(sentences[i].said, sentences[j].said)
     ]
-    relations = make_judge(store.settings).relations(
-        [(sentences[i].said.text, sentences[j].said.text) for i, j, _ in held]
-    )
+    pairs = [(sentences[i].said.text, sentences[j].said.text) for i, j, _ in held]
+    # No judge is loaded when nothing is held (most comparisons).
+    relations = make_judge(store.settings).relations(pairs) if pairs else np.zeros((0, len(RELATIONS)))
     for (i, j, kinds), p in zip(held, relations, strict=True):
         if p[RELATIONS.index("different")] < DIFFERENT_AT_MOST:
             disputed(i, j, kinds[0])

@@ -401,7 +401,8 @@ class Store:
         # A fresh ONNX model builds its graph in the background while ChromaDB is imported and opened on this
         # thread: a fresh `rag ask` waits for the longer of the two, not both.
         embedder = self.embed_model
-        _ = self.collection
+        if self._collection is None:
+            _ = self.collection
         embedding = embedder.get_query_embedding(query)
         if not filters:
             return self._hits(self._nearest(embedding, k))
