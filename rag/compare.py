@@ -211,6 +211,28 @@ def _dates_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(only_a & only_b)
 
 
+_VALUE = re.compile(r"^(\D*?)(\d+(?:\.(\d+))?)(\D*)$")  # a figure as written by `_figure`: "£1.4m", "5.11%"
+
+
+def _rounded_alike(x: str, y: str) -> bool:
+    """Whether one figure is the other said less precisely: "5%" and "5.11%", "$1.4bn" and "$1.43bn" (the same
+    currency and unit, the longer rounded to the shorter's decimals)."""
+    mx, my = _VALUE.match(x), _VALUE.match(y)
+    if not mx or not my or (mx[1], mx[4]) != (my[1], my[4]):
+        return False
+    places = min(len(mx[3] or ""), len(my[3] or ""))
+    return abs(float(mx[2]) - float(my[2])) <= 0.5 * 10**-places + 1e-9  # 4.5% is "4%" or "5%" rounded
+
+
+def _numbers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Each side gives a figure the other lacks, and not only the same figure rounded (`_rounded_alike`)."""
+
+    def lacking(these: frozenset[str], those: frozenset[str]) -> bool:
+        return any(not any(x == y or _rounded_alike(x, y) for y in those) for x in these)
+
+    return lacking(a, b) and lacking(b, a)
+
+
 def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
     """The kinds among numbers and dates on which two statements each give a value the other does not. Two
     sentences that say the same thing in other words and disagree on one of these are in conflict ("110
@@ -218,7 +240,7 @@ def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
     one way to be written once normalised, where a name has many ("the US" and "America", "Mr Howard" and "the
     Tory leader"), so names are left to `conflict_between`'s copies of one text."""
     numbers = [frozenset(_CARDINALS.get(v, v) for v in s.details["number"]) for s in (a, b)]  # "fifty" is "50"
-    differ = {"number": _differ("number", *numbers), "date": _dates_differ(a.details["date"], b.details["date"])}
+    differ = {"number": _numbers_differ(*numbers), "date": _dates_differ(a.details["date"], b.details["date"])}
     return [kind for kind in VALUE_KINDS if differ[kind]]
 
 

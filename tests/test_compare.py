@@ -185,6 +185,9 @@ def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: 
         ("He made 110 appearances for Chelsea, scoring 18 goals.",
          "He scored 18 goals in 115 appearances for Chelsea.", ["number"]),
         ("Fifty new areas will be named.", "The government will identify 50 further areas.", []),  # one number
+        ("Altria shares rose 5% after the ruling.", "The ruling sent Altria shares up 5.11%.", []),  # rounded
+        ("Altria shares rose 5.2% after the ruling.", "The ruling sent Altria shares up 5.11%.", ["number"]),
+        ("Profits were $1.4bn last year.", "Profits reached 1.43bn euros last year.", ["number"]),  # two currencies
         ("In August 2003 he attended a state dinner.", "In August 2002 he went to a state dinner.", ["date"]),
         ("The strike is set for Friday.", "Members will walk out on Thursday.", ["date"]),
         ("Sales fell in December.", "Sales fell last week, the figures show.", []),  # relative to the day written
