@@ -237,8 +237,9 @@ def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
     """The kinds among numbers and dates on which two statements each give a value the other does not. Two
     sentences that say the same thing in other words and disagree on one of these are in conflict ("110
     appearances" against "115 appearances", "in August 2003" against "in August 2002"): a number or a date has
-    one way to be written once normalised, where a name has many ("the US" and "America", "Mr Howard" and "the
-    Tory leader"), so names are left to `conflict_between`'s copies of one text."""
+    one way to be written once normalised (a figure rounded, "5%" for "5.11%", is the same figure), where a
+    name has many ("the US" and "America", "Mr Howard" and "the Tory leader"), so names are left to
+    `conflict_between`'s copies of one text."""
     numbers = [frozenset(_CARDINALS.get(v, v) for v in s.details["number"]) for s in (a, b)]  # "fifty" is "50"
     differ = {"number": _numbers_differ(*numbers), "date": _dates_differ(a.details["date"], b.details["date"])}
     return [kind for kind in VALUE_KINDS if differ[kind]]
