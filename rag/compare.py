@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -184,12 +184,16 @@ def _differ(kind: Kind, a: frozenset[str], b: frozenset[str]) -> bool:
     names someone more fully ("Human Rights Watch", "UK Human Rights Watch"), says less, not something else."""
     if kind != "name":
         return bool(a - b) and bool(b - a)
+    return _each_lacks(a, b, lambda n, m: set(n.split()) <= set(m.split()) or set(m.split()) <= set(n.split()))
 
-    def unmatched(these: frozenset[str], those: frozenset[str]) -> bool:
-        return any(not any(set(n.split()) <= set(m.split()) or set(m.split()) <= set(n.split()) for m in those)
-                   for n in these)  # fmt: skip
 
-    return unmatched(a, b) and unmatched(b, a)
+def _each_lacks(a: frozenset[str], b: frozenset[str], alike: Callable[[str, str], bool]) -> bool:
+    """Whether each side gives a value that nothing on the other side is `alike`."""
+
+    def lacking(these: frozenset[str], those: frozenset[str]) -> bool:
+        return any(not any(alike(x, y) for y in those) for x in these)
+
+    return lacking(a, b) and lacking(b, a)
 
 
 def _date_class(value: str) -> str | None:
@@ -226,11 +230,7 @@ def _rounded_alike(x: str, y: str) -> bool:
 
 def _numbers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     """Each side gives a figure the other lacks, and not only the same figure rounded (`_rounded_alike`)."""
-
-    def lacking(these: frozenset[str], those: frozenset[str]) -> bool:
-        return any(not any(x == y or _rounded_alike(x, y) for y in those) for x in these)
-
-    return lacking(a, b) and lacking(b, a)
+    return _each_lacks(a, b, lambda x, y: x == y or _rounded_alike(x, y))
 
 
 def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
