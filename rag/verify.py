@@ -45,6 +45,9 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny)\b|n['’]t\b", re.IGNORECASE
 )
+# Where what a negation governs ends: its clause ("I don't hold him responsible, but I'm ...").
+_CLAUSE_END = re.compile(r"[,;:()\"“”—–]|\b(?:but|while|which|who|that|however|although|because)\b", re.IGNORECASE)
+NEGATION_SCOPE = 6  # words after "not" (or "n't", "never", ...) that it governs, at most
 
 
 @dataclass(frozen=True)
@@ -126,14 +129,39 @@ def check(
 
 
 def _negating(verdicts: list[Verdict], shown: list[EvidenceSentence]) -> list[Verdict]:
-    """The verdicts, with a denial or a negation no longer supported when its source negates nothing: "The
-    proposal was not discussed" shares its words with "the US awaits a response to its proposal"."""
-    return [
-        replace(v, supported=False, note="its source does not say so: it negates nothing")
-        if v.supported and _NEGATION.search(v.text) and not _NEGATION.search(shown[v.evidence].text)
-        else v
-        for v in verdicts
-    ]
+    """The verdicts, with a claim no longer supported when it and its source disagree on what is negated: a
+    denial or a negation whose source negates nothing ("The proposal was not discussed" shares its words with
+    "the US awaits a response to its proposal"), or a claim that asserts what its source negates (`asserts_negated`)."""
+    out = []
+    for v in verdicts:
+        source = shown[v.evidence].text
+        if v.supported and _NEGATION.search(v.text) and not _NEGATION.search(source):
+            v = replace(v, supported=False, note="its source does not say so: it negates nothing")
+        elif v.supported and asserts_negated(v.text, source):
+            v = replace(v, supported=False, note="its source says the opposite: it negates what the claim states")
+        out.append(v)
+    return out
+
+
+def negated_words(text: str) -> frozenset[str]:
+    """The content words (stemmed, names aside) a negation in `text` governs: up to `NEGATION_SCOPE` words after
+    it, within its clause. "I don't hold Zelenskyy responsible, but ..." negates "hold" and "responsible"."""
+    found: set[str] = set()
+    name_words = {w for n in names(text) for w in content_words(n)}
+    for negation in _NEGATION.finditer(text):
+        rest = text[negation.end() :]
+        if end := _CLAUSE_END.search(rest):
+            rest = rest[: end.start()]
+        found |= content_words(" ".join(rest.split()[:NEGATION_SCOPE])) - name_words
+    return frozenset(found)
+
+
+def asserts_negated(claim: str, source: str) -> list[str]:
+    """The words (stemmed) `source` negates that `claim` states without negating any of them, sorted; empty when
+    the two agree on what is negated. "Trump said that Zelenskyy is responsible for the war, not Zelenskyy himself"
+    asserts "responsible", which "I don't hold Zelenskyy responsible" negates."""
+    denied = negated_words(source) & content_words(claim)
+    return [] if not denied or denied & negated_words(claim) else sorted(denied)
 
 
 def corroborating(

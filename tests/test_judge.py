@@ -103,6 +103,21 @@ def test_a_denial_the_articles_do_not_make_is_dropped(seeded) -> None:
     assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
 
 
+def test_a_claim_that_asserts_what_its_source_negates_is_dropped(seeded) -> None:
+    """SmolLM2 once wrote "Zelenskyy is responsible for the war, not Zelenskyy himself" from "I don't hold
+    Zelenskyy responsible": a "not" elsewhere in the claim is no negation of what the source negates."""
+    store, settings = seeded
+    question = "What did Trump say about Zelenskyy?"
+    _, analysis, evidence, texts = gather(store, settings, question)
+    shown = evidence.top(settings.evidence_sentences)
+    cited = next(i for i, s in enumerate(shown, start=1) if "hold Zelenskyy responsible" in s.text)
+    flipped = f"Trump said that Zelenskyy is responsible for the war, not Zelenskyy himself [{cited}]."
+    faithful = f"Trump said that he does not hold Zelenskyy responsible for the war [{cited}]."
+    verdicts = check(f"{flipped} {faithful}", shown, texts, analysis, settings.support_threshold)
+    assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
+    assert verdicts[0].note.startswith("its source says the opposite")
+
+
 TOLL = "At least 12 people died on Tuesday when floodwaters swept through villages near Sylhet, police said."
 
 
