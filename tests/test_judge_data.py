@@ -128,3 +128,22 @@ def test_the_answerability_decision_was_fitted_on_the_held_out_questions_of_this
     assert f"{len(held)} questions and near misses" in fitted_on, "refit: python -m evals.fit_answerability --write"
     assert {r["kind"] for r in held} == {"question", "near_miss"}
     assert all(split_of(str(r["article"])) == "validation" for r in held)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is Ian Pearson's job?", "role"),
+        ("Who is Dean Boyd?", "role"),
+        ("Which club does Brian O'Driscoll play for?", "role"),
+        ("On what date will Chris Rock present the Oscars?", "when"),
+        ("When did Softbank launch its Otoku phone service?", "when"),
+        ("Which teams are in England's pool?", "participants"),
+        ("Who else was nominated for best actress?", "participants"),
+        ("How much did Wal-Mart agree to pay?", "other"),
+    ],
+)
+def test_questions_are_sorted_into_the_kinds_the_judge_is_measured_by(question: str, kind: str) -> None:
+    from evals.judge_kinds import kind_of
+
+    assert kind_of(question) == kind
