@@ -146,9 +146,12 @@ def _negating(verdicts: list[Verdict], shown: list[EvidenceSentence]) -> list[Ve
 def negated_words(text: str) -> frozenset[str]:
     """The content words (stemmed, names aside) a negation in `text` governs: up to `NEGATION_SCOPE` words after
     it, within its clause. "I don't hold Zelenskyy responsible, but ..." negates "hold" and "responsible"."""
+    negations = list(_NEGATION.finditer(text))
+    if not negations:
+        return frozenset()
     found: set[str] = set()
     name_words = {w for n in names(text) for w in content_words(n)}
-    for negation in _NEGATION.finditer(text):
+    for negation in negations:
         rest = text[negation.end() :]
         if end := _CLAUSE_END.search(rest):
             rest = rest[: end.start()]

@@ -18,7 +18,7 @@ from rag.ingest import ingest
 from rag.judge import MODEL_DIR, RELATIONS, OnnxJudge, make_judge
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import check
+from rag.verify import Verdict, check
 from tests.conftest import ROOT
 
 SUITES = ROOT / "evals" / "suites"
@@ -91,29 +91,38 @@ def test_a_near_miss_is_refused(seeded) -> None:
     assert not evidence.answerable and not evidence.vetoes, "refused by the decision, not by a rule"
 
 
-def test_a_denial_the_articles_do_not_make_is_dropped(seeded) -> None:
+def verdicts_on(seeded, question: str, source: str, *claims: str) -> list[Verdict]:
+    """Verification of `claims` (each "... [{cited}]."), citing the evidence sentence for `question` that holds
+    `source`."""
     store, settings = seeded
-    question = "What did Trump say about the ceasefire proposal?"
     _, analysis, evidence, texts = gather(store, settings, question)
     shown = evidence.top(settings.evidence_sentences)
-    cited = next(i for i, s in enumerate(shown, start=1) if "ceasefire proposal" in s.text)
-    denial = f"The ceasefire proposal was not discussed during the meeting with Trump [{cited}]."
-    said = f"Trump said the US awaits a Moscow response to its ceasefire proposal [{cited}]."
-    verdicts = check(f"{denial} {said}", shown, texts, analysis, settings.support_threshold)
+    cited = next(i for i, s in enumerate(shown, start=1) if source in s.text)
+    answer = " ".join(c.format(cited=cited) for c in claims)
+    return check(answer, shown, texts, analysis, settings.support_threshold)
+
+
+def test_a_denial_the_articles_do_not_make_is_dropped(seeded) -> None:
+    verdicts = verdicts_on(
+        seeded,
+        "What did Trump say about the ceasefire proposal?",
+        "ceasefire proposal",
+        "The ceasefire proposal was not discussed during the meeting with Trump [{cited}].",
+        "Trump said the US awaits a Moscow response to its ceasefire proposal [{cited}].",
+    )
     assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
 
 
 def test_a_claim_that_asserts_what_its_source_negates_is_dropped(seeded) -> None:
     """SmolLM2 once wrote "Zelenskyy is responsible for the war, not Zelenskyy himself" from "I don't hold
     Zelenskyy responsible": a "not" elsewhere in the claim is no negation of what the source negates."""
-    store, settings = seeded
-    question = "What did Trump say about Zelenskyy?"
-    _, analysis, evidence, texts = gather(store, settings, question)
-    shown = evidence.top(settings.evidence_sentences)
-    cited = next(i for i, s in enumerate(shown, start=1) if "hold Zelenskyy responsible" in s.text)
-    flipped = f"Trump said that Zelenskyy is responsible for the war, not Zelenskyy himself [{cited}]."
-    faithful = f"Trump said that he does not hold Zelenskyy responsible for the war [{cited}]."
-    verdicts = check(f"{flipped} {faithful}", shown, texts, analysis, settings.support_threshold)
+    verdicts = verdicts_on(
+        seeded,
+        "What did Trump say about Zelenskyy?",
+        "hold Zelenskyy responsible",
+        "Trump said that Zelenskyy is responsible for the war, not Zelenskyy himself [{cited}].",
+        "Trump said that he does not hold Zelenskyy responsible for the war [{cited}].",
+    )
     assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
     assert verdicts[0].note.startswith("its source says the opposite")
 
