@@ -1,12 +1,14 @@
 """Check each answer sentence against the one source sentence it cites, and whether it answers.
 
 A claim is supported by a source sentence when
-- every number and every date word (weekday, month, year) in it occurs in that sentence:
+- every number and every date word (weekday, month, year) in it occurs in that sentence, whole
+  ("18" is not in "180", nor "March" in "marched"):
   words spread over two neighbouring sentences ("sunny with highs of 18" on Tuesday, "rain"
   on Thursday) do not make "sunny on Thursday";
-- every name in it occurs in that sentence, or in the sentence before it (which "He said"
-  refers to), or is the fuller form in the article of a name the sentence uses ("Marco
-  Rubio" for "Rubio"): a model that writes "Canberra" from memory fails here;
+- every name in it occurs whole ("UK" is not in "Ukraine") in that sentence, or in the
+  sentence before it (which "He said" refers to), or is the fuller form in the article of a
+  name the sentence uses ("Marco Rubio" for "Rubio"): a model that writes "Canberra" from
+  memory fails here;
 - and at least `support_threshold` of its content words (stemmed, no stopwords) are there.
 A supported claim answers the question when it states the expected type of answer (a
 name for "who", a date for "when", a number for "how many") and its sentence is about the
@@ -268,6 +270,17 @@ def _normal(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").lower()
 
 
+def _word_in(word: str, text: str) -> bool:
+    """Whether `text` holds `word` whole, or with a plural "s": "UK" is not in "Ukraine", "March" not in
+    "marched"."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
+
+
+def _number_in(number: str, text: str) -> bool:
+    """Whether `text` holds `number` whole: "18" is not in "180" nor in "1.18", "46" is in "£46m"."""
+    return re.search(rf"(?<![0-9])(?<![0-9][.,]){re.escape(number)}(?![0-9]|[.,][0-9])", text) is not None
+
+
 def support(claim: str, sentence: str, previous: str = "", article: str = "", question: str = "") -> Support:
     """How well one source `sentence` backs `claim` (see the module docstring).
 
@@ -278,15 +291,15 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     mentions "Kremlin narratives" but no spokesperson.
     """
     here, before, whole = _normal(sentence), _normal(previous), _normal(article)
-    missing = {n for n in _NUMBER.findall(claim) if n not in here}
-    missing |= {m.group() for m in DATE.finditer(claim) if _normal(m.group()) not in here}
+    missing = {n for n in _NUMBER.findall(claim) if not _number_in(n, here)}
+    missing |= {m.group() for m in DATE.finditer(claim) if not _word_in(_normal(m.group()), here)}
     for name in names(claim):
         if DATE.fullmatch(name):
             continue
         parts = [_normal(w) for w in name.split()]
-        in_sentence = all(p in here for p in parts)
-        in_previous = all(p in before for p in parts)
-        fuller = parts[-1] in here and _normal(name) in whole
+        in_sentence = all(_word_in(p, here) for p in parts)
+        in_previous = all(_word_in(p, before) for p in parts)
+        fuller = _word_in(parts[-1], here) and _word_in(_normal(name), whole)
         if not (in_sentence or in_previous or fuller):
             missing.add(name)
     words = content_words(claim)
@@ -305,7 +318,7 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
 
 def _named(name: str, about: str) -> bool:
     """Whether `about` names `name`, or its country or people ("Ukrainian" for "Ukraine"; `demonym`)."""
-    return name in about or any(demonym(name, w) for w in re.findall(r"[a-z]+", about))
+    return _word_in(name, about) or any(demonym(name, w) for w in re.findall(r"[a-z]+", about))
 
 
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:

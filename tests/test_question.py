@@ -75,6 +75,16 @@ def test_support_is_one_sentence_with_every_number_and_date_in_it() -> None:
     assert support("Highs of 21 degrees in Kyiv.", sentence).missing == ("21",)
 
 
+def test_a_name_or_a_number_counts_only_whole() -> None:
+    """A model wrote "The UK is resisting Ukraine's bid" from "With Hungary resisting Ukraine’s EU membership
+    bid, and Britain ...": "uk" was found inside "ukraine"."""
+    source = "With Hungary resisting the EU membership bid of Ukraine, and Britain backing Kyiv, talks may stall."
+    assert support("The UK is resisting the EU membership bid of Ukraine.", source).missing == ("UK",)
+    assert support("Hungary is resisting the EU membership bid of Ukraine.", source).score == 1.0
+    assert support("The repairs cost £18m.", "The repairs cost £180m.").missing == ("18",)
+    assert support("The repairs cost £180m.", "The repairs cost £180m in all.").score == 1.0
+
+
 def test_a_fuller_name_from_the_article_or_the_sentence_before_counts() -> None:
     article = "U.S. Secretary of State Marco Rubio spoke. He said talks would go on."
     assert support("Marco Rubio said talks would go on.", "He said talks would go on.", "", article).score == 0.0
@@ -91,6 +101,8 @@ def test_an_answer_must_be_about_the_question_focus() -> None:
     macron = "Trump met Macron in Berlin."
     assert answers(macron, macron, "", met) == "not about Angela Merkel or Paris"
     assert answers("Merkel met Macron.", "Merkel met Macron in Paris.", "", met) is None
+    envoy = analyse("Who did the UK envoy meet in Paris?")  # "uk" is inside "Ukraine's": no name of the question
+    assert answers("Smith met Barrot.", "Ukraine's envoy Smith met Barrot.", "", envoy) == "not about UK or Paris"
     rubio = analyse("What did Rubio say about the talks?")
     quote = "He said the talks would go on."
     assert answers(quote, quote, "Rubio spoke in Paris.", rubio) is None
