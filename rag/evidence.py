@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.guard import is_instruction
 from rag.judge import Judge
-from rag.nlp import Span, content_words, ends_sentence, sentence_spans, words
+from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
@@ -224,7 +224,7 @@ def _features(
     top = evidence.sentences[:3]
     haystack = " ".join(s.text for s in sources).lower()
     names = list(analysis.names)
-    missing = [n for n in names if not any(w.lower() in haystack for w in n.split())]
+    missing = [n for n in names if not any(has_word(w.lower(), haystack) for w in n.split())]
     counts = store.document_frequencies([n.split()[-1] for n in names])[0] if names else {}
     unknown = any(counts[n.split()[-1]] == 0 for n in missing)
     together: set[str] = set()
@@ -243,6 +243,6 @@ def _features(
         "names_missing": len(missing) / len(names) if names else 0.0,
         "names_all_missing": 1.0 if names and len(missing) == len(names) else 0.0,
         "name_unknown": 1.0 if unknown else 0.0,
-        "numbers_missing": 1.0 if any(n not in haystack for n in analysis.numbers) else 0.0,
+        "numbers_missing": 1.0 if any(not has_number(n.lower(), haystack) for n in analysis.numbers) else 0.0,
         "source_dense": max((s.dense for s in sources), default=0.0),
     }

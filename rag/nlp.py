@@ -147,3 +147,14 @@ def content_words(text: str) -> set[str]:
     """Stemmed, lower-cased words that carry meaning (no stopwords)."""
     stop = stopwords()
     return {_stem(w.lower()) for w in words(text) if w.lower() not in stop}
+
+
+def has_word(word: str, text: str) -> bool:
+    """Whether lower-cased `text` holds lower-cased `word` whole, or with a plural "s": "uk" is not in
+    "ukraine", "march" not in "marched", "angola" not in "angolan"; "talk" is in "talks"."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
+
+
+def has_number(number: str, text: str) -> bool:
+    """Whether `text` holds `number` whole: "18" is not in "180" nor in "1.18", "46" is in "£46m"."""
+    return re.search(rf"(?<![0-9])(?<![0-9][.,]){re.escape(number)}(?![0-9]|[.,][0-9])", text) is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.dates import MONTH_NAMES, WEEKDAYS
-from rag.nlp import content_words, stopwords
+from rag.nlp import content_words, has_word, stopwords
 
 AnswerType = Literal["person", "date", "number", "place", "quote", "reason"]
 
@@ -353,7 +353,8 @@ def holds_type(text: str, analysis: Analysis) -> bool:
         return True
     asked = {w.lower() for n in analysis.names for w in n.split()} | {n.lower() for n in analysis.numbers}
     if kind == "quote":
-        return bool(SPEECH.search(text)) and any(n.split()[-1].lower() in text.lower() for n in analysis.speaker)
+        lowered = text.lower()
+        return bool(SPEECH.search(text)) and any(has_word(n.split()[-1].lower(), lowered) for n in analysis.speaker)
     if kind == "reason":
         return bool(REASON.search(text))
     if kind == "date" and analysis.day:

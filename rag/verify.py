@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
-from rag.nlp import content_words, ends_sentence, sentence_spans
+from rag.nlp import content_words, ends_sentence, has_number, has_word, sentence_spans
 from rag.prompt import REFUSAL
 from rag.question import DATE, Analysis, answer_values, demonym, holds_type, names, predicate_words, same_values
 
@@ -270,17 +270,6 @@ def _normal(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").lower()
 
 
-def _word_in(word: str, text: str) -> bool:
-    """Whether `text` holds `word` whole, or with a plural "s": "UK" is not in "Ukraine", "March" not in
-    "marched"."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?:e?s)?(?![a-z0-9])", text) is not None
-
-
-def _number_in(number: str, text: str) -> bool:
-    """Whether `text` holds `number` whole: "18" is not in "180" nor in "1.18", "46" is in "£46m"."""
-    return re.search(rf"(?<![0-9])(?<![0-9][.,]){re.escape(number)}(?![0-9]|[.,][0-9])", text) is not None
-
-
 def support(claim: str, sentence: str, previous: str = "", article: str = "", question: str = "") -> Support:
     """How well one source `sentence` backs `claim` (see the module docstring).
 
@@ -291,15 +280,15 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     mentions "Kremlin narratives" but no spokesperson.
     """
     here, before, whole = _normal(sentence), _normal(previous), _normal(article)
-    missing = {n for n in _NUMBER.findall(claim) if not _number_in(n, here)}
-    missing |= {m.group() for m in DATE.finditer(claim) if not _word_in(_normal(m.group()), here)}
+    missing = {n for n in _NUMBER.findall(claim) if not has_number(n, here)}
+    missing |= {m.group() for m in DATE.finditer(claim) if not has_word(_normal(m.group()), here)}
     for name in names(claim):
         if DATE.fullmatch(name):
             continue
         parts = [_normal(w) for w in name.split()]
-        in_sentence = all(_word_in(p, here) for p in parts)
-        in_previous = all(_word_in(p, before) for p in parts)
-        fuller = _word_in(parts[-1], here) and _word_in(_normal(name), whole)
+        in_sentence = all(has_word(p, here) for p in parts)
+        in_previous = all(has_word(p, before) for p in parts)
+        fuller = has_word(parts[-1], here) and has_word(_normal(name), whole)
         if not (in_sentence or in_previous or fuller):
             missing.add(name)
     words = content_words(claim)
@@ -318,7 +307,7 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
 
 def _named(name: str, about: str) -> bool:
     """Whether `about` names `name`, or its country or people ("Ukrainian" for "Ukraine"; `demonym`)."""
-    return _word_in(name, about) or any(demonym(name, w) for w in re.findall(r"[a-z]+", about))
+    return has_word(name, about) or any(demonym(name, w) for w in re.findall(r"[a-z]+", about))
 
 
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:

@@ -108,6 +108,15 @@ def test_a_name_in_no_article_is_refused(seeded, llm) -> None:
     check_offsets(store, result)
 
 
+def test_a_name_inside_a_longer_word_is_not_found(seeded) -> None:
+    """"Ian" is inside "Russian" and "Ukrainian", "20" inside "2022": no article names an Ian or gives a 20."""
+    store, settings = seeded
+    _, evidence, _ = evidence_for(store, "What did Ian say about the 20 troops in Paris?", settings)
+    assert evidence.features["names_missing"] == 0.5  # of "Ian" and "Paris"
+    assert evidence.features["name_unknown"] == 1.0
+    assert evidence.features["numbers_missing"] == 1.0
+
+
 def test_a_copied_excerpt_that_does_not_address_the_question_is_no_answer(seeded) -> None:
     store, settings = seeded
     question = "What did Angela Merkel say about the talks?"

@@ -51,6 +51,14 @@ def test_a_claim_holds_the_type_only_with_something_the_question_did_not_name() 
     assert not holds_type("Missiles killed civilians in Kharkiv.", many)
 
 
+def test_a_quote_is_the_speakers_only_when_it_names_them_whole() -> None:
+    """"Lee" is inside "Leeds": the chairman of Leeds quoting himself is no quote of Lee."""
+    said = analyse("What did Lee say about the deal?")
+    assert said.answer_type == "quote" and said.speaker == ("Lee",)
+    assert not holds_type('"It is a good deal," said Leeds chairman Ken Bates.', said)
+    assert holds_type('"It is a good deal," said Lee.', said)
+
+
 def test_a_question_for_a_day_wants_a_day_and_holidays_are_dates_not_names() -> None:
     day = analyse("On what date do South Africa play the Seychelles?")
     assert day.answer_type == "date" and day.day
