@@ -29,7 +29,7 @@ from rag.evidence import Sentence as EvidenceSentence
 from rag.judge import make_judge
 from rag.llms import LLM, Generation, make_llm
 from rag.prompt import REFUSAL, build_messages
-from rag.question import Analysis, analyse
+from rag.question import Analysis, analyse, asked
 from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -173,8 +173,8 @@ def respond(
     the evidence is judged, and the answer checked, against `question` itself. The answer
     records both (`question`, `context`). `gathered` is evidence already gathered
     for exactly this question, k, filters and context (a follow-up's chosen reading), so it is
-    not gathered twice."""
-    return Response(_answer(store, llm, settings, question, k, filters, context, gathered))
+    not gathered twice. An empty question, or one longer than a question, is a `QuestionError` at once."""
+    return Response(_answer(store, llm, settings, asked(question), k, filters, context, gathered))
 
 
 def shown_question(question: str, context: str | None) -> str:
@@ -247,12 +247,15 @@ def _verified(
 ) -> Generator[str, None, Answer]:
     started = time.perf_counter()
     backend = {"llm": llm.name, "embedding": embedding_label(settings), "judge": make_judge(settings).name}
-    _, analysis, evidence, texts = gathered or gather(store, settings, question, k, filters, context=context)
+    excerpts, analysis, evidence, texts = gathered or gather(store, settings, question, k, filters, context=context)
     retrieved = time.perf_counter()
     timings = {"retrieve_s": retrieved - started, "first_token_s": 0.0, "total_s": 0.0}
     if not evidence.answerable:
         timings["total_s"] = time.perf_counter() - started
-        return _refusal(question, evidence, timings, backend, "")
+        refusal = _refusal(question, evidence, timings, backend, "")
+        if not excerpts and filters and not store.catalog.find_articles(filters=filters, limit=1)[1]:
+            refusal.text += f" No article matches the restriction ({filters.describe()})."
+        return refusal
     shown = evidence.top(settings.evidence_sentences)
     raw = ""
     for piece in llm.stream(build_messages(question, shown), Generation(max_tokens=settings.max_answer_tokens)):

@@ -36,7 +36,7 @@ from typing import NamedTuple
 from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
-from rag.question import names
+from rag.question import asked, names
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
@@ -333,6 +333,7 @@ class Chat:
 
     def send(self, message: str, k: int | None = None) -> Response:
         """The answer to `message` as a `Response`; once answered, the turn joins the history."""
+        message = asked(message)
         reading, gathered = self._read(message, k)
         response = respond(
             self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context, gathered

@@ -12,6 +12,7 @@ place. Anything else that escapes is a bug and keeps its traceback.
     ├── EmbeddingError     an embedding backend misconfigured (rag.embeddings)
     ├── BackendError       a language-model backend misconfigured or unreachable (rag.llms)
     ├── FilterError        a restriction that cannot be read, e.g. a date that is not ISO (rag.filters)
+    ├── QuestionError      a question that cannot be asked: empty, or longer than a question (rag.question)
     ├── SuiteError         an eval suite that cannot be read (rag.eval.suite)
     ├── ExposedWithoutLogin  serving beyond loopback without a login or an API key (ui.server)
     ├── KeyRingError       an API key that cannot be created or revoked as asked (rag.keys)
@@ -39,6 +40,10 @@ class StoreError(RagError):
 
 class FilterError(RagError, ValueError):
     """A filter value that cannot be read (a ValueError too, as a bad argument is)."""
+
+
+class QuestionError(RagError, ValueError):
+    """A question that cannot be asked: empty, or longer than the embedding model reads."""
 
 
 class KeyRingError(RagError):

@@ -57,6 +57,19 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.article_ids or self.source or self.published_from or self.published_to)
 
+    def describe(self) -> str:
+        """The restriction in words, for a message: "source 'Reuters', published from 2005"."""
+        parts = []
+        if self.article_ids:
+            parts.append(f"{len(self.article_ids)} chosen article(s)")
+        if self.source:
+            parts.append(f"source {self.source!r}")
+        if self.published_from:
+            parts.append(f"published from {self.published_from}")
+        if self.published_to:
+            parts.append(f"published until {self.published_to}")
+        return ", ".join(parts) or "none"
+
     def _days(self) -> tuple[int, int] | None:
         if not (self.published_from or self.published_to):
             return None

@@ -87,17 +87,20 @@ class LlamaCpp:
             self.saved.keep()
 
     def _stream(self, messages: list[Message], params: Generation) -> Iterator[str]:
-        chunks = self._llama.create_chat_completion(
-            messages=messages,
-            stream=True,
-            temperature=params.temperature,
-            max_tokens=params.max_tokens,
-            seed=SEED,
-        )
-        for chunk in chunks:
-            delta = chunk["choices"][0].get("delta", {}).get("content")
-            if delta:
-                yield delta
+        try:
+            chunks = self._llama.create_chat_completion(
+                messages=messages,
+                stream=True,
+                temperature=params.temperature,
+                max_tokens=params.max_tokens,
+                seed=SEED,
+            )
+            for chunk in chunks:
+                delta = chunk["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+        except ValueError as exc:  # "Requested tokens (5411) exceed context window of 4096"
+            raise BackendError(f"llamacpp: {exc}: the prompt does not fit (the setting llm_context)") from None
 
 
 @cache

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.dates import MONTH_NAMES, WEEKDAYS
-from rag.nlp import content_words, has_word, stopwords
+from rag.errors import QuestionError
+from rag.nlp import content_words, count_tokens, has_word, stopwords
 
 AnswerType = Literal["person", "date", "number", "place", "quote", "reason"]
 
@@ -142,6 +143,25 @@ _TITLES = frozenset(
     }
 )  # fmt: skip
 _WORD_AT = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+# all-MiniLM-L6-v2 reads at most 256 word pieces: retrieval would not see the rest of a longer question.
+MAX_QUESTION_TOKENS = 256
+
+
+def asked(question: str) -> str:
+    """`question` without its surrounding whitespace, or a `QuestionError` when it is empty or longer than a
+    question (`MAX_QUESTION_TOKENS`): a long text is an article to ingest, not a question to ask."""
+    question = question.strip()
+    if not question:
+        raise QuestionError("the question is empty: type what you want to know")
+    tokens = count_tokens(question)
+    if tokens > MAX_QUESTION_TOKENS:
+        raise QuestionError(
+            f"the question is {tokens:,} tokens long; a question may have at most {MAX_QUESTION_TOKENS} "
+            "(no more is read): ask about one thing, or ingest a long text as an article"
+        )
+    return question
 
 
 def analyse(question: str) -> Analysis:

@@ -109,7 +109,7 @@ def test_a_name_in_no_article_is_refused(seeded, llm) -> None:
 
 
 def test_a_name_inside_a_longer_word_is_not_found(seeded) -> None:
-    """"Ian" is inside "Russian" and "Ukrainian", "20" inside "2022": no article names an Ian or gives a 20."""
+    """ "Ian" is inside "Russian" and "Ukrainian", "20" inside "2022": no article names an Ian or gives a 20."""
     store, settings = seeded
     _, evidence, _ = evidence_for(store, "What did Ian say about the 20 troops in Paris?", settings)
     assert evidence.features["names_missing"] == 0.5  # of "Ian" and "Paris"

@@ -116,6 +116,25 @@ def test_misconfigured_backend_names_the_setting(index_dir: Path) -> None:
     assert done.returncode == 2 and "llm_backend" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_question_that_cannot_be_asked_is_one_line(index_dir: Path) -> None:
+    """A blank question and one of 2,400 words: each a one-line error."""
+    for args, said in (
+        (["ask", "  "], "the question is empty"),
+        (["ask", "What price did gold fall to in Asia? " * 300], "tokens long; a question may have at most 256"),
+    ):
+        done = rag(index_dir, *args)
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert done.returncode == 2 and len(lines) == 1 and said in lines[0], done.stderr[-500:]
+
+
+def test_a_prompt_longer_than_the_context_is_a_backend_error() -> None:
+    from rag.llms import BackendError, Generation, LlamaCpp
+
+    small = LlamaCpp(default_gguf(), 256, 1)
+    with pytest.raises(BackendError, match=r"exceed context window of 256.*llm_context"):
+        list(small.stream([{"role": "user", "content": "Tell me about the talks. " * 100}], Generation(max_tokens=8)))
+
+
 # One fresh process answering one question with the bundled model, its saved state in argv[1] ("-": none).
 ONE_ANSWER = """
 import json, sys

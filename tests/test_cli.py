@@ -121,7 +121,7 @@ def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
 
 
 def test_every_reported_error_is_a_rag_error() -> None:
-    from rag.errors import EmbeddingError, FilterError, KeyRingError, RagError, RequestRefused
+    from rag.errors import EmbeddingError, FilterError, KeyRingError, QuestionError, RagError, RequestRefused
     from rag.eval.suite import SuiteError
     from rag.judge import JudgeError
     from rag.llms import BackendError
@@ -129,7 +129,7 @@ def test_every_reported_error_is_a_rag_error() -> None:
     from rag.store import ModelMismatch, StoreError, StoreUnavailable
     from ui.server import ExposedWithoutLogin
 
-    kinds = (EmbeddingError, FilterError, SuiteError, BackendError, LoadError, StoreError, ModelMismatch)
+    kinds = (EmbeddingError, FilterError, QuestionError, SuiteError, BackendError, LoadError, StoreError, ModelMismatch)
     served = (StoreUnavailable, ExposedWithoutLogin, KeyRingError, RequestRefused, JudgeError)
     assert all(issubclass(kind, RagError) for kind in (*kinds, *served))
 

@@ -14,7 +14,8 @@ from rag.answer import respond
 from rag.brief import briefing
 from rag.chat import Chat
 from rag.embeddings import BACKENDS as embedding_backends
-from rag.errors import RagError
+from rag.errors import QuestionError, RagError
+from rag.filters import Filters
 from rag.llms import BACKENDS as llm_backends
 from rag.llms import BackendError, Generation, Message, make_llm
 from rag.settings import Settings
@@ -78,6 +79,37 @@ def test_an_error_while_the_model_writes_is_raised_again_by_answer(fake_store: t
     for _ in range(2):
         with pytest.raises(BackendError, match="went away"):
             response.answer()
+
+
+@pytest.mark.parametrize(
+    ("question", "error"),
+    [
+        ("   ", "the question is empty"),
+        ("Who is the Kremlin spokesperson? " * 45, "the question is 270 tokens long; a question may have at most 256"),
+    ],
+    ids=["blank", "longer than the embedding model reads"],
+)
+def test_a_question_that_cannot_be_asked_is_one_line_at_once(
+    fake_store: tuple[Store, Settings], question: str, error: str
+) -> None:
+    store, settings = fake_store
+    with pytest.raises(QuestionError, match=error):
+        respond(store, fakes.LLM, settings, question)
+    chat = Chat(store, fakes.LLM, settings)
+    with pytest.raises(QuestionError, match=error):
+        chat.send(question)
+    assert chat.history == []
+
+
+def test_a_restriction_no_article_meets_says_so(fake_store: tuple[Store, Settings]) -> None:
+    """Not only "the articles don't say": no article was read."""
+    store, settings = fake_store
+    nowhere = Filters(source="Nonexistent Times", published_from="2005")
+    answer = respond(store, fakes.LLM, settings, "Who is the Kremlin spokesperson?", filters=nowhere).answer()
+    assert answer.refused and answer.text == (
+        "The articles don't say. No article matches the restriction (source 'Nonexistent Times', published from 2005)."
+    )
+    assert respond(store, fakes.LLM, settings, "Where is Atlantis?").answer().text == "The articles don't say."
 
 
 @pytest.mark.parametrize(

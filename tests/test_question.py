@@ -52,7 +52,7 @@ def test_a_claim_holds_the_type_only_with_something_the_question_did_not_name() 
 
 
 def test_a_quote_is_the_speakers_only_when_it_names_them_whole() -> None:
-    """"Lee" is inside "Leeds": the chairman of Leeds quoting himself is no quote of Lee."""
+    """ "Lee" is inside "Leeds": the chairman of Leeds quoting himself is no quote of Lee."""
     said = analyse("What did Lee say about the deal?")
     assert said.answer_type == "quote" and said.speaker == ("Lee",)
     assert not holds_type('"It is a good deal," said Leeds chairman Ken Bates.', said)
