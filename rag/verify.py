@@ -2,7 +2,8 @@
 
 A claim is supported by a source sentence when
 - every number and every date word (weekday, month, year) in it occurs in that sentence, whole
-  ("18" is not in "180", nor "March" in "marched"):
+  ("18" is not in "180", nor "March" in "marched"), a number with the same scale and, where both
+  name one, the same unit and currency ("113.5 grams" is not "113.5m ounces"):
   words spread over two neighbouring sentences ("sunny with highs of 18" on Tuesday, "rain"
   on Thursday) do not make "sunny on Thursday";
 - every name in it occurs whole ("UK" is not in "Ukraine") in that sentence, or in the
@@ -44,6 +45,18 @@ _PREAMBLE = re.compile(
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number with what it counts: a currency before it, a scale and a unit after it ("£18m", "3,217 tonnes",
+# "113.5m ounces", "1.9 per cent"); each part read as one name ("m" and "million" alike).
+_QUANTITY = re.compile(
+    r"(?P<currency>[$£€])?\s?(?P<number>\d+(?:[.,]\d+)*)\s?"
+    r"(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)?(?![a-z])\s?"
+    r"(?P<unit>%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
+    r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen)?(?![a-z])"
+)
+_SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
+_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro"}
+_UNITS = {"%": "percent", "per cent": "percent", "percent": "percent", "kg": "kilogram", "kilo": "kilogram",
+          "kilos": "kilogram", "km": "kilometre", "ton": "tonne", "tons": "tonne"}  # fmt: skip
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny)\b|n['’]t\b", re.IGNORECASE
 )
@@ -281,6 +294,7 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     """
     here, before, whole = _normal(sentence), _normal(previous), _normal(article)
     missing = {n for n in _NUMBER.findall(claim) if not has_number(n, here)}
+    missing |= _quantities_not_in(claim, here)
     missing |= {m.group() for m in DATE.finditer(claim) if not has_word(_normal(m.group()), here)}
     for name in names(claim):
         if DATE.fullmatch(name):
@@ -303,6 +317,40 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     if missing:
         return Support(0.0, tuple(sorted(missing)))
     return Support(round(min(score, 1.0), 4))
+
+
+def _quantities(text: str) -> list[tuple[str, str, str, str]]:
+    """(number, scale, unit, currency) of each number in lower-cased `text`; "" for a part not given."""
+    found = []
+    for m in _QUANTITY.finditer(text):
+        unit = m.group("unit") or ""
+        unit = _UNITS.get(unit, unit if unit in ("%", "yen") else unit.rstrip("s"))
+        currency = _CURRENCIES.get(m.group("currency") or "", "")
+        if unit in ("dollar", "pound", "euro"):
+            unit, currency = "", unit
+        scale = m.group("scale") or ""
+        found.append((m.group("number"), _SCALES.get(scale, scale), unit, currency))
+        if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
+            found.append((m.group("number"), "", "metre", ""))
+    return found
+
+
+def _quantities_not_in(claim: str, here: str) -> set[str]:
+    """The numbers of `claim` given with a scale, unit or currency that `here` (lower-cased) never gives them
+    with: "113.5 grams" is not in "3,217 tonnes of gold, or about 113.5m ounces". The scale must be the same
+    ("113.5 ounces" is not "113.5m ounces"); a unit or currency differs only where both name one."""
+    given = _quantities(here)
+    missing = set()
+    for number, scale, unit, currency in _quantities(_normal(claim)):
+        if not (scale or unit or currency):
+            continue
+        same = [q for q in given if q[0] == number]
+        if same and not any(
+            q[1] == scale and (not unit or not q[2] or q[2] == unit) and (not currency or not q[3] or q[3] == currency)
+            for q in same
+        ):
+            missing.add(" ".join(p for p in (number, scale, unit or currency) if p))
+    return missing
 
 
 def _named(name: str, about: str) -> bool:

@@ -83,6 +83,22 @@ def test_support_is_one_sentence_with_every_number_and_date_in_it() -> None:
     assert support("Highs of 21 degrees in Kyiv.", sentence).missing == ("21",)
 
 
+def test_a_number_keeps_its_scale_unit_and_currency() -> None:
+    """A model wrote "The IMF holds 113.5m ounces of gold, or 113.5 grams" from "The IMF has 3,217 tonnes of
+    gold, or about 113.5m ounces.", and it passed: "113.5" is in the sentence, as "113.5m ounces"."""
+    gold = "The IMF has 3,217 tonnes of gold, or about 113.5m ounces."
+    assert support("The IMF holds 113.5m ounces of gold, or 113.5 grams.", gold).missing == ("113.5 gram",)
+    assert support("The IMF holds 113.5 ounces of gold.", gold).missing == ("113.5 ounce",)
+    assert support("The IMF holds 113.5 million ounces of gold.", gold).missing == ()
+    assert support("The IMF holds 3,217 tons of gold.", gold).missing == ()
+    assert support("The repairs cost $18m.", "The repairs cost £18m.").missing == ("18 million dollar",)
+    assert support("The repairs cost 18 million pounds.", "The repairs cost £18m.").missing == ()
+    assert support("Sales rose 5 per cent in 2004.", "Sales rose 5% in 2004.").missing == ()
+    assert support("Sales rose 5 years in 2004.", "Sales rose 5% in 2004.").missing == ("5 year",)
+    assert support("He won the 200 metres final.", "He won the 200m final.").missing == ()
+    assert support("He was 68 years old.", "The veteran film-maker, 68, won.").missing == ()
+
+
 def test_a_name_or_a_number_counts_only_whole() -> None:
     """A model wrote "The UK is resisting Ukraine's bid" from "With Hungary resisting Ukraine’s EU membership
     bid, and Britain ...": "uk" was found inside "ukraine"."""
