@@ -361,9 +361,11 @@ def _named(name: str, about: str) -> bool:
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:
     """Why a supported claim does not answer the question, or None when it does.
 
-    The sentence (or the one before it, or the claim) must name one of the question's names.
-    Requiring the rarest name instead cost a third of the BBC dev answers (questions name
-    several things, and a sentence that answers names only some), so it is any of them.
+    A number or a date must be the one its sentence gives as the answer (`answer_values`: of several,
+    the one nearest the question's words), not another figure of the same sentence. The sentence
+    (or the one before it, or the claim) must name one of the question's names. Requiring the
+    rarest name instead cost a third of the BBC dev answers (questions name several things, and a
+    sentence that answers names only some), so it is any of them.
     """
     if analysis.answer_type == "quote":
         if not holds_type(f"{previous} {sentence}", analysis):
@@ -373,6 +375,12 @@ def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str
             return "states no reason"
     elif not holds_type(claim, analysis):
         return f"states no {analysis.answer_type}"
+    if analysis.answer_type in ("number", "date") and claim != sentence:
+        # "1.7" from "for 2003/2004, Asians were 1.9 times more likely ..., compared with 1.7 times ... in the
+        # previous year": a figure of the sentence, not the one it gives for what was asked.
+        given, stated = answer_values(sentence, analysis), answer_values(claim, analysis)
+        if given and stated and not same_values(stated, given):
+            return f"its sentence gives {', '.join(sorted(given))} for what was asked"
     if analysis.names:
         about = _normal(sentence + " " + previous + " " + claim)
         if not any(_named(_normal(n.split()[-1]), about) for n in analysis.names):

@@ -117,6 +117,18 @@ def test_a_fuller_name_from_the_article_or_the_sentence_before_counts() -> None:
     ).score == pytest.approx(1.0)
 
 
+def test_a_figure_must_be_the_one_its_sentence_gives_for_what_was_asked() -> None:
+    """"1.7 [1]" was verified for 2003/2004 from a sentence that gives 1.9 for it and 1.7 for the year before."""
+    asked = analyse("How much more likely were Asians to be stopped and searched in 2003/2004?")
+    sentence = (
+        "Figures showed that, for 2003/2004, Asians were 1.9 times more likely to be stopped and searched, "
+        "compared with 1.7 times more likely in the previous year."
+    )
+    assert answers("1.7", sentence, "", asked) == "its sentence gives 1.9 for what was asked"
+    assert answers("Asians were 1.9 times more likely to be stopped.", sentence, "", asked) is None
+    assert answers(sentence, sentence, "", asked) is None  # quoted whole, it answers
+
+
 def test_an_answer_must_be_about_the_question_focus() -> None:
     merkel = analyse("What did Angela Merkel say about the talks?")
     trump = "Trump said the talks would go on."
