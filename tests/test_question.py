@@ -59,6 +59,13 @@ def test_a_quote_is_the_speakers_only_when_it_names_them_whole() -> None:
     assert holds_type('"It is a good deal," said Lee.', said)
 
 
+def test_the_initials_of_a_name_the_question_gives_are_no_new_name() -> None:
+    """ "The Islamic Human Rights Commission (IHRC) [1]" was verified for who chairs it."""
+    chair = analyse("Who chairs the Islamic Human Rights Commission?")
+    assert not holds_type("The Islamic Human Rights Commission (IHRC).", chair)
+    assert holds_type("IHRC chairman Massoud Shadjareh accused Ms Blears.", chair)
+
+
 def test_a_question_for_a_day_wants_a_day_and_holidays_are_dates_not_names() -> None:
     day = analyse("On what date do South Africa play the Seychelles?")
     assert day.answer_type == "date" and day.day
@@ -118,7 +125,7 @@ def test_a_fuller_name_from_the_article_or_the_sentence_before_counts() -> None:
 
 
 def test_a_figure_must_be_the_one_its_sentence_gives_for_what_was_asked() -> None:
-    """"1.7 [1]" was verified for 2003/2004 from a sentence that gives 1.9 for it and 1.7 for the year before."""
+    """ "1.7 [1]" was verified for 2003/2004 from a sentence that gives 1.9 for it and 1.7 for the year before."""
     asked = analyse("How much more likely were Asians to be stopped and searched in 2003/2004?")
     sentence = (
         "Figures showed that, for 2003/2004, Asians were 1.9 times more likely to be stopped and searched, "
