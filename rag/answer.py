@@ -33,7 +33,7 @@ from rag.question import Analysis, analyse, asked
 from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
-from rag.verify import Verdict, check, corroborating, stating
+from rag.verify import Verdict, check, corroborating, repeats, stating
 
 EXTRACTIVE_POOL = 3  # the extractive answer is the best of these that states the expected answer
 RELATED = 3
@@ -332,7 +332,13 @@ def _generated(question: str, verdicts: list[Verdict], shown: list[EvidenceSente
 
 def _extractive(analysis: Analysis, evidence: Evidence, tried: list[Statement], raw: str, most: int) -> Answer | None:
     """The best evidence sentences (at most `most`) that answer the question, verbatim and cited."""
-    chosen = stating(evidence.near_top()[:EXTRACTIVE_POOL], analysis)[:most]
+    chosen: list[EvidenceSentence] = []
+    for s in stating(evidence.near_top()[:EXTRACTIVE_POOL], analysis):
+        # Two outlets' near-copies of one sentence ("…now have broadband net", "…now have a broadband net")
+        # are one statement: the second is its corroboration, not a second quote.
+        if not any(repeats(s.text, c.text) for c in chosen):
+            chosen.append(s)
+    chosen = chosen[:most]
     if not chosen:
         return None  # no sentence near the best states the answer: the evidence does not answer
     citations = [_citation(n, s, 1.0) for n, s in enumerate(chosen, start=1)]

@@ -12,13 +12,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.answer import Answer, _generated, gather, respond
-from rag.evidence import Sentence
+from rag.answer import Answer, _extractive, _generated, gather, respond
+from rag.evidence import Evidence, Sentence
 from rag.ingest import ingest
 from rag.llms import Generation, Message
 from rag.prompt import build_messages
-from rag.question import Analysis
-from rag.retrieve import Filters, retrieve
+from rag.question import Analysis, analyse
+from rag.retrieve import Excerpt, Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
 from rag.verify import check
@@ -172,6 +172,24 @@ def test_extractive_answer_when_nothing_the_model_wrote_survives(seeded) -> None
     assert [s.supported for s in result.sentences] == [False, True]
     assert result.citations[0].quote.rstrip(".") in result.text
     check_offsets(store, result)
+
+
+def test_two_outlets_near_copies_of_a_sentence_are_quoted_once() -> None:
+    """A helper saw "More than six million UK households now have broadband net [1]. More than six million UK
+    households now have a broadband net [2]." as one answer: two outlets' near-copies of one sentence."""
+    question = analyse("How many UK households have broadband?")
+    evidence = Evidence(question)
+    for article, text in (
+        ("wire", "More than six million UK households now have broadband net."),
+        ("herald", "More than six million UK households now have a broadband net."),
+        ("post", "Some 40% of UK households still use dial-up."),
+    ):
+        excerpt = Excerpt(article, article, None, None, None, 0, len(text), text, 1.0, story=article)
+        evidence.sentences.append(Sentence(excerpt, 0, len(text), text, "", 0.5, 0.5, True, 1.0))
+    quoted = _extractive(question, evidence, [], "", 2)
+    assert quoted is not None
+    first, second = "More than six million UK households now have broadband net", "Some 40% of UK households"
+    assert quoted.text == f"{first} [1]. {second} still use dial-up [2]."
 
 
 def test_streaming_yields_tokens_then_the_answer(seeded, llm) -> None:
