@@ -206,9 +206,10 @@ def comparison_markdown(comparison: Comparison) -> str:
         f"*{dt.date.today().isoformat()} · {len(c.articles)} article(s) · every item is the articles' own sentences, "
         "aligned without a language model; copies of one story count as one source.*",
         "",
-        "## Articles",
-        "",
     ]
+    if not c.articles:
+        return "\n".join([*lines, "No article in the index is about this topic (within the filters given)."]) + "\n"
+    lines += ["## Articles", ""]
     lines += [f"{n}. {_cited(ref)}" for n, ref in enumerate(c.articles, start=1)]
     lines += ["", f"## In conflict ({len(c.conflicts)})", ""]
     for point in c.conflicts:

@@ -36,6 +36,12 @@ def print_answer(out: Console, answer: Answer, full_quotes: bool = False) -> Non
     if answer.mode == "extractive":
         out.print("Quoted from the articles (the model's own answer did not pass the check):", style="dim")
     out.print(answer.text, style="yellow" if answer.refused else None, highlight=False)
+    print_sources(out, answer, full_quotes)
+
+
+def print_sources(out: Console, answer: Answer, full_quotes: bool = False) -> None:
+    """The answer's numbered sources (for a refusal, the related reading), each quote cut at `QUOTE_CHARS` unless
+    `full_quotes`."""
     listed = answer.related if answer.refused else answer.citations
     if listed:
         out.print("\nRelated reading:" if answer.refused else "\nSources:", style="bold")
@@ -135,7 +141,7 @@ class TerminalChat:
             elif last is None or not (last.citations or last.related):
                 self.err.print("no sources yet", style="dim")
             else:
-                print_answer(self.out, last, full_quotes=True)
+                print_sources(self.out, last, full_quotes=True)
         elif name == "/save":
             self._save(arg)
         elif name == "/help":

@@ -12,6 +12,7 @@ import tests.fakes
 from rag.articles import Ref
 from rag.brief import comparison_markdown
 from rag.compare import (
+    Comparison,
     Said,
     _Sentence,
     compare_articles,
@@ -218,3 +219,9 @@ def test_a_comparison_keeps_to_its_filters_for_the_copies_it_adds(tmp_path: Path
         assert wire_only.conflicts == []
     finally:
         store.close()
+
+
+def test_a_comparison_of_no_articles_says_so_instead_of_empty_sections() -> None:
+    text = comparison_markdown(Comparison("the Paris peace talks", []))
+    assert text.endswith("No article in the index is about this topic (within the filters given).\n")
+    assert "## " not in text
