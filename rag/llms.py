@@ -99,7 +99,9 @@ class LlamaCpp:
                 delta = chunk["choices"][0].get("delta", {}).get("content")
                 if delta:
                     yield delta
-        except ValueError as exc:  # "Requested tokens (5411) exceed context window of 4096"
+        except ValueError as exc:
+            if "context window" not in str(exc):  # only "Requested tokens (5411) exceed context window of 4096"
+                raise
             raise BackendError(f"llamacpp: {exc}: the prompt does not fit (the setting llm_context)") from None
 
 

@@ -71,7 +71,9 @@ _MONEY_Q = re.compile(
     re.IGNORECASE,
 )
 MONEY = re.compile(
-    r"[£$€]\s?\d|\b\d+(?:[.,]\d+)*\s?(?:bn|m|million|billion|trillion|pounds|dollars|euros|pence|p)\b", re.IGNORECASE
+    r"[£$€]\s?\d+(?:[.,]\d+)*(?:\s?(?:bn|m|million|billion|trillion)\b)?"
+    r"|\b\d+(?:[.,]\d+)*\s?(?:bn|m|million|billion|trillion|pounds|dollars|euros|pence|p)\b",
+    re.IGNORECASE,
 )
 _DATE_Q = r"\b(?:when|what\s+(?:day|date|year|month|time)|which\s+(?:day|date|year|month)|how\s+soon)\b"
 _DAY_Q = re.compile(r"\b(?:what|which)\s+(?:day|date)\b", re.IGNORECASE)

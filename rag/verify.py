@@ -46,15 +46,20 @@ _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A number with what it counts: a currency before it, a scale and a unit after it ("£18m", "3,217 tonnes",
-# "113.5m ounces", "1.9 per cent"); each part read as one name ("m" and "million" alike).
+# "113.5m ounces", "1.9 per cent", "5km"); each part read as one name ("m" and "million" alike).
+_UNIT = (
+    r"%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
+    r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen"
+)
 _QUANTITY = re.compile(
-    r"(?P<currency>[$£€])?\s?(?P<number>\d+(?:[.,]\d+)*)\s?"
-    r"(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)?(?![a-z])\s?"
-    r"(?P<unit>%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
-    r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen)?(?![a-z])"
+    r"(?P<currency>[$£€¥])?\s?(?<![\d.,])(?P<number>\d+(?:[.,]\d+)*)(?![\d]|[.,]\d)"
+    rf"(?:\s?(?P<unit>{_UNIT})(?![a-z])"
+    rf"|\s?(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)(?![a-z])(?:\s?(?P<unit2>{_UNIT})(?![a-z]))?)?"
+    r"(?P<range>(?=\s?(?:-|–|to\b)\s?[$£€¥]?\d))?"
 )
 _SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
-_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro"}
+_SCALE_OF = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro", "¥": "yen"}
 _UNITS = {"%": "percent", "per cent": "percent", "percent": "percent", "kg": "kilogram", "kilo": "kilogram",
           "kilos": "kilogram", "km": "kilometre", "ton": "tonne", "tons": "tonne"}  # fmt: skip
 _NEGATION = re.compile(
@@ -319,38 +324,60 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     return Support(round(min(score, 1.0), 4))
 
 
-def _quantities(text: str) -> list[tuple[str, str, str, str]]:
-    """(number, scale, unit, currency) of each number in lower-cased `text`; "" for a part not given."""
-    found = []
+Quantity = tuple[str, str, str, str]  # number, scale, unit, currency; "" for a part not given
+
+
+def _quantities(text: str) -> list[list[Quantity]]:
+    """The readings of each number in lower-cased `text`: one, or two where it may be either ("200m": 200
+    million or 200 metres). A range's first number takes the scale of its second ("$40-50m")."""
+    found: list[list[Quantity]] = []
+    pending: list[int] = []  # indexes of range openers waiting for the scale of the number that closes them
     for m in _QUANTITY.finditer(text):
-        unit = m.group("unit") or ""
-        unit = _UNITS.get(unit, unit if unit in ("%", "yen") else unit.rstrip("s"))
+        unit = m.group("unit") or m.group("unit2") or ""
+        unit = _UNITS.get(unit, unit if unit in ("%", "yen") else unit.rstrip("s").replace("meter", "metre"))
         currency = _CURRENCIES.get(m.group("currency") or "", "")
-        if unit in ("dollar", "pound", "euro"):
+        if unit in ("dollar", "pound", "euro", "yen"):
             unit, currency = "", unit
         scale = m.group("scale") or ""
-        found.append((m.group("number"), _SCALES.get(scale, scale), unit, currency))
+        readings = [(m.group("number"), _SCALES.get(scale, scale), unit, currency)]
         if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
-            found.append((m.group("number"), "", "metre", ""))
+            readings.append((m.group("number"), "", "metre", ""))
+        for i in pending:  # "$40-50m": the 40 is millions too
+            found[i] += [(q[0], readings[0][1], readings[0][2], q[3] or currency) for q in found[i][:1]]
+        pending = [len(found)] if m.group("range") is not None else []
+        found.append(readings)
     return found
 
 
 def _quantities_not_in(claim: str, here: str) -> set[str]:
     """The numbers of `claim` given with a scale, unit or currency that `here` (lower-cased) never gives them
     with: "113.5 grams" is not in "3,217 tonnes of gold, or about 113.5m ounces". The scale must be the same
-    ("113.5 ounces" is not "113.5m ounces"); a unit or currency differs only where both name one."""
-    given = _quantities(here)
+    ("113.5 ounces" is not "113.5m ounces"); a unit or currency differs only where both name one. A number
+    that may be read two ways stands when either reading is there."""
+    given = [q for readings in _quantities(here) for q in readings]
     missing = set()
-    for number, scale, unit, currency in _quantities(_normal(claim)):
-        if not (scale or unit or currency):
+    for readings in _quantities(_normal(claim)):
+        if not any(scale or unit or currency for _, scale, unit, currency in readings):
             continue
+        number = readings[0][0]
         same = [q for q in given if q[0] == number]
         if same and not any(
             q[1] == scale and (not unit or not q[2] or q[2] == unit) and (not currency or not q[3] or q[3] == currency)
+            for _, scale, unit, currency in readings
             for q in same
         ):
+            _, scale, unit, currency = readings[0]
             missing.add(" ".join(p for p in (number, scale, unit or currency) if p))
     return missing
+
+
+def _amounts(value: str) -> set[float]:
+    """What a figure amounts to, in each reading ("£1.2bn" 1.2e9, "2m" 2e6 or 2, "5.5%" 5.5); none for words."""
+    return {
+        float(number.replace(",", "")) * _SCALE_OF.get(scale, 1.0)
+        for readings in _quantities(_normal(value))
+        for number, scale, _, _ in readings
+    }
 
 
 def _named(name: str, about: str) -> bool:
@@ -361,8 +388,8 @@ def _named(name: str, about: str) -> bool:
 def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str | None:
     """Why a supported claim does not answer the question, or None when it does.
 
-    A number or a date must be the one its sentence gives as the answer (`answer_values`: of several,
-    the one nearest the question's words), not another figure of the same sentence. The sentence
+    A number must be the amount its sentence gives as the answer (`answer_values`: of several, the one
+    nearest the question's words; "£1.2bn" is "1.2 billion pounds"), not another figure of the sentence. The sentence
     (or the one before it, or the claim) must name one of the question's names. Requiring the
     rarest name instead cost a third of the BBC dev answers (questions name several things, and a
     sentence that answers names only some), so it is any of them.
@@ -375,12 +402,14 @@ def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str
             return "states no reason"
     elif not holds_type(claim, analysis):
         return f"states no {analysis.answer_type}"
-    if analysis.answer_type in ("number", "date") and claim != sentence:
+    if analysis.answer_type == "number" and claim != sentence:
         # "1.7" from "for 2003/2004, Asians were 1.9 times more likely ..., compared with 1.7 times ... in the
         # previous year": a figure of the sentence, not the one it gives for what was asked.
-        given, stated = answer_values(sentence, analysis), answer_values(claim, analysis)
-        if given and stated and not same_values(stated, given):
-            return f"its sentence gives {', '.join(sorted(given))} for what was asked"
+        answer = answer_values(sentence, analysis)
+        given = {a for v in answer for a in _amounts(v)}
+        stated = {a for v in answer_values(claim, analysis) for a in _amounts(v)}
+        if given and stated and not given & stated:
+            return f"its sentence gives {', '.join(sorted(answer))} for what was asked"
     if analysis.names:
         about = _normal(sentence + " " + previous + " " + claim)
         if not any(_named(_normal(n.split()[-1]), about) for n in analysis.names):

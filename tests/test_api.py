@@ -134,8 +134,9 @@ def test_filters_and_bad_requests(served: Any) -> None:
     assert elsewhere["rag"]["refused"], "no article from that outlet: nothing to answer from"
     said = elsewhere["choices"][0]["message"]["content"]
     assert "No article matches the restriction (source 'No Such Outlet')" in said
-    long = _chat(client, [{"role": "user", "content": "Who is the Kremlin spokesperson? " * 60}])
-    assert long.status_code == 400 and "tokens long; a question may have at most 256" in long.json()["error"]["message"]
+    for stream in (False, True):  # refused before a stream starts, not as an error inside it
+        long = _chat(client, [{"role": "user", "content": "Who is the Kremlin spokesperson? " * 60}], stream=stream)
+        assert long.status_code == 400 and "a question may have at most 256" in long.json()["error"]["message"]
     bad = _chat(client, ask, filters={"since": "last week"})
     assert bad.status_code == 400
     assert bad.json()["error"]["message"].startswith("filters.since: not an ISO date")

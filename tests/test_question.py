@@ -106,6 +106,41 @@ def test_a_number_keeps_its_scale_unit_and_currency() -> None:
     assert support("He was 68 years old.", "The veteran film-maker, 68, won.").missing == ()
 
 
+@pytest.mark.parametrize(
+    ("claim", "sentence", "stands"),
+    [
+        ("Some 2m people were affected.", "Some 2 million people were affected.", True),
+        ("The 200m final was won by Bolt.", "Bolt won the 200 metres final.", True),
+        ("The 200 meters final was won by Bolt.", "Bolt won the 200m final.", True),
+        ("The race is 5 kilometers long.", "The race is 5 kilometres long.", True),
+        ("The deal is worth $40m to $50m.", "The deal is worth $40-50m.", True),
+        ("It weighs 10kg.", "It weighs 10kg.", True),
+        ("The race is 5 miles long.", "The race is 5km long.", False),
+        ("The seizure was 5 tonnes.", "Police seized 5kg of cocaine.", False),
+        ("Toyota made $5bn.", "Toyota made 5bn yen.", False),
+        ("It cost £1.2m.", "It cost £1.2bn.", False),
+    ],
+)
+def test_a_number_is_read_in_each_way_it_is_written(claim: str, sentence: str, stands: bool) -> None:
+    """A fresh reviewer's cases: attached units, ranges, "m" as million or metres, yen as a currency."""
+    assert (support(claim, sentence).missing == ()) is stands
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "sentence", "stands"),
+    [
+        ("How much did the project cost?", "It cost 1.2 billion pounds.", "The project cost £1.2bn.", True),
+        ("By how much did inflation rise in May?", "It rose 5.5 per cent.", "Inflation rose 5.5% in May.", True),
+        ("How many people were affected?", "Some 2m people were.", "Some 2 million people were affected.", True),
+        ("How long was he jailed for?", "He was jailed for ten years.", "He was jailed for 10 years.", True),
+        ("When did the talks start?", "The talks started in 2005.", "The talks started in March 2005.", True),
+        ("How much did the project cost?", "It cost £1.8bn.", "It cost £1.2bn, up from a forecast of £1.8bn.", False),
+    ],
+)
+def test_a_figure_is_compared_as_an_amount(question: str, claim: str, sentence: str, stands: bool) -> None:
+    assert (answers(claim, sentence, "", analyse(question)) is None) is stands
+
+
 def test_a_name_or_a_number_counts_only_whole() -> None:
     """A model wrote "The UK is resisting Ukraine's bid" from "With Hungary resisting Ukraine’s EU membership
     bid, and Britain ...": "uk" was found inside "ukraine"."""

@@ -43,6 +43,7 @@ from rag.chat import Chat, Turn
 from rag.errors import NotFound, RagError, RequestRefused
 from rag.nlp import count_tokens
 from rag.prompt import REFUSAL
+from rag.question import asked
 from rag.service import Service, Waiting
 
 MODEL_ID = "rag-news"
@@ -171,6 +172,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
         if body.model != MODEL_ID:
             raise NotFound(f"no model {body.model!r}: this server has {MODEL_ID!r} (GET /v1/models)")
         history, message = history_of(body.messages, remembered)
+        message = asked(message)  # a QuestionError (400) before the stream starts, not an error inside it
         chat = Chat(service.store, service.llm, service.settings, filters=filters_of(body.filters), history=history)
         release = guard.take(caller)
 

@@ -37,6 +37,7 @@ from rag.chat import Chat
 from rag.compare import compare_topic
 from rag.errors import NotFound, RequestRefused, TooLarge
 from rag.ingest import ingest
+from rag.question import asked
 from rag.service import Service
 from rag.uploads import MAX_FILES, plain_name, upload_path
 
@@ -96,12 +97,11 @@ def router(service: Service, guard: Guard) -> APIRouter:
 
     @api.post("/ask", summary="Answer a question, every sentence cited and verified (as `rag ask --json`)")
     def ask(body: AskRequest, caller: Caller) -> dict[str, Any]:
-        if not body.question.strip():
-            raise RequestRefused("question: it is empty")
+        question = asked(body.question)  # a QuestionError (400) before a model is waited for
         chosen = filters_of(body.filters)
         llm = service.llm
         answer = service.answer(
-            lambda: respond(store, llm, settings, body.question.strip(), body.k, chosen), finished=guard.take(caller)
+            lambda: respond(store, llm, settings, question, body.k, chosen), finished=guard.take(caller)
         )
         return answer.to_json()
 
