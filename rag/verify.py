@@ -331,10 +331,10 @@ def _quantities(text: str) -> list[list[Quantity]]:
     """The readings of each number in lower-cased `text`: one, or two where it may be either ("200m": 200
     million or 200 metres). A range's first number takes the scale of its second ("$40-50m")."""
     found: list[list[Quantity]] = []
-    pending: list[int] = []  # indexes of range openers waiting for the scale of the number that closes them
+    opener: list[Quantity] | None = None  # the readings of a range's first number, waiting for its second
     for m in _QUANTITY.finditer(text):
         unit = m.group("unit") or m.group("unit2") or ""
-        unit = _UNITS.get(unit, unit if unit in ("%", "yen") else unit.rstrip("s").replace("meter", "metre"))
+        unit = _UNITS.get(unit, unit.rstrip("s").replace("meter", "metre"))
         currency = _CURRENCIES.get(m.group("currency") or "", "")
         if unit in ("dollar", "pound", "euro", "yen"):
             unit, currency = "", unit
@@ -342,9 +342,10 @@ def _quantities(text: str) -> list[list[Quantity]]:
         readings = [(m.group("number"), _SCALES.get(scale, scale), unit, currency)]
         if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
             readings.append((m.group("number"), "", "metre", ""))
-        for i in pending:  # "$40-50m": the 40 is millions too
-            found[i] += [(q[0], readings[0][1], readings[0][2], q[3] or currency) for q in found[i][:1]]
-        pending = [len(found)] if m.group("range") is not None else []
+        if opener is not None:  # "$40-50m": the 40 is millions too
+            number, _, _, given = opener[0]
+            opener.append((number, readings[0][1], readings[0][2], given or currency))
+        opener = readings if m.group("range") is not None else None
         found.append(readings)
     return found
 
@@ -354,11 +355,12 @@ def _quantities_not_in(claim: str, here: str) -> set[str]:
     with: "113.5 grams" is not in "3,217 tonnes of gold, or about 113.5m ounces". The scale must be the same
     ("113.5 ounces" is not "113.5m ounces"); a unit or currency differs only where both name one. A number
     that may be read two ways stands when either reading is there."""
+    counted = [r for r in _quantities(_normal(claim)) if any(any(q[1:]) for q in r)]  # a scale, unit or currency
+    if not counted:
+        return set()  # most claims: no sentence to read
     given = [q for readings in _quantities(here) for q in readings]
     missing = set()
-    for readings in _quantities(_normal(claim)):
-        if not any(scale or unit or currency for _, scale, unit, currency in readings):
-            continue
+    for readings in counted:
         number = readings[0][0]
         same = [q for q in given if q[0] == number]
         if same and not any(
