@@ -34,6 +34,7 @@ import numpy as np
 
 from rag.articles import Ref
 from rag.dates import MONTH_NAMES, WEEKDAYS
+from rag.figures import FIGURE, alike, written
 from rag.guard import is_instruction
 from rag.judge import RELATIONS, make_judge
 from rag.nlp import content_words, ends_sentence, sentence_spans, words
@@ -60,13 +61,6 @@ ONE_EVENT = 0.3  # share of the shorter article's statements two reports of one 
 
 Kind = Literal["number", "date", "name"]
 VALUE_KINDS: tuple[Kind, ...] = ("number", "date")  # the kinds a reworded statement can be seen to disagree on
-# A figure: digits with a currency, a decimal part, a percent sign or a scale, or a cardinal word.
-FIGURE = re.compile(
-    r"[£$€]?\d+(?:[.,]\d+)*(?:%|\s?(?:bn|m|k|p|million|billion|trillion|thousand)\b)?"
-    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
 _LOWERCASE_CALENDAR = re.compile("|".join(MONTH_NAMES + WEEKDAYS))  # "may", "march": no date in an article
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*")  # masked whole: a name's words need no parsing to be set aside
 _OPENER = re.compile(r"\s*([A-Z][a-z]+),")
@@ -126,7 +120,7 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     # A month or a weekday is a name, capitalised: "Washington may move on" gives no date.
     dates = {m.group().lower() for m in DATE.finditer(text) if not _LOWERCASE_CALENDAR.fullmatch(m.group())}
     without_dates = DATE.sub(" ", text)
-    figures = {_figure(m.group()) for m in FIGURE.finditer(without_dates)}
+    figures = {written(m.group()) for m in FIGURE.finditer(without_dates)}
     opener = _OPENER.match(text)  # "Separately, the firm said": a connective, capitalised by its place
     found = {n for n in names(text) if not DATE.fullmatch(n) and not FIGURE.fullmatch(n)}
     if opener:
@@ -134,28 +128,10 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
 
 
-_SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_CARDINALS = {word: str(n) for n, word in enumerate(_SMALL)} | {
-    "twenty": "20",
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-}
-
-
-def _figure(text: str) -> str:
-    """A figure written one way: "1.4 million" and "1.4m" alike, "1,000" as "1000"."""
-    value = text.lower().replace(",", "").replace(" ", "")
-    for word, short in (("million", "m"), ("billion", "bn"), ("trillion", "tn"), ("thousand", "k")):
-        if value.endswith(word) and any(c.isdigit() for c in value):
-            value = value.removesuffix(word) + short
-    return value
-
-
 def masked_words(text: str) -> list[str]:
     """The sentence's content words, in order, with every date, figure and name replaced by its kind."""
     masked = DATE.sub(" qdate ", text)
-    masked = FIGURE.sub(" qnumber ", masked)
+    masked = FIGURE.sub(lambda m: f" qnumber {m['unit'] or m['unit2'] or ''} ", masked)  # "5 years": "year" stays
     masked = _CAPITALISED.sub(" qname ", masked)
     return [w for w in (next(iter(content_words(word)), "") for word in words(masked)) if w]
 
@@ -182,6 +158,8 @@ def conflict_between(a: _Sentence, b: _Sentence) -> Kind | None:
 def _differ(kind: Kind, a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether each side states a value of `kind` the other does not: one that only leaves a value out, or
     names someone more fully ("Human Rights Watch", "UK Human Rights Watch"), says less, not something else."""
+    if kind == "number":
+        return _numbers_differ(a, b)
     if kind != "name":
         return bool(a - b) and bool(b - a)
     return _each_lacks(a, b, lambda n, m: set(n.split()) <= set(m.split()) or set(m.split()) <= set(n.split()))
@@ -215,22 +193,10 @@ def _dates_differ(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(only_a & only_b)
 
 
-_VALUE = re.compile(r"^(\D*?)(\d+(?:\.(\d+))?)(\D*)$")  # a figure as written by `_figure`: "£1.4m", "5.11%"
-
-
-def _rounded_alike(x: str, y: str) -> bool:
-    """Whether one figure is the other said less precisely: "5%" and "5.11%", "$1.4bn" and "$1.43bn" (the same
-    currency and unit, the longer rounded to the shorter's decimals)."""
-    mx, my = _VALUE.match(x), _VALUE.match(y)
-    if not mx or not my or (mx[1], mx[4]) != (my[1], my[4]):
-        return False
-    places = min(len(mx[3] or ""), len(my[3] or ""))
-    return abs(float(mx[2]) - float(my[2])) <= 0.5 * 10**-places + 1e-9  # 4.5% is "4%" or "5%" rounded
-
-
 def _numbers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Each side gives a figure the other lacks, and not only the same figure rounded (`_rounded_alike`)."""
-    return _each_lacks(a, b, lambda x, y: x == y or _rounded_alike(x, y))
+    """Each side gives a figure the other lacks: not the same amount written another way, nor rounded
+    (`rag.figures.alike`)."""
+    return _each_lacks(a, b, alike)
 
 
 def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
@@ -240,8 +206,10 @@ def disagreeing(a: _Sentence, b: _Sentence) -> list[Kind]:
     one way to be written once normalised (a figure rounded, "5%" for "5.11%", is the same figure), where a
     name has many ("the US" and "America", "Mr Howard" and "the Tory leader"), so names are left to
     `conflict_between`'s copies of one text."""
-    numbers = [frozenset(_CARDINALS.get(v, v) for v in s.details["number"]) for s in (a, b)]  # "fifty" is "50"
-    differ = {"number": _numbers_differ(*numbers), "date": _dates_differ(a.details["date"], b.details["date"])}
+    differ = {
+        "number": _numbers_differ(a.details["number"], b.details["number"]),
+        "date": _dates_differ(a.details["date"], b.details["date"]),
+    }
     return [kind for kind in VALUE_KINDS if differ[kind]]
 
 

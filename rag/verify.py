@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 from rag.evidence import TOP_MARGIN
 from rag.evidence import Sentence as EvidenceSentence
+from rag.figures import amounts, readings
 from rag.nlp import content_words, ends_sentence, has_number, has_word, sentence_spans
 from rag.prompt import REFUSAL
 from rag.question import DATE, Analysis, answer_values, demonym, holds_type, names, predicate_words, same_values
@@ -45,23 +46,6 @@ _PREAMBLE = re.compile(
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A number with what it counts: a currency before it, a scale and a unit after it ("£18m", "3,217 tonnes",
-# "113.5m ounces", "1.9 per cent", "5km"); each part read as one name ("m" and "million" alike).
-_UNIT = (
-    r"%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
-    r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen"
-)
-_QUANTITY = re.compile(
-    r"(?P<currency>[$£€¥])?\s?(?<![\d.,])(?P<number>\d+(?:[.,]\d+)*)(?![\d]|[.,]\d)"
-    rf"(?:\s?(?P<unit>{_UNIT})(?![a-z])"
-    rf"|\s?(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)(?![a-z])(?:\s?(?P<unit2>{_UNIT})(?![a-z]))?)?"
-    r"(?P<range>(?=\s?(?:-|–|to\b)\s?[$£€¥]?\d))?"
-)
-_SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
-_SCALE_OF = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro", "¥": "yen"}
-_UNITS = {"%": "percent", "per cent": "percent", "percent": "percent", "kg": "kilogram", "kilo": "kilogram",
-          "kilos": "kilogram", "km": "kilometre", "ton": "tonne", "tons": "tonne"}  # fmt: skip
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny)\b|n['’]t\b", re.IGNORECASE
 )
@@ -324,62 +308,27 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     return Support(round(min(score, 1.0), 4))
 
 
-Quantity = tuple[str, str, str, str]  # number, scale, unit, currency; "" for a part not given
-
-
-def _quantities(text: str) -> list[list[Quantity]]:
-    """The readings of each number in lower-cased `text`: one, or two where it may be either ("200m": 200
-    million or 200 metres). A range's first number takes the scale of its second ("$40-50m")."""
-    found: list[list[Quantity]] = []
-    opener: list[Quantity] | None = None  # the readings of a range's first number, waiting for its second
-    for m in _QUANTITY.finditer(text):
-        unit = m.group("unit") or m.group("unit2") or ""
-        unit = _UNITS.get(unit, unit.rstrip("s").replace("meter", "metre"))
-        currency = _CURRENCIES.get(m.group("currency") or "", "")
-        if unit in ("dollar", "pound", "euro", "yen"):
-            unit, currency = "", unit
-        scale = m.group("scale") or ""
-        readings = [(m.group("number"), _SCALES.get(scale, scale), unit, currency)]
-        if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
-            readings.append((m.group("number"), "", "metre", ""))
-        if opener is not None:  # "$40-50m": the 40 is millions too
-            number, _, _, given = opener[0]
-            opener.append((number, readings[0][1], readings[0][2], given or currency))
-        opener = readings if m.group("range") is not None else None
-        found.append(readings)
-    return found
-
-
 def _quantities_not_in(claim: str, here: str) -> set[str]:
     """The numbers of `claim` given with a scale, unit or currency that `here` (lower-cased) never gives them
     with: "113.5 grams" is not in "3,217 tonnes of gold, or about 113.5m ounces". The scale must be the same
     ("113.5 ounces" is not "113.5m ounces"); a unit or currency differs only where both name one. A number
     that may be read two ways stands when either reading is there."""
-    counted = [r for r in _quantities(_normal(claim)) if any(any(q[1:]) for q in r)]  # a scale, unit or currency
+    counted = [r for r in readings(_normal(claim)) if any(any(q[1:]) for q in r)]  # a scale, unit or currency
     if not counted:
         return set()  # most claims: no sentence to read
-    given = [q for readings in _quantities(here) for q in readings]
+    given = [q for these in readings(here) for q in these]
     missing = set()
-    for readings in counted:
-        number = readings[0][0]
+    for these in counted:
+        number = these[0][0]
         same = [q for q in given if q[0] == number]
         if same and not any(
             q[1] == scale and (not unit or not q[2] or q[2] == unit) and (not currency or not q[3] or q[3] == currency)
-            for _, scale, unit, currency in readings
+            for _, scale, unit, currency in these
             for q in same
         ):
-            _, scale, unit, currency = readings[0]
+            _, scale, unit, currency = these[0]
             missing.add(" ".join(p for p in (number, scale, unit or currency) if p))
     return missing
-
-
-def _amounts(value: str) -> set[float]:
-    """What a figure amounts to, in each reading ("£1.2bn" 1.2e9, "2m" 2e6 or 2, "5.5%" 5.5); none for words."""
-    return {
-        float(number.replace(",", "")) * _SCALE_OF.get(scale, 1.0)
-        for readings in _quantities(_normal(value))
-        for number, scale, _, _ in readings
-    }
 
 
 def _named(name: str, about: str) -> bool:
@@ -408,8 +357,8 @@ def answers(claim: str, sentence: str, previous: str, analysis: Analysis) -> str
         # "1.7" from "for 2003/2004, Asians were 1.9 times more likely ..., compared with 1.7 times ... in the
         # previous year": a figure of the sentence, not the one it gives for what was asked.
         answer = answer_values(sentence, analysis)
-        given = {a for v in answer for a in _amounts(v)}
-        stated = {a for v in answer_values(claim, analysis) for a in _amounts(v)}
+        given = {a for v in answer for a in amounts(v)}
+        stated = {a for v in answer_values(claim, analysis) for a in amounts(v)}
         if given and stated and not given & stated:
             return f"its sentence gives {', '.join(sorted(answer))} for what was asked"
     if analysis.names:

@@ -42,6 +42,7 @@ FAST_MODULES = {
     "test_dates",
     "test_judge_data",
     "test_follow_ups",
+    "test_figures",
     "test_api",
 }
 MODEL_MODULES = ("llama_cpp", "torch", "sentence_transformers", "onnxruntime")

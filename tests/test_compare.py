@@ -174,6 +174,10 @@ def _statement(text: str, story: str) -> _Sentence:
          "Unemployment in the north west rose to 5.2% in the three months to March.", None),  # two statements
         ("Bullock, Duff, Wilson, Ritchie, Archibald, Scotland (Samuel 63), Brebner.",
          "Archibald 19, Grady 29, Crawford 41, Grady 47.", None),  # a line-up is no statement
+        ("The former minister was jailed for five years for fraud and perjury.",
+         "The former minister was jailed for 6 years for fraud and perjury.", "number"),  # "years" is masked alike
+        ("The firm said it would sell 1.4m shares in the company next year.",
+         "The firm said it would sell 1.4 million shares in the company next year.", None),  # one figure
     ],
 )  # fmt: skip
 def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: str, kind: str | None) -> None:
@@ -189,6 +193,11 @@ def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: 
         ("Altria shares rose 5% after the ruling.", "The ruling sent Altria shares up 5.11%.", []),  # rounded
         ("Altria shares rose 5.2% after the ruling.", "The ruling sent Altria shares up 5.11%.", ["number"]),
         ("Profits were $1.4bn last year.", "Profits reached 1.43bn euros last year.", ["number"]),  # two currencies
+        ("Profits were £1.2bn last year.", "Profits reached 1.2 billion pounds last year.", []),  # one amount
+        ("The deal is worth $1.4bn.", "The deal is worth $1,400m, the firm said.", []),  # one amount, two scales
+        ("He won the 200m final in June.", "He won the 200 metres final in June.", []),  # "200m" may be metres
+        ("The deal is worth £1bn, the firm said.", "The deal is worth £600m, the firm said.", ["number"]),
+        ("Version 4.7.1 of the software is out.", "Version 4.7 of the software is out.", ["number"]),
         ("In August 2003 he attended a state dinner.", "In August 2002 he went to a state dinner.", ["date"]),
         ("The strike is set for Friday.", "Members will walk out on Thursday.", ["date"]),
         ("Sales fell in December.", "Sales fell last week, the figures show.", []),  # relative to the day written

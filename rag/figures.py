@@ -1,0 +1,128 @@
+"""Figures: numbers read with what they count, the one reader that verification and comparisons share.
+
+A number is read with the currency before it and the scale and unit after it ("£18m", "3,217 tonnes",
+"113.5m ounces", "1.9 per cent", "5km"), each part under one name ("m" and "million" alike, "%" and
+"per cent" alike). Some are read two ways ("200m": 200 million or 200 metres); a range's first number
+takes the scale of its second ("$40-50m"). A unit or currency may be left unsaid on one side: a claim
+of verification (`rag.verify`) or a second report of a comparison (`alike`) often drops it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+Quantity = tuple[str, str, str, str]  # number, scale, unit, currency; "" for a part not given
+
+_UNIT = (
+    r"%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
+    r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen|pence|p(?!\.m)"
+)
+_QUANTITY = (
+    r"(?P<currency>[$£€¥])?\s?(?<![\d.,])(?P<number>\d+(?:[.,]\d+)*)(?![\d]|[.,]\d)"
+    rf"(?:\s?(?P<unit>{_UNIT})(?![a-z])"
+    rf"|\s?(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)(?![a-z])(?:\s?(?P<unit2>{_UNIT})(?![a-z]))?)?"
+    r"(?P<range>(?=\s?(?:-|–|to\b)\s?[$£€¥]?\d))?"
+)
+QUANTITY = re.compile(_QUANTITY)  # on lower-cased text
+_WORDS = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    "|hundred|thousand|million|billion"
+)
+# Any figure in running text, a number with its parts or a cardinal word ("fifty", "a million"), any case.
+FIGURE = re.compile(rf"{_QUANTITY}|\b(?P<word>{_WORDS})\b", re.IGNORECASE)
+CARDINALS = {w: str(n) for n, w in enumerate(_WORDS.split("|")[:13])} | {
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+}
+SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
+_SCALE_OF = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SHORT_SCALE = {"thousand": "k", "million": "m", "billion": "bn", "trillion": "tn"}
+_CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro", "¥": "yen"}
+_SYMBOLS = {name: symbol for symbol, name in _CURRENCIES.items()}
+_UNITS = {"%": "percent", "per cent": "percent", "percent": "percent", "kg": "kilogram", "kilo": "kilogram",
+          "kilos": "kilogram", "km": "kilometre", "ton": "tonne", "tons": "tonne", "p": "pence"}  # fmt: skip
+
+
+def readings(text: str) -> list[list[Quantity]]:
+    """The readings of each number in `text`, in order: one, or two where it may be either."""
+    found: list[list[Quantity]] = []
+    opener: list[Quantity] | None = None  # the readings of a range's first number, waiting for its second
+    for m in QUANTITY.finditer(text.lower()):
+        if m.group("number").count(".") > 1:
+            continue  # a version or an index level ("4.7.1", "3.817.69"), no amount
+        unit = m.group("unit") or m.group("unit2") or ""
+        unit = _UNITS.get(unit, unit.rstrip("s").replace("meter", "metre"))
+        currency = _CURRENCIES.get(m.group("currency") or "", "")
+        if unit in ("dollar", "pound", "euro", "yen"):
+            unit, currency = "", unit
+        scale = m.group("scale") or ""
+        these = [(m.group("number"), SCALES.get(scale, scale), unit, currency)]
+        if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
+            these.append((m.group("number"), "", "metre", ""))
+        if opener is not None:  # "$40-50m": the 40 is millions too
+            number, _, _, given = opener[0]
+            opener.append((number, these[0][1], these[0][2], given or currency))
+        opener = these if m.group("range") is not None else None
+        found.append(these)
+    return found
+
+
+def amount(q: Quantity) -> float:
+    """What one reading amounts to: "1.2", "billion" is 1.2e9."""
+    return float(q[0].replace(",", "")) * _SCALE_OF.get(q[1], 1.0)
+
+
+def amounts(value: str) -> set[float]:
+    """What a figure amounts to, in each reading ("£1.2bn" 1.2e9, "2m" 2e6 or 2, "5.5%" 5.5); none for words."""
+    return {amount(q) for these in readings(value) for q in these}
+
+
+def written(value: str) -> str:
+    """A figure written one way, for comparing and showing: "1.4 million" and "1.4m" are "1.4m", "1,000" is
+    "1000", "5 per cent" is "5%"; a word ("fifty", "million") stays itself, as a reader would see it."""
+    value = " ".join(value.lower().split())
+    found = readings(value)
+    if not found:
+        return value
+    number, scale, unit, currency = found[0][0]
+    text = _SYMBOLS.get(currency, "") + number.replace(",", "") + _SHORT_SCALE.get(scale, "")
+    if unit == "percent":
+        return text + "%"
+    return f"{text} {unit}" if unit else text
+
+
+def _precision(q: Quantity) -> float:
+    """The value of one unit in the reading's last written digit: 0.01 for "5.11", 1 for "300"."""
+    return 10.0 ** -len(q[0].rpartition(".")[2]) if "." in q[0] else 1.0
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Two units (or currencies) of one figure: the same, or one left unsaid ("aged 69", "69 years old"); but
+    metres only against metres, as a bare "m" reads as metres too ("5m" is no bare 5)."""
+    return a == b or (not a and b != "metre") or (not b and a != "metre")
+
+
+def alike(x: str, y: str) -> bool:
+    """Whether two figures (as `written`) are one: in some reading of each, the same currency and unit where both
+    give one (a report may leave them unsaid: "¥104.53" and "104.53", "69 years" and "69"; but metres only
+    against metres) and the same amount ("$1.4bn" and "$1,400m"), or of one scale and one the other said less
+    precisely ("5%" and "5.11%", "$1.4bn" and "$1.43bn"; 4.5% is "4%" or "5%" rounded). "Fifty" is "50";
+    "£1bn" is not "£600m", nor "5m" "5"."""
+    x, y = CARDINALS.get(x.lower(), x), CARDINALS.get(y.lower(), y)
+    if x == y:
+        return True
+    ours, theirs = [q for r in readings(x) for q in r], [q for r in readings(y) for q in r]
+    for p in ours:
+        for q in theirs:
+            if not (_compatible(p[2], q[2]) and _compatible(p[3], q[3])):
+                continue  # another unit or currency
+            if p[1] == q[1]:
+                coarser = max(_precision(p), _precision(q))
+                if abs(float(p[0].replace(",", "")) - float(q[0].replace(",", ""))) <= 0.5 * coarser * (1 + 1e-9):
+                    return True
+            elif math.isclose(amount(p), amount(q), rel_tol=1e-9):
+                return True
+    return False
