@@ -258,9 +258,11 @@ def _name_lists(text: str) -> list[tuple[int, int, list[str]]]:
     return lists
 
 
-def _initials(name: str) -> str:
-    """The initialism of a name of several words, lower-cased: "ihrc" for "Islamic Human Rights Commission"."""
-    return "".join(w[0] for w in name.split() if w[0].isupper()).lower()
+def _initials(name: str) -> set[str]:
+    """The initialisms of a name of several words, lower-cased: "ihrc" for "Islamic Human Rights Commission";
+    "be" and "boe" for "Bank of England" (a joiner's initial is written lower-case, or left out)."""
+    first = [w[0] for w in name.split()]
+    return {"".join(c for c in first if c.isupper()).lower(), "".join(first).lower()}
 
 
 def _value_words(name: str) -> set[str]:
@@ -392,7 +394,7 @@ def holds_type(text: str, analysis: Analysis) -> bool:
         return any(m.group().lower() not in asked for m in MONEY.finditer(text))
     if kind == "number":
         return any(m.group().lower() not in asked for m in NUMBER.finditer(text) if not DATE.fullmatch(m.group()))
-    asked |= {_initials(n) for n in analysis.names if len(n.split()) > 1}  # "IHRC" names no one new
+    asked |= {i for n in analysis.names if len(n.split()) > 1 for i in _initials(n)}  # "IHRC" names no one new
     new_names = [n for n in names(text) if not {w.lower() for w in n.split()} <= asked]
     new_names = [n for n in new_names if not DATE.fullmatch(n)]
     if kind == "person":

@@ -64,6 +64,10 @@ def test_the_initials_of_a_name_the_question_gives_are_no_new_name() -> None:
     chair = analyse("Who chairs the Islamic Human Rights Commission?")
     assert not holds_type("The Islamic Human Rights Commission (IHRC).", chair)
     assert holds_type("IHRC chairman Massoud Shadjareh accused Ms Blears.", chair)
+    # A joiner's initial may be written lower-case: "BoE" is the Bank of England.
+    governor = analyse("Who is the governor of the Bank of England?")
+    assert not holds_type("The Bank of England (BoE) held rates.", governor)
+    assert holds_type("BoE governor Mervyn King held rates.", governor)
 
 
 def test_a_question_for_a_day_wants_a_day_and_holidays_are_dates_not_names() -> None:
