@@ -36,7 +36,7 @@ from typing import NamedTuple
 from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
-from rag.question import asked, names
+from rag.question import DEMONYM, asked, names
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
@@ -59,8 +59,6 @@ _AND = re.compile(r"^\s*(?:and|or)\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
 _WH = re.compile(r"^(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had)\b", re.I)
 _PREPOSITION = re.compile(r"^(?:in|on|at|for|with|from|by|during|about|of|to|after|before)\s+", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
-# A nationality names no one: "Which Italian leader did Trump meet?" is not about "Italian".
-_DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish)|French|Dutch|Greek|Thai|Swiss)$")
 _CALENDAR = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
@@ -124,14 +122,14 @@ def _said(answer: Answer) -> str:
 
 def _referent(name: str) -> bool:
     """Whether a name can be what a pronoun means: not a nationality, a month or a day, nor "I'm"."""
-    return not (_DEMONYM.match(name) or _CALENDAR.match(name) or (re.search(r"['’][a-z]+$", name) and " " not in name))
+    return not (DEMONYM.match(name) or _CALENDAR.match(name) or (re.search(r"['’][a-z]+$", name) and " " not in name))
 
 
 def _person(name: str) -> str:
     """A name without the titles and nationalities before it: "Ukrainian President Volodymyr Zelensky" ->
     "Volodymyr Zelensky"."""
     words = name.split()
-    while len(words) > 1 and (words[0].lower() in _TITLES or _DEMONYM.match(words[0])):
+    while len(words) > 1 and (words[0].lower() in _TITLES or DEMONYM.match(words[0])):
         words = words[1:]
     return " ".join(words)
 
@@ -210,7 +208,7 @@ def _slotted(previous: str, item: str) -> list[str]:
             found.append(previous[: match.start()] + _NUMBER.search(bare).group() + previous[match.end() :])  # type: ignore[union-attr]
     elif names(bare) == [re.sub(r"^the\s+", "", bare, flags=re.IGNORECASE)]:
         for name in names(previous):
-            if not _DEMONYM.match(name):
+            if not DEMONYM.match(name):
                 found.append(previous.replace(name, bare, 1))
     last = bare.split()[-1].lower() if bare.split() else ""
     words = previous.rstrip("?").split()

@@ -43,9 +43,18 @@ _NUMBER_WORDS = (
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 NUMBER = re.compile(rf"[£$€]?\d+(?:[.,]\d+)*%?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-# Capitalised words that are places or peoples, not the person or body a "who" question wants.
+# A word of a people, a place or a faith ("Ukrainian", "Chinese", "Islamic"), which names no one. Words in
+# "-ic" are listed: most are surnames ("Ljubicic", "Mandaric", "Dokic") or names ("Eric", "Celtic").
+_PEOPLES = (
+    r"[A-Z]\w+(?:ian|ean|ese|ish)|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic"
+    r"|Hellenic|Icelandic|Germanic|French|Dutch|Greek|Thai|Swiss"
+)
+DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
+# Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the
+# type of an answer, any other capitalised "-ic" word ("Economic growth slowed" names no one) but a Slavic
+# surname ("Ivanovic", "Ljubicic", "Dokic", "Mladic", "Karadzic").
 _NOT_PERSON = re.compile(
-    r"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|[A-Z]\w+(?:ian|ean|ese|ish|ic)|French|Dutch|Greek|Thai|Swiss)$"
+    rf"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|{_PEOPLES}|(?![A-Z]\w*(?:vic|cic|kic|zic|dic)$)[A-Z]\w+ic)$"
 )
 # A run of capitalised words (joiners like "de" or "al-" allowed) is a name: "Marco Rubio".
 NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|van|von|al|bin|of|the)\s+)?[A-Z][\w'’-]+)*")

@@ -127,3 +127,17 @@ def test_a_title_in_lower_case_prose_does_not_make_a_person() -> None:
         )
     ]
     assert referents(history, personal=True)[0] == "Steve Witkoff"
+
+
+def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> None:
+    """ "Which party is Islamic from?" was asked for "Which party is he from?" after an answer on the IHRC."""
+    history = [
+        turn(
+            "Who accused Hazel Blears?",
+            "Massoud Shadjareh accused her [1].",
+            "Islamic groups were angry, and Massoud Shadjareh accused Ms Blears.",
+        )
+    ]
+    assert "Islamic" not in referents(history, personal=True)
+    history = [turn("Who beat Tim Henman?", "Ljubicic beat him [1].", "Ljubicic beat Henman in Rotterdam.")]
+    assert "Ljubicic" in referents(history, personal=True)

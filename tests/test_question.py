@@ -278,3 +278,10 @@ def test_what_a_list_is_and_which_of_its_names_answers() -> None:
 def test_a_place_question_with_people_in_it_stays_a_place_question() -> None:
     assert analyse("Which city did ministers visit?").answer_type == "place"
     assert analyse("Which country did officials blame?").answer_type == "place"
+
+
+def test_a_surname_in_vic_or_cic_is_a_person_a_word_in_ic_is_not() -> None:
+    beat = analyse("Who beat Tim Henman in Rotterdam?")
+    assert holds_type("Ljubicic beat Tim Henman in Rotterdam.", beat)
+    assert holds_type("Bogdanovic beat Tim Henman in Rotterdam.", beat)
+    assert not holds_type("Olympic hopes beat Tim Henman in Rotterdam.", beat)
