@@ -102,10 +102,15 @@ def resolved_days(sentence: str, published: str | None) -> dict[str, str]:
     A weekday inside a name ("Good Friday Agreement", "Sunday Times", "Super Tuesday") or a
     capitalised "Today" (the programme) is no day.
     """
+    return {word: iso for _, iso, word in _relative_days(sentence, published)}
+
+
+def _relative_days(sentence: str, published: str | None) -> list[tuple[int, str, str]]:
+    """`resolved_days` as (where the word starts, ISO date, the word), in the sentence's order."""
     day = published_date(published)
     if day is None:
-        return {}
-    out: dict[str, str] = {}
+        return []
+    out: list[tuple[int, str, str]] = []
     for m in _RELATIVE.finditer(sentence):
         word = m["word"].lower()
         before = sentence[: m.start()].split()[-1:] or [""]
@@ -116,15 +121,15 @@ def resolved_days(sentence: str, published: str | None) -> dict[str, str]:
             target = WEEKDAYS.index(word)
             if before[0].lower() in ("next", "coming"):
                 ahead = (target - day.weekday()) % 7 or 7
-                out[m["word"]] = (day + dt.timedelta(days=ahead)).isoformat()
+                out.append((m.start("word"), (day + dt.timedelta(days=ahead)).isoformat(), m["word"]))
                 continue
             back = (day.weekday() - target) % 7
             if before[0].lower() == "last" and back == 0:
                 back = 7
-            out[m["word"]] = (day - dt.timedelta(days=back)).isoformat()
+            out.append((m.start("word"), (day - dt.timedelta(days=back)).isoformat(), m["word"]))
         else:
             shift = {"yesterday": -1, "today": 0, "tomorrow": 1}[word]
-            out[m["word"]] = (day + dt.timedelta(days=shift)).isoformat()
+            out.append((m.start("word"), (day + dt.timedelta(days=shift)).isoformat(), m["word"]))
     return out
 
 
@@ -147,7 +152,17 @@ def stated_dates(sentence: str, published: str | None = None) -> list[tuple[str,
     Whole dates ("18 April 2025"), months ("February 2022"), years after a preposition ("in 2022"),
     and relative days resolved against `published`.
     """
-    found: list[tuple[str, str]] = []
+    return [(iso, words) for _, iso, words in _dates_at(sentence, published)]
+
+
+def dates_in_order(sentence: str, published: str | None = None) -> list[tuple[str, str]]:
+    """`stated_dates` in the order the sentence states them."""
+    return [(iso, words) for _, iso, words in sorted(_dates_at(sentence, published), key=lambda d: d[0])]
+
+
+def _dates_at(sentence: str, published: str | None) -> list[tuple[int, str, str]]:
+    """`stated_dates` as (where the words start, ISO date or prefix, the words)."""
+    found: list[tuple[int, str, str]] = []
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match[str]) -> bool:
@@ -156,15 +171,14 @@ def stated_dates(sentence: str, published: str | None = None) -> list[tuple[str,
     for pattern in _FULL:
         for m in pattern.finditer(sentence):
             if free(m) and (iso := _iso(m["year"], m["month"], m["day"])):
-                found.append((iso, m.group()))
+                found.append((m.start(), iso, m.group()))
                 taken.append(m.span())
     for m in _MONTH_YEAR.finditer(sentence):
         if free(m):
-            found.append((f"{m['year']}-{_month(m['month']):02d}", m.group()))
+            found.append((m.start(), f"{m['year']}-{_month(m['month']):02d}", m.group()))
             taken.append(m.span())
     for m in _YEAR_ONLY.finditer(sentence):
         if free(m):
-            found.append((m["year"], m.group()))
+            found.append((m.start(), m["year"], m.group()))
             taken.append(m.span())
-    found += [(iso, word) for word, iso in resolved_days(sentence, published).items()]
-    return found
+    return found + _relative_days(sentence, published)

@@ -7,7 +7,7 @@ from pathlib import Path
 import tests.fakes
 from rag.answer import respond
 from rag.brief import timeline_markdown
-from rag.dates import dateline, resolved_days, stated_dates
+from rag.dates import dateline, dates_in_order, resolved_days, stated_dates
 from rag.ingest import ingest
 from rag.loaders import load_file
 from rag.settings import Settings
@@ -60,7 +60,9 @@ def test_citations_resolve_days_and_the_timeline_orders_the_dated_statements(tmp
         assert days.get("Friday") == "2025-04-18", answer
         events = timeline(store, "Kyiv talks ceasefire")
         assert [e.date for e in events] == sorted(e.date for e in events)
-        assert ("2025-04-18", "Friday") in {(e.date, e.words) for e in events}
+        # Two days in one sentence: listed once, under the first ("opened on Friday ... by 1 May 2025").
+        assert ("2025-04-18", "Friday; 1 May 2025") in {(e.date, e.words) for e in events}
+        assert len({e.said.text for e in events}) == len(events)
         assert ("2025-03", "March 2025") in {(e.date, e.words) for e in events}
         text = timeline_markdown("Kyiv talks", events)
         assert text.startswith("# Timeline: Kyiv talks") and "**2025-03** (March 2025)" in text
@@ -78,3 +80,6 @@ def test_days_that_are_names_or_ahead_are_read_as_such() -> None:
     assert dateline("Headline\n\nThe company said on Friday, 5 March 2004, that it") is None
     assert dateline("NEW YORK, 18 April 2025 (AP) - Stocks rose") == "2025-04-18"
     assert stated_dates("a total of 2000 people") == []
+    # In the order stated, and a weekday in a name is none: "Sunday Times" comes first but is no date.
+    sunday = "Mr Howard told the Sunday Times he would act by 1 April 2005, the party said on Sunday."
+    assert dates_in_order(sunday, "2005-03-21") == [("2005-04-01", "1 April 2005"), ("2005-03-20", "Sunday")]
