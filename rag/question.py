@@ -166,8 +166,9 @@ def asked(question: str) -> str:
     question = question.strip()
     if not question:
         raise QuestionError("the question is empty: type what you want to know")
-    tokens = count_tokens(question)
-    if tokens > MAX_QUESTION_TOKENS:
+    # A cl100k token holds at least one byte: a question of at most that many bytes (nearly all) needs no count,
+    # and a fresh process no tokenizer (half a second to load, in every cold `rag ask`).
+    if len(question.encode("utf-8")) > MAX_QUESTION_TOKENS and (tokens := count_tokens(question)) > MAX_QUESTION_TOKENS:
         raise QuestionError(
             f"the question is {tokens:,} tokens long; a question may have at most {MAX_QUESTION_TOKENS} "
             "(no more is read): ask about one thing, or ingest a long text as an article"

@@ -5,6 +5,8 @@ Real ChromaDB and SQLite; the models come from `tests/fakes.py` through the regi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -190,3 +192,14 @@ def test_a_sentence_the_evidence_does_not_hold_is_never_shown(fake_store: tuple[
 
 def test_tests_register_from_outside_the_package() -> None:
     assert "fake" in llm_backends.names() and "fake" in embedding_backends.names()
+
+
+def test_a_short_question_is_asked_without_loading_the_tokenizer() -> None:
+    """Loading tiktoken's encoding took half a second of every fresh `rag ask`, to count a question's tokens that
+    its bytes already bound; a question of 256 bytes or more is still counted (above)."""
+    probe = (
+        "import rag.nlp\nfrom rag.question import asked\n"
+        "asked('Who did Rubio call after the Paris talks?')\nprint(rag.nlp._encoding.cache_info().currsize)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "0", done.stderr
