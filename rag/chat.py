@@ -129,7 +129,9 @@ def _person(name: str) -> str:
     """A name without the titles and nationalities before it: "Ukrainian President Volodymyr Zelensky" ->
     "Volodymyr Zelensky"."""
     words = name.split()
-    while len(words) > 1 and (words[0].lower() in _TITLES or DEMONYM.match(words[0])):
+    while len(words) > 1 and (
+        words[0].lower() in _TITLES or (DEMONYM.match(words[0]) and (len(words) > 2 or words[1].lower() in _TITLES))
+    ):  # "Islamic Jihad" and "Catholic Church" are names whole
         words = words[1:]
     return " ".join(words)
 

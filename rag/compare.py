@@ -128,10 +128,17 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
     return {"date": frozenset(dates), "number": frozenset(figures), "name": frozenset(found)}
 
 
+def _masked_figure(m: re.Match[str]) -> str:
+    """A figure as its kind, its unit word kept as the sentence's word ("5 years": "year" stays); money all
+    masked ("5p" as "£5" and "5%": the figure is what differs)."""
+    unit = m["unit"] or m["unit2"] or ""
+    return f" qnumber {'' if unit.lower() in ('p', 'pence') else unit} "
+
+
 def masked_words(text: str) -> list[str]:
     """The sentence's content words, in order, with every date, figure and name replaced by its kind."""
     masked = DATE.sub(" qdate ", text)
-    masked = FIGURE.sub(lambda m: f" qnumber {m['unit'] or m['unit2'] or ''} ", masked)  # "5 years": "year" stays
+    masked = FIGURE.sub(_masked_figure, masked)
     masked = _CAPITALISED.sub(" qname ", masked)
     return [w for w in (next(iter(content_words(word)), "") for word in words(masked)) if w]
 

@@ -56,8 +56,8 @@ def readings(text: str) -> list[list[Quantity]]:
         unit = m.group("unit") or m.group("unit2") or ""
         unit = _UNITS.get(unit, unit.rstrip("s").replace("meter", "metre"))
         currency = _CURRENCIES.get(m.group("currency") or "", "")
-        if unit in ("dollar", "pound", "euro", "yen"):
-            unit, currency = "", unit
+        if unit in ("dollar", "pound", "euro", "yen", "pence"):
+            unit, currency = "", unit  # money is a currency, however written ("50p", "5 pounds")
         scale = m.group("scale") or ""
         these = [(m.group("number"), SCALES.get(scale, scale), unit, currency)]
         if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
@@ -88,6 +88,8 @@ def written(value: str) -> str:
     if not found:
         return value
     number, scale, unit, currency = found[0][0]
+    if currency == "pence":
+        return number.replace(",", "") + "p"
     text = _SYMBOLS.get(currency, "") + number.replace(",", "") + _SHORT_SCALE.get(scale, "")
     if unit == "percent":
         return text + "%"
@@ -99,26 +101,36 @@ def _precision(q: Quantity) -> float:
     return 10.0 ** -len(q[0].rpartition(".")[2]) if "." in q[0] else 1.0
 
 
-def _compatible(a: str, b: str) -> bool:
-    """Two units (or currencies) of one figure: the same, or one left unsaid ("aged 69", "69 years old"); but
-    metres only against metres, as a bare "m" reads as metres too ("5m" is no bare 5)."""
-    return a == b or (not a and b != "metre") or (not b and a != "metre")
+def _readings_of(value: str) -> list[tuple[Quantity, bool]]:
+    """Each reading of a figure, and whether it is the metres a bare "m" may mean ("200m")."""
+    return [
+        (q, i == 1 and q[2] == "metre" and these[0][1] == "million")
+        for these in readings(value)
+        for i, q in enumerate(these)
+    ]
+
+
+def _compatible(p: Quantity, bare_m: bool, q: Quantity, other_bare_m: bool) -> bool:
+    """Whether two readings count the same thing: the same unit and currency where both give one ("5%" is not
+    "£5", "£5" not "5p"), or one left unsaid ("¥104.53" and "104.53", "69 years" and "69", "30 metres" and
+    "30"); but the metres of a bare "m" only against metres ("5m" is no bare 5)."""
+    if any(p[2:]) and any(q[2:]):
+        return p[2:] == q[2:]
+    return not (bare_m or other_bare_m)
 
 
 def alike(x: str, y: str) -> bool:
-    """Whether two figures (as `written`) are one: in some reading of each, the same currency and unit where both
-    give one (a report may leave them unsaid: "¥104.53" and "104.53", "69 years" and "69"; but metres only
-    against metres) and the same amount ("$1.4bn" and "$1,400m"), or of one scale and one the other said less
+    """Whether two figures (as `written`) are one: in some reading of each, counting the same thing
+    (`_compatible`), the same amount ("$1.4bn" and "$1,400m"), or of one scale and one the other said less
     precisely ("5%" and "5.11%", "$1.4bn" and "$1.43bn"; 4.5% is "4%" or "5%" rounded). "Fifty" is "50";
-    "£1bn" is not "£600m", nor "5m" "5"."""
+    "£1bn" is not "£600m"."""
     x, y = CARDINALS.get(x.lower(), x), CARDINALS.get(y.lower(), y)
     if x == y:
         return True
-    ours, theirs = [q for r in readings(x) for q in r], [q for r in readings(y) for q in r]
-    for p in ours:
-        for q in theirs:
-            if not (_compatible(p[2], q[2]) and _compatible(p[3], q[3])):
-                continue  # another unit or currency
+    for p, p_bare in _readings_of(x):
+        for q, q_bare in _readings_of(y):
+            if not _compatible(p, p_bare, q, q_bare):
+                continue
             if p[1] == q[1]:
                 coarser = max(_precision(p), _precision(q))
                 if abs(float(p[0].replace(",", "")) - float(q[0].replace(",", ""))) <= 0.5 * coarser * (1 + 1e-9):

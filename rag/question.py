@@ -47,14 +47,14 @@ NUMBER = re.compile(rf"[£$€]?\d+(?:[.,]\d+)*%?|\b(?:{_NUMBER_WORDS})\b", re.I
 # "-ic" are listed: most are surnames ("Ljubicic", "Mandaric", "Dokic") or names ("Eric", "Celtic").
 _PEOPLES = (
     r"[A-Z]\w+(?:ian|ean|ese|ish)|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic"
-    r"|Hellenic|Icelandic|Germanic|French|Dutch|Greek|Thai|Swiss"
+    r"|Hellenic|Icelandic|Germanic|Turkic|French|Dutch|Greek|Thai|Swiss"
 )
 DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
 # Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the
 # type of an answer, any other capitalised "-ic" word ("Economic growth slowed" names no one) but a Slavic
 # surname ("Ivanovic", "Ljubicic", "Dokic", "Mladic", "Karadzic").
 _NOT_PERSON = re.compile(
-    rf"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|{_PEOPLES}|(?![A-Z]\w*(?:vic|cic|kic|zic|dic)$)[A-Z]\w+ic)$"
+    rf"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|{_PEOPLES}|Sporadic|Periodic|Melodic|Civic|(?![A-Z]\w*(?:vic|cic|kic|zic|dic)$)[A-Z]\w+ic)$"
 )
 # A run of capitalised words (joiners like "de" or "al-" allowed) is a name: "Marco Rubio".
 NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|van|von|al|bin|of|the)\s+)?[A-Z][\w'’-]+)*")
@@ -168,7 +168,8 @@ def asked(question: str) -> str:
         raise QuestionError("the question is empty: type what you want to know")
     # A cl100k token holds at least one byte: a question of at most that many bytes (nearly all) needs no count,
     # and a fresh process no tokenizer (half a second to load, in every cold `rag ask`).
-    if len(question.encode("utf-8")) > MAX_QUESTION_TOKENS and (tokens := count_tokens(question)) > MAX_QUESTION_TOKENS:
+    size = len(question.encode("utf-8", "surrogatepass"))  # a lone surrogate (a bad byte in argv) is 3 bytes
+    if size > MAX_QUESTION_TOKENS and (tokens := count_tokens(question)) > MAX_QUESTION_TOKENS:
         raise QuestionError(
             f"the question is {tokens:,} tokens long; a question may have at most {MAX_QUESTION_TOKENS} "
             "(no more is read): ask about one thing, or ingest a long text as an article"

@@ -44,6 +44,6 @@ def timeline(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Filters
             if dates and (s.said.story, s.said.text) not in seen:
                 seen.add((s.said.story, s.said.text))
                 days = resolved_days(s.said.text, r.published)
-                iso = next((d for d, w in dates if days.get(w) == d), dates[0][0])
+                iso = next((d for d, w in dates if w in days), dates[0][0])  # "on Friday ... next Friday": the first
                 events.append(Event(iso, "; ".join(dict.fromkeys(w for _, w in dates)), s.said))
     return sorted(events, key=lambda e: (e.date, e.said.article.title))

@@ -176,6 +176,8 @@ def _statement(text: str, story: str) -> _Sentence:
          "Archibald 19, Grady 29, Crawford 41, Grady 47.", None),  # a line-up is no statement
         ("The former minister was jailed for five years for fraud and perjury.",
          "The former minister was jailed for 6 years for fraud and perjury.", "number"),  # "years" is masked alike
+        ("Shares in the bank rose 5p in London trading after the results.",
+         "Shares in the bank rose 5% in London trading after the results.", "number"),  # money masked whole
         ("The firm said it would sell 1.4m shares in the company next year.",
          "The firm said it would sell 1.4 million shares in the company next year.", None),  # one figure
     ],
@@ -198,6 +200,8 @@ def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: 
         ("He won the 200m final in June.", "He won the 200 metres final in June.", []),  # "200m" may be metres
         ("The deal is worth £1bn, the firm said.", "The deal is worth £600m, the firm said.", ["number"]),
         ("Version 4.7.1 of the software is out.", "Version 4.7 of the software is out.", ["number"]),
+        ("Oil prices rose 2% to $50 a barrel on Monday.", "Oil prices rose $2 to $50 a barrel on Monday.", ["number"]),
+        ("They will build a 30-metre tower by the river.", "They will build a tower 30 metres tall by the river.", []),
         ("In August 2003 he attended a state dinner.", "In August 2002 he went to a state dinner.", ["date"]),
         ("The strike is set for Friday.", "Members will walk out on Thursday.", ["date"]),
         ("Sales fell in December.", "Sales fell last week, the figures show.", []),  # relative to the day written

@@ -83,3 +83,5 @@ def test_days_that_are_names_or_ahead_are_read_as_such() -> None:
     # In the order stated, and a weekday in a name is none: "Sunday Times" comes first but is no date.
     sunday = "Mr Howard told the Sunday Times he would act by 1 April 2005, the party said on Sunday."
     assert dates_in_order(sunday, "2005-03-21") == [("2005-04-01", "1 April 2005"), ("2005-03-20", "Sunday")]
+    strike = "The union said on Friday it would strike next Friday."  # each Friday its own day, in order
+    assert dates_in_order(strike, "2005-03-21") == [("2005-03-18", "Friday"), ("2005-03-25", "Friday")]

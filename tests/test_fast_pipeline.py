@@ -199,7 +199,8 @@ def test_a_short_question_is_asked_without_loading_the_tokenizer() -> None:
     its bytes already bound; a question of 256 bytes or more is still counted (above)."""
     probe = (
         "import rag.nlp\nfrom rag.question import asked\n"
-        "asked('Who did Rubio call after the Paris talks?')\nprint(rag.nlp._encoding.cache_info().currsize)"
+        "asked('Who did Rubio call after the Paris talks?')\nasked('Who is \\udcff?')  # a bad byte of argv\n"
+        "print(rag.nlp._encoding.cache_info().currsize)"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "0", done.stderr

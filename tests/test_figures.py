@@ -33,8 +33,12 @@ def test_a_number_is_read_with_what_it_counts() -> None:
         ("one", "1.4 million", False),
         ("¥104.53", "104.53", True),  # a currency or unit left unsaid on one side
         ("69 years", "69", True),
+        ("30 metres", "30", True),
         ("5m", "5", False),  # a bare "m" is metres only against metres
         ("£5", "$5", False),
+        ("5%", "£5", False),  # a unit against a currency: two things counted
+        ("£5", "5p", False),
+        ("50p", "50 pence", True),
         ("$1.4bn", "1.43bn euros", False),
         ("4.7.1", "4.7", False),
     ],

@@ -285,3 +285,4 @@ def test_a_surname_in_vic_or_cic_is_a_person_a_word_in_ic_is_not() -> None:
     assert holds_type("Ljubicic beat Tim Henman in Rotterdam.", beat)
     assert holds_type("Bogdanovic beat Tim Henman in Rotterdam.", beat)
     assert not holds_type("Olympic hopes beat Tim Henman in Rotterdam.", beat)
+    assert not holds_type("Sporadic rain beat Tim Henman in Rotterdam.", beat)
