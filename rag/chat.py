@@ -10,15 +10,19 @@ read against what the conversation said, not against rules on the question alone
      come from the answer and the sentences it quotes, then from earlier turns.
    - An ellipsis ("and in 2024?", "what about Lavrov?", "how many in 2003?") takes the place
      of the like item of the question before: a year for a year, a name for a name.
-   - The message as typed (a new topic needs nothing from before), and the message with an
-     earlier question beside it, for retrieval to find the topic ("Which countries will take
-     part?" after a question about the next round of talks).
+   - The message as typed (a new topic needs nothing from before), unless it refers back ("it",
+     "that" standing for what was said, "anyone else"), and the message with an earlier question
+     beside it, for retrieval to find the topic ("Which countries will take part?" after a question
+     about the next round of talks): first retrieved from the articles that turn's answer cited,
+     the conversation's own articles, then from all of them.
    A reading of this last kind keeps the earlier question apart as its `context`: it joins the
    message for retrieval only, and the evidence is judged against the message itself.
 2. **Choice** (`choose`): each candidate is gathered as an answer would be (`rag.answer.gather`)
    and scored by the evidence's probability of answering it, the judge's scores its main
    features. The earliest candidate within `MARGIN` of the best is taken, so the order above
-   breaks near ties.
+   breaks near ties; a reading of the conversation's own articles that they answer is taken
+   as if it were the best ("how much of that is fines?" after Wal-Mart's settlement: its words
+   alone find another article's fines more like them, the settlement's article says "$5m in fines").
 
 The standalone question is what the answer records as its `question`, shown in the page and in
 `--json`. With `condense = "llm"` the model rewrites the follow-up instead, and the rewrite is
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
@@ -43,7 +47,7 @@ from rag.store import Store
 
 HISTORY_TURNS = 3  # the turns a follow-up may refer to
 REFERENTS = 3  # names tried for one pronoun
-MAX_CANDIDATES = 6  # readings gathered for one follow-up
+MAX_CANDIDATES = 8  # readings gathered for one follow-up
 MARGIN = 0.1  # how much better a later reading must score than an earlier one to be taken
 
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b(?![-'’])[,:]?\s*", re.IGNORECASE)
@@ -51,7 +55,14 @@ _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
 # "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
 # retrieve with the earlier question beside the message.
 _OTHER = re.compile(r"\b(?:they|them|their|there)\b", re.IGNORECASE)
-_IT = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+# "That" and "this" standing for what was said ("how much of that is fines?", "did anyone think that was too
+# soft?"), and "anyone else" (than the answer named), refer back as "it" does.
+_IT = re.compile(
+    r"\b(?:it|its)\b|\b(?:that|this|those|these)\b(?=\s*(?:[?.!,]|$|\s(?:is|was|are|were|will|would|has|had|have"
+    r"|mean|means|meant|happen|happened|include|includes|included|cost|costs)\b))"
+    r"|\b(?:anyone|anybody|anything|someone|somebody|something|who|what|where)\s+else\b",
+    re.IGNORECASE,
+)
 _POSSESSIVE = {"his", "its", "their", "hers"}
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*which\s+(?:person|people|player|man|woman|minister|leader)\b", re.I)
 _ABOUT = re.compile(r"^\s*(?:(?:and|so)\s+)?(?:what|how)\s+about\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
@@ -94,6 +105,7 @@ class Reading(NamedTuple):
 
     question: str
     context: str | None = None
+    within: tuple[str, ...] = ()  # the articles an earlier answer cited: the reading is retrieved from them alone
 
     def __str__(self) -> str:
         return shown_question(self.question, self.context)
@@ -256,11 +268,31 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
         or (found and (_PERSONAL.search(bare) or _OTHER.search(bare)))
         or _IT.search(bare)
     )
-    found = list(dict.fromkeys(found))[: MAX_CANDIDATES - 3]  # room for the message as typed and with context
-    readings = [Reading(q) for q in ([*found, bare] if alone else found)]
-    # The message as asked, retrieved beside the last question, or the one before it for a return.
-    readings += [Reading(bare, turn.answer.question) for turn in reversed(history[-2:])]
+    found = list(dict.fromkeys(found))[: MAX_CANDIDATES - 5]  # room for the message as typed and with context
+    # The message as asked, retrieved beside the last question (or the one before it, for a return): first from
+    # the articles that turn's answer cited, the conversation's own, then from all of them.
+    earlier = list(reversed(history[-2:]))
+    scoped = [Reading(bare, t.answer.question, _cited(t.answer)) for t in earlier if _cited(t.answer)]
+    readings = [Reading(q) for q in found] + scoped[:1] + ([Reading(bare)] if alone else []) + scoped[1:]
+    readings += [Reading(bare, t.answer.question) for t in earlier]
     return list(dict.fromkeys(readings))
+
+
+def _cited(answer: Answer) -> tuple[str, ...]:
+    """The articles an answer cites, in order (none when it refused: the closest sentences a refusal shows are
+    often of other topics)."""
+    return tuple(dict.fromkeys(c.article_id for c in answer.citations))
+
+
+def within(filters: Filters | None, articles: tuple[str, ...]) -> Filters | None:
+    """`filters` narrowed to `articles` (those of them it allows); `filters` itself when `articles` is empty."""
+    if not articles:
+        return filters
+    if filters is None:
+        return Filters(article_ids=articles)
+    if filters.article_ids:
+        articles = tuple(a for a in articles if a in filters.article_ids)
+    return replace(filters, article_ids=articles) if articles else filters
 
 
 def _new_words(message: str, previous: str) -> set[str]:
@@ -271,16 +303,24 @@ def _new_words(message: str, previous: str) -> set[str]:
 def choose(
     store: Store, settings: Settings, readings: list[Reading], k: int | None = None, filters: Filters | None = None
 ) -> tuple[Reading, Gathered | None]:
-    """The reading whose evidence best answers it (within `MARGIN`, the earliest), and that evidence
-    (None when there was one reading only, so nothing was gathered to choose)."""
+    """The reading whose evidence best answers it (within `MARGIN`, the earliest; a reading of the conversation's
+    own articles that they answer counts as best), and that evidence (None when there was one reading only, so
+    nothing was gathered to choose)."""
     if len(readings) == 1:
         return readings[0], None
     scored = []
     for reading in readings:
-        gathered = gather(store, settings, reading.question, k, filters, context=reading.context)
+        narrowed = within(filters, reading.within)
+        gathered = gather(store, settings, reading.question, k, narrowed, context=reading.context)
         scored.append((gathered.evidence.probability, reading, gathered))
     best = max(score for score, _, _ in scored)
-    return next((reading, gathered) for score, reading, gathered in scored if score >= best - MARGIN)
+    # The earliest reading that answers about as well as the best, or that the conversation's own articles answer:
+    # a follow-up is most likely about what was being talked about, though words of it match elsewhere better.
+    return next(
+        (reading, gathered)
+        for score, reading, gathered in scored
+        if score >= best - MARGIN or (reading.within and gathered.evidence.answerable)
+    )
 
 
 def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool:
@@ -336,7 +376,14 @@ class Chat:
         message = asked(message)
         reading, gathered = self._read(message, k)
         response = respond(
-            self.store, self.llm, self.settings, reading.question, k, self.filters, reading.context, gathered
+            self.store,
+            self.llm,
+            self.settings,
+            reading.question,
+            k,
+            within(self.filters, reading.within),
+            reading.context,
+            gathered,
         )
         return Response(self._remembered(message, reading, response))
 

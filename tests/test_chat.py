@@ -167,3 +167,35 @@ def test_rag_brief_writes_key_points_people_and_answered_questions(seeded, tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert "No article in the index is about this topic" in done.stdout and "## Key points" not in done.stdout
+
+
+WAL_MART = "How much did Wal-Mart agree to pay to settle the lawsuit over its gun sales in California?"
+
+
+def test_a_follow_up_is_read_first_in_the_articles_the_conversation_is_about(bbc, tmp_path, embed_model, llm) -> None:
+    """ "How much of that is fines?" after Wal-Mart's settlement: its words alone find the fines of other
+    articles (ID cards' "a fine of up to £1,000"); the article the last answer cited says "$5m in fines"."""
+    import shutil
+
+    from rag.ingest import ingest
+    from rag.settings import Settings
+    from rag.store import Store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("business/390", "politics/049", "politics/219", "politics/380", "politics/100", "politics/396"):
+        shutil.copy(bbc / f"{name}.txt", corpus / f"{name.replace('/', '-')}.txt")
+    settings = Settings(index_dir=tmp_path / "index")
+    store = Store(settings, embed_model=embed_model)
+    try:
+        assert ingest(store, [corpus]).ok
+        chat = Chat(store, llm, settings)
+        first = chat.ask(WAL_MART)
+        assert {c.file for c in first.citations} == {"corpus/business-390.txt"}, first.text
+        follow = chat.ask("how much of that is fines?")
+        assert not follow.refused, follow.text
+        assert {c.file for c in follow.citations} == {"corpus/business-390.txt"}
+        assert any("$5m in fines" in c.quote for c in follow.citations)
+        assert follow.context == WAL_MART  # shown as read beside the question it follows
+    finally:
+        store.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.chat import Reading, Turn, candidates, plausible_rewrite, referents
+from rag.chat import Reading, Turn, candidates, plausible_rewrite, referents, within
 from rag.eval.metrics import resolved
+from rag.filters import Filters
 
 ACCUSED = "Who did Zelensky accuse of echoing Russian narratives?"
 PARIS = "What did Marco Rubio say in Paris?"
@@ -146,3 +147,31 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
     history = [turn("Who claimed the attack?", "Islamic Jihad claimed the attack [1].", "Islamic Jihad claimed it.")]
     assert "What does Islamic Jihad want?" in questions(history, "What does he want?")
+
+
+WAL_MART = "How much did Wal-Mart agree to pay?"
+
+
+def test_a_follow_up_is_read_first_in_the_articles_the_last_answer_cited() -> None:
+    history = [turn(WAL_MART, "$14.5m [1].", "agreed to pay a total of $14.5m")]
+    # "That" standing for what was said, and "anyone else", refer back: the message alone is no reading.
+    for message in ("how much of that is fines?", "Was anyone else fined?", "Did anyone think that was too soft?"):
+        asked = message[0].upper() + message[1:]
+        assert candidates(history, message) == [Reading(asked, WAL_MART, ("a",)), Reading(asked, WAL_MART)]
+    # A question that needs nothing from before is still read in the conversation's articles first.
+    assert candidates(history, "Which lawyers worked on the settlement?") == [
+        Reading("Which lawyers worked on the settlement?", WAL_MART, ("a",)),
+        Reading("Which lawyers worked on the settlement?"),
+        Reading("Which lawyers worked on the settlement?", WAL_MART),
+    ]
+    # "That" as a conjunction or before a noun is no reference: such a message is also read alone.
+    for message in ("Did the court say that the law failed?", "Who won that race?"):
+        assert Reading(message) in candidates(history, message)
+
+
+def test_a_reading_of_some_articles_narrows_the_filters_to_those_they_allow() -> None:
+    assert within(None, ()) is None
+    assert within(None, ("a",)) == Filters(article_ids=("a",))
+    assert within(Filters(source="BBC"), ("a",)) == Filters(article_ids=("a",), source="BBC")
+    assert within(Filters(article_ids=("a", "b")), ("b", "c")) == Filters(article_ids=("b",))
+    assert within(Filters(article_ids=("a",)), ("c",)) == Filters(article_ids=("a",))
