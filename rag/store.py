@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
 import time
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -219,7 +221,7 @@ class Store:
             SharedSystemClient.clear_system_cache()
         self._vectors = None
         try:
-            with _marking_overrides():
+            with _marking_overrides(), _trace_exporter_when_asked():
                 self._chroma = client = self._client()
                 self._collection = collection = client.get_or_create_collection(
                     self.settings.collection,
@@ -525,3 +527,44 @@ def _marking_overrides() -> Iterator[None]:
         yield
     finally:
         overrides.override, overrides.overrides = saved
+
+
+_TRACE_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+
+
+@contextmanager
+def _trace_exporter_when_asked() -> Iterator[None]:
+    """ChromaDB's telemetry module imports OpenTelemetry's gRPC trace exporter (and with it gRPC) as it loads,
+    0.07-0.1 s of a fresh question on 2 cores, though it makes one only when told to send traces somewhere
+    (`chroma_otel_collection_endpoint`). While ChromaDB loads here, that module is a stand-in: making an
+    exporter, or reading any other name of it, imports the real module then."""
+    if _TRACE_EXPORTER in sys.modules or "chromadb" in sys.modules:
+        yield
+        return
+    stand_in = types.ModuleType(_TRACE_EXPORTER)
+
+    def real() -> types.ModuleType:
+        if sys.modules.get(_TRACE_EXPORTER) is stand_in:
+            del sys.modules[_TRACE_EXPORTER]
+        import importlib
+
+        return importlib.import_module(_TRACE_EXPORTER)
+
+    class OTLPSpanExporter:  # only ever made through the real class
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            return real().OTLPSpanExporter(*args, **kwargs)
+
+    stand_in.OTLPSpanExporter = OTLPSpanExporter  # type: ignore[attr-defined]
+
+    def attribute(name: str) -> Any:
+        if name.startswith("__"):  # what the import system asks of any module ("__path__"): a stand-in has none
+            raise AttributeError(name)
+        return getattr(real(), name)
+
+    stand_in.__getattr__ = attribute  # type: ignore[method-assign]
+    sys.modules[_TRACE_EXPORTER] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(_TRACE_EXPORTER) is stand_in:
+            del sys.modules[_TRACE_EXPORTER]

@@ -206,3 +206,31 @@ def test_passages_with_one_vector_come_back_in_the_order_of_their_keys(store: St
     store.collection.add(ids=["z-0000", *keys], embeddings=[other, *[vector] * len(keys)])
     assert [key for key, _ in store._nearest(vector, 2)] == ["a-0000", "b-0000"]
     assert [key for key, _ in store._nearest(vector, 5)] == ["a-0000", "b-0000", "c-0000", "d-0000", "z-0000"]
+
+
+def test_a_question_loads_no_trace_exporter_until_chromadb_is_told_to_send_traces(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    """ChromaDB imports OpenTelemetry's gRPC trace exporter as it loads; a fresh process that opens the store and
+    searches does not, and the exporter ChromaDB makes when told to send traces is the real one."""
+    import subprocess
+    import sys
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    assert ingest(store, [tmp_path / "seeds"]).ok
+    script = f"""
+import sys
+from pathlib import Path
+from rag.settings import Settings
+from rag.store import Store
+store = Store(Settings(index_dir=Path({str(settings.index_dir)!r})))
+assert store.dense_search("Who is the Kremlin spokesperson?", 3), "no hits"
+assert "grpc" not in sys.modules, "gRPC was imported"
+from chromadb.telemetry.opentelemetry import OTLPSpanExporter
+exporter = OTLPSpanExporter(endpoint="http://127.0.0.1:4317")
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as Real
+assert type(exporter) is Real, type(exporter)
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
