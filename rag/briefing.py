@@ -39,7 +39,7 @@ from rag.catalog import passage_key
 from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
-from rag.question import name_spans
+from rag.question import DEMONYM, name_spans
 from rag.retrieve import Filters, retrieve
 from rag.store import Store
 
@@ -124,7 +124,7 @@ _BODY = re.compile(
 )
 _COUNTRY_CODES = {"US", "UK", "USA", "GB"}
 _TIME_ZONES = {"GMT", "BST", "UTC", "CET", "EST", "PST"}
-_DEMONYM = re.compile(r"^(?:\w+(?:ian|ean|ese|ish|i)|French|Dutch|Greek|Thai|Swiss|US|UK|EU|UN)$")
+_UNIONS = {"EU", "UN"}
 _APPOSITIVE = re.compile(
     r"^,\s+((?:the|a|an|its|his|her|their)\s+[^,;:“”\"()]{3,80}?|[A-Z][\w'’]*['’]s\s[^,;:“”\"()]{3,60}?),"
 )
@@ -485,7 +485,7 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     """(name, role, kind) for a name in a sentence: kind "person" when the sentence gives a role, or a name
     of two words or more speaks; "org" for a body or an acronym; "name" otherwise (a place as often as a
     person). None for a nationality, a country's initials ("US", "U.S") or a date."""
-    if _DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES | _TIME_ZONES or stated_dates(name):
+    if DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES | _UNIONS | _TIME_ZONES or stated_dates(name):
         return None
     if name.lower() in _ROLE_WORDS:
         return None  # a role alone ("the DJ", "the MP") names no one

@@ -44,10 +44,14 @@ _NUMBER_WORDS = (
 _POSSESSIVE = re.compile(r"['’]s?$")
 NUMBER = re.compile(rf"[£$€]?\d+(?:[.,]\d+)*%?|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 # A word of a people, a place or a faith ("Ukrainian", "Chinese", "Islamic"), which names no one. Words in
-# "-ic" are listed: most are surnames ("Ljubicic", "Mandaric", "Dokic") or names ("Eric", "Celtic").
+# "-ic" and "-i" are listed: most are surnames ("Ljubicic", "Mandaric", "Dokic"; "Berlusconi", "Tanzi",
+# "Agassi") or names ("Eric", "Celtic"; "Ali"); so are the given names in "-ian" ("Brian", "Julian").
 _PEOPLES = (
-    r"[A-Z]\w+(?:ian|ean|ese|ish)|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic"
-    r"|Hellenic|Icelandic|Germanic|Turkic|French|Dutch|Greek|Thai|Swiss"
+    r"(?!(?:Brian|Julian|Adrian|Damian|Fabian|Sebastian|Vivian|Gillian|Lillian|Marian|Dorian|Florian|Lucian"
+    r"|Maximilian|Kristian|Cristian)$|Mc)[A-Z]\w+(?:ian|ean|ese|ish)"
+    r"|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic|Hellenic|Icelandic|Germanic|Turkic"
+    r"|Israeli|Iraqi|Pakistani|Saudi|Kuwaiti|Qatari|Yemeni|Omani|Emirati|Bahraini|Bangladeshi|Somali|Nepali"
+    r"|Azeri|Punjabi|Bengali|Kashmiri|French|Dutch|Greek|Thai|Swiss"
 )
 DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
 # Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the

@@ -143,6 +143,12 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Chelsea finance director Yvonne Todd and Mark Taylor met.", "Mark Taylor", ("Mark Taylor", "", "name")),
         ("Mike Prettejohn, president of Netcraft, said so.", "Netcraft", ("Netcraft", "", "name")),
         ("Trading closed at 1800 GMT.", "GMT", None),
+        # A surname or a given name in "-i" or "-ian" is a name; a people's word in "-i" is none.
+        ("Tanzi denied the charges.", "Tanzi", ("Tanzi", "", "name")),
+        ("Berlusconi said he would stand.", "Berlusconi", ("Berlusconi", "", "name")),
+        ("Brian played on.", "Brian", ("Brian", "", "name")),
+        ("Israeli officials agreed.", "Israeli", None),
+        ("The EU agreed.", "EU", None),
     ],
 )  # fmt: skip
 def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:

@@ -142,6 +142,8 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     assert "Islamic" not in referents(history, personal=True)
     history = [turn("Who beat Tim Henman?", "Ljubicic beat him [1].", "Ljubicic beat Henman in Rotterdam.")]
     assert "Ljubicic" in referents(history, personal=True)
+    history = [turn("Who scored?", "Brian scored [1].", "Brian scored twice, and Israeli fans cheered.")]
+    assert "Brian" in referents(history, personal=True) and "Israeli" not in referents(history, personal=True)
 
 
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
