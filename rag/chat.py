@@ -55,11 +55,15 @@ _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
 # "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
 # retrieve with the earlier question beside the message.
 _OTHER = re.compile(r"\b(?:they|them|their|there)\b", re.IGNORECASE)
-# "That" and "this" standing for what was said ("how much of that is fines?", "did anyone think that was too
-# soft?"), and "anyone else" (than the answer named), refer back as "it" does.
+# "That" and "this" standing for what was said ("how much of that is fines?", "is that true?", "who said
+# that?"): after a verb's helper, a preposition or a question word, or last; not after a noun ("the player
+# that was injured") or a verb of saying ("did he say that the talks failed?"). "Anyone else" (than the answer
+# named) refers back too.
 _IT = re.compile(
-    r"\b(?:it|its)\b|\b(?:that|this|those|these)\b(?=\s*(?:[?.!,]|$|\s(?:is|was|are|were|will|would|has|had|have"
-    r"|mean|means|meant|happen|happened|include|includes|included|cost|costs)\b))"
+    r"\b(?:it|its)\b"
+    r"|(?:^|\b(?:is|was|are|were|did|does|do|can|could|will|would|should|has|had|have|of|about|for|after|before"
+    r"|with|to|than|like|in|on|at|from|by|how|why|when|where|what|who|and|but|so)\s+)(?:that|this|those|these)\b"
+    r"|\b(?:that|this)\s*[?.!]*\s*$"
     r"|\b(?:anyone|anybody|anything|someone|somebody|something|who|what|where)\s+else\b",
     re.IGNORECASE,
 )
@@ -284,8 +288,14 @@ def _cited(answer: Answer) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.article_id for c in answer.citations))
 
 
+def _allows(filters: Filters | None, articles: tuple[str, ...]) -> bool:
+    """Whether `filters` allows any of `articles` by id (a follow-up's filters may differ from an earlier turn's)."""
+    return not (filters and filters.article_ids) or any(a in filters.article_ids for a in articles)
+
+
 def within(filters: Filters | None, articles: tuple[str, ...]) -> Filters | None:
-    """`filters` narrowed to `articles` (those of them it allows); `filters` itself when `articles` is empty."""
+    """`filters` narrowed to `articles` (those of them it allows); `filters` itself when `articles` is empty or
+    it allows none of them (`choose` drops such a reading)."""
     if not articles:
         return filters
     if filters is None:
@@ -306,6 +316,7 @@ def choose(
     """The reading whose evidence best answers it (within `MARGIN`, the earliest; a reading of the conversation's
     own articles that they answer counts as best), and that evidence (None when there was one reading only, so
     nothing was gathered to choose)."""
+    readings = [r for r in readings if not r.within or _allows(filters, r.within)]
     if len(readings) == 1:
         return readings[0], None
     scored = []

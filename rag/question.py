@@ -47,11 +47,13 @@ NUMBER = re.compile(rf"[£$€]?\d+(?:[.,]\d+)*%?|\b(?:{_NUMBER_WORDS})\b", re.I
 # "-ic" and "-i" are listed: most are surnames ("Ljubicic", "Mandaric", "Dokic"; "Berlusconi", "Tanzi",
 # "Agassi") or names ("Eric", "Celtic"; "Ali"); so are the given names in "-ian" ("Brian", "Julian").
 _PEOPLES = (
-    r"(?!(?:Brian|Julian|Adrian|Damian|Fabian|Sebastian|Vivian|Gillian|Lillian|Marian|Dorian|Florian|Lucian"
-    r"|Maximilian|Kristian|Cristian)$|Mc)[A-Z]\w+(?:ian|ean|ese|ish)"
+    r"(?!(?:Brian|Julian|Adrian|Damian|Fabian|Sebastian|Bastian|Vivian|Gillian|Jillian|Lillian|Lilian|Marian"
+    r"|Dorian|Florian|Lucian|Hadrian|Killian|Cillian|Maximilian|Kristian|Cristian|Crean|Reese|Therese|Meese"
+    r"|Hamish|Trish|Manish|Ashish|Satish|Cavendish|Parrish|Standish|Beamish)$|Ma?c[A-Z])[A-Z]\w+(?:ian|ean|ese|ish)"
     r"|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic|Hellenic|Icelandic|Germanic|Turkic"
     r"|Israeli|Iraqi|Pakistani|Saudi|Kuwaiti|Qatari|Yemeni|Omani|Emirati|Bahraini|Bangladeshi|Somali|Nepali"
-    r"|Azeri|Punjabi|Bengali|Kashmiri|French|Dutch|Greek|Thai|Swiss"
+    r"|Azeri|Punjabi|Bengali|Kashmiri|Gujarati|Hindi|Farsi|Swahili|Sunni|Shia|Shiite|Nazi|Tutsi|Hutu|Maasai"
+    r"|American|African|Mexican|Cuban|Kenyan|Moroccan|Afghan|German|Filipino|Welsh|French|Dutch|Greek|Thai|Swiss"
 )
 DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
 # Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the

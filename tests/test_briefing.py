@@ -148,6 +148,9 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Berlusconi said he would stand.", "Berlusconi", ("Berlusconi", "", "name")),
         ("Brian played on.", "Brian", ("Brian", "", "name")),
         ("Israeli officials agreed.", "Israeli", None),
+        ("Sunni leaders boycotted the vote.", "Sunni", None),
+        ("German officials agreed.", "German", None),
+        ("Hamish played on.", "Hamish", ("Hamish", "", "name")),
         ("The EU agreed.", "EU", None),
     ],
 )  # fmt: skip
