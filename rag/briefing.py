@@ -122,9 +122,8 @@ _BODY = re.compile(
     r"|Parliament|Fund|Organisation|Organization|Authority|Network|Studios?|Records|Airways|Motors|Street"
     r"|House|Palace|Hall|Kremlin|Commons|Lords)\b"
 )
-_COUNTRY_CODES = {"US", "UK", "USA", "GB"}
-_TIME_ZONES = {"GMT", "BST", "UTC", "CET", "EST", "PST"}
-_UNIONS = {"EU", "UN"}
+# Initials that name no one: countries and unions ("US", "U.S", "EU") and time zones.
+_INITIALS = {"US", "UK", "USA", "GB", "EU", "UN", "GMT", "BST", "UTC", "CET", "EST", "PST"}
 _APPOSITIVE = re.compile(
     r"^,\s+((?:the|a|an|its|his|her|their)\s+[^,;:“”\"()]{3,80}?|[A-Z][\w'’]*['’]s\s[^,;:“”\"()]{3,60}?),"
 )
@@ -485,7 +484,7 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     """(name, role, kind) for a name in a sentence: kind "person" when the sentence gives a role, or a name
     of two words or more speaks; "org" for a body or an acronym; "name" otherwise (a place as often as a
     person). None for a nationality, a country's initials ("US", "U.S") or a date."""
-    if DEMONYM.match(name) or name.replace(".", "") in _COUNTRY_CODES | _UNIONS | _TIME_ZONES or stated_dates(name):
+    if DEMONYM.match(name) or name.replace(".", "") in _INITIALS or stated_dates(name):
         return None
     if name.lower() in _ROLE_WORDS:
         return None  # a role alone ("the DJ", "the MP") names no one

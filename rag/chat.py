@@ -276,7 +276,7 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     # The message as asked, retrieved beside the last question (or the one before it, for a return): first from
     # the articles that turn's answer cited, the conversation's own, then from all of them.
     earlier = list(reversed(history[-2:]))
-    scoped = [Reading(bare, t.answer.question, _cited(t.answer)) for t in earlier if _cited(t.answer)]
+    scoped = [Reading(bare, t.answer.question, cited) for t in earlier if (cited := _cited(t.answer))]
     readings = [Reading(q) for q in found] + scoped[:1] + ([Reading(bare)] if alone else []) + scoped[1:]
     readings += [Reading(bare, t.answer.question) for t in earlier]
     return list(dict.fromkeys(readings))
@@ -288,21 +288,19 @@ def _cited(answer: Answer) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.article_id for c in answer.citations))
 
 
-def _allows(filters: Filters | None, articles: tuple[str, ...]) -> bool:
-    """Whether `filters` allows any of `articles` by id (a follow-up's filters may differ from an earlier turn's)."""
-    return not (filters and filters.article_ids) or any(a in filters.article_ids for a in articles)
+def _allowed(filters: Filters | None, articles: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `articles` that `filters` allows by id (a follow-up's filters may differ from an earlier turn's)."""
+    if filters and filters.article_ids:
+        return tuple(a for a in articles if a in filters.article_ids)
+    return articles
 
 
 def within(filters: Filters | None, articles: tuple[str, ...]) -> Filters | None:
     """`filters` narrowed to `articles` (those of them it allows); `filters` itself when `articles` is empty or
     it allows none of them (`choose` drops such a reading)."""
-    if not articles:
+    if not (allowed := _allowed(filters, articles)):
         return filters
-    if filters is None:
-        return Filters(article_ids=articles)
-    if filters.article_ids:
-        articles = tuple(a for a in articles if a in filters.article_ids)
-    return replace(filters, article_ids=articles) if articles else filters
+    return replace(filters, article_ids=allowed) if filters else Filters(article_ids=allowed)
 
 
 def _new_words(message: str, previous: str) -> set[str]:
@@ -316,7 +314,7 @@ def choose(
     """The reading whose evidence best answers it (within `MARGIN`, the earliest; a reading of the conversation's
     own articles that they answer counts as best), and that evidence (None when there was one reading only, so
     nothing was gathered to choose)."""
-    readings = [r for r in readings if not r.within or _allows(filters, r.within)]
+    readings = [r for r in readings if not r.within or _allowed(filters, r.within)]
     if len(readings) == 1:
         return readings[0], None
     scored = []

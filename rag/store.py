@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib
 import os
 import sys
 import time
@@ -546,8 +547,6 @@ def _trace_exporter_when_asked() -> Iterator[None]:
     def real() -> types.ModuleType:
         if sys.modules.get(_TRACE_EXPORTER) is stand_in:
             del sys.modules[_TRACE_EXPORTER]
-        import importlib
-
         return importlib.import_module(_TRACE_EXPORTER)
 
     class OTLPSpanExporter:  # only ever made through the real class

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.chat import Reading, Turn, _allows, candidates, plausible_rewrite, referents, within
+from rag.chat import Reading, Turn, _allowed, candidates, plausible_rewrite, referents, within
 from rag.eval.metrics import resolved
 from rag.filters import Filters
 
@@ -183,5 +183,5 @@ def test_a_reading_of_some_articles_narrows_the_filters_to_those_they_allow() ->
     assert within(Filters(article_ids=("a", "b")), ("b", "c")) == Filters(article_ids=("b",))
     assert within(Filters(article_ids=("a",)), ("c",)) == Filters(article_ids=("a",))
     # Filters of this message that allow none of the articles an earlier answer cited: that reading is dropped.
-    assert _allows(None, ("a",)) and _allows(Filters(source="BBC"), ("a",))
-    assert _allows(Filters(article_ids=("a", "b")), ("b", "c")) and not _allows(Filters(article_ids=("a",)), ("c",))
+    assert _allowed(None, ("a",)) and _allowed(Filters(source="BBC"), ("a",))
+    assert _allowed(Filters(article_ids=("a", "b")), ("b", "c")) and not _allowed(Filters(article_ids=("a",)), ("c",))
