@@ -276,7 +276,10 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     # The message as asked, retrieved beside the last question (or the one before it, for a return): first from
     # the articles that turn's answer cited, the conversation's own, then from all of them.
     earlier = list(reversed(history[-2:]))
-    scoped = [Reading(bare, t.answer.question, cited) for t in earlier if (cited := _cited(t.answer))]
+    scoped: list[Reading] = []
+    for turn in earlier:  # two turns citing the same articles give one reading of them, beside the later turn
+        if (cited := _cited(turn.answer)) and cited not in [r.within for r in scoped]:
+            scoped.append(Reading(bare, turn.answer.question, cited))
     readings = [Reading(q) for q in found] + scoped[:1] + ([Reading(bare)] if alone else []) + scoped[1:]
     readings += [Reading(bare, t.answer.question) for t in earlier]
     return list(dict.fromkeys(readings))

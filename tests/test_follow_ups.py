@@ -166,6 +166,13 @@ def test_a_follow_up_is_read_first_in_the_articles_the_last_answer_cited() -> No
         Reading("Which lawyers worked on the settlement?"),
         Reading("Which lawyers worked on the settlement?", WAL_MART),
     ]
+    # Two earlier turns that cited the same articles give one reading of them: beside the later question.
+    fines = turn("Was Wal-Mart fined?", "Yes [1].", "$5m in fines")
+    assert candidates([history[0], fines], "Is that true?") == [
+        Reading("Is that true?", "Was Wal-Mart fined?", ("a",)),
+        Reading("Is that true?", "Was Wal-Mart fined?"),
+        Reading("Is that true?", WAL_MART),
+    ]
     # "That" as a conjunction or before a noun is no reference: such a message is also read alone.
     for message in (
         "Did the court say that the law failed?",
