@@ -143,7 +143,8 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Chelsea finance director Yvonne Todd and Mark Taylor met.", "Mark Taylor", ("Mark Taylor", "", "name")),
         ("Mike Prettejohn, president of Netcraft, said so.", "Netcraft", ("Netcraft", "", "name")),
         ("Trading closed at 1800 GMT.", "GMT", None),
-        # A surname or a given name in "-i" or "-ian" is a name; a people's word in "-i" is none.
+        # A surname or a given name that ends as a people's word does ("-i", "-ian", "-ese") is a name; a people's
+        # word is none.
         ("Tanzi denied the charges.", "Tanzi", ("Tanzi", "", "name")),
         ("Berlusconi said he would stand.", "Berlusconi", ("Berlusconi", "", "name")),
         ("Brian played on.", "Brian", ("Brian", "", "name")),
@@ -151,6 +152,9 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Sunni leaders boycotted the vote.", "Sunni", None),
         ("German officials agreed.", "German", None),
         ("Hamish played on.", "Hamish", ("Hamish", "", "name")),
+        ("Scorsese said the film was finished.", "Scorsese", ("Scorsese", "", "name")),
+        ("Nalbandian won in Paris.", "Nalbandian", ("Nalbandian", "", "name")),
+        ("Japanese officials agreed.", "Japanese", None),
         ("The EU agreed.", "EU", None),
     ],
 )  # fmt: skip

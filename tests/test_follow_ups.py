@@ -144,6 +144,11 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     assert "Ljubicic" in referents(history, personal=True)
     history = [turn("Who scored?", "Brian scored [1].", "Brian scored twice, and Israeli fans cheered.")]
     assert "Brian" in referents(history, personal=True) and "Israeli" not in referents(history, personal=True)
+    # Surnames that end as peoples do are people: "Scorsese said", "Nalbandian beat him", "Mr Irish".
+    history = [turn("Who directed The Aviator?", "Scorsese did [1].", "Scorsese said the Japanese premiere was a joy.")]
+    assert referents(history, personal=True)[0] == "Scorsese" and "Japanese" not in referents(history, personal=True)
+    history = [turn("Who won?", "Nalbandian won [1].", "Nalbandian beat the Russian in Paris.")]
+    assert referents(history, personal=True) == ["Nalbandian", "Paris"]
 
 
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
