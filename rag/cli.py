@@ -33,6 +33,8 @@ err = Console(stderr=True, soft_wrap=True)  # an error is one line, however narr
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one machine-readable JSON object.")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only articles from this outlet.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles published on or after YYYY[-MM[-DD]].")]
+# Bounded as the setting `top_k` and the API's `k` are.
+KOpt = Annotated[int | None, typer.Option("--k", help="Sources to retrieve, 1-50 (default: top_k).", min=1, max=50)]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles published on or before YYYY[-MM[-DD]].")]
 
 
@@ -156,16 +158,19 @@ def list_articles(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def remove(refs: Annotated[list[str], typer.Argument(help="Article ids (or unique prefixes) or paths.")]) -> None:
+def remove(
+    refs: Annotated[list[str], typer.Argument(help="Article ids (or unique prefixes of 4+ characters) or paths.")],
+) -> None:
     """Remove articles and all their passages from every index."""
     with open_store() as store:
         ids = []
         for ref in refs:
             article_id = store.catalog.resolve(ref)
             if article_id is None:
-                raise fail(f"no article with id or path {ref!r} (see `rag list`)", 1)
+                short = " (an id prefix needs 4 characters or more)" if len(ref) < 4 else ""
+                raise fail(f"no article with id or path {ref!r}{short} (see `rag list`)", 1)
             ids.append(article_id)
-        for article_id in ids:
+        for article_id in dict.fromkeys(ids):  # named twice (by id and by path), removed once
             title = store.catalog.article_title(article_id)
             store.remove(article_id)
             out.print(f"removed {article_id} {title}", highlight=False)
@@ -188,7 +193,7 @@ def reindex() -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="The question.")],
     as_json: JsonOpt = False,
-    k: Annotated[int | None, typer.Option("--k", help="Sources to retrieve (default: top_k).")] = None,
+    k: KOpt = None,
     backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use for this question.")] = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -245,7 +250,7 @@ def chat(
     as_json: Annotated[
         bool, typer.Option("--json", help="Read messages line by line; print one JSON object a line.")
     ] = False,
-    k: Annotated[int | None, typer.Option("--k", help="Sources to retrieve (default: top_k).")] = None,
+    k: KOpt = None,
     backend: Annotated[str | None, typer.Option("--backend", help="llm_backend to use.")] = None,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -423,7 +428,10 @@ def brief(
 def _write(text: str, output: Path | None) -> None:
     """Markdown to the file asked for, or to stdout."""
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # no such folder, a folder, no permission, a full disk
+            raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
         err.print(f"wrote {output}", highlight=False)
     else:
         print(text, end="")
@@ -445,6 +453,8 @@ def compare(
     from rag.brief import comparison_data, comparison_markdown
     from rag.compare import compare_topic
 
+    if not topic.strip():
+        raise fail("TOPIC is empty: say what the articles to compare are about")
     with open_store() as store:
         try:
             with err.status(f"comparing the articles about {topic}…"):
@@ -452,7 +462,7 @@ def compare(
         except RagError as exc:
             raise fail(str(exc)) from None
     if as_json:
-        print(json.dumps(comparison_data(comparison), ensure_ascii=False, indent=2))
+        _write(json.dumps(comparison_data(comparison), ensure_ascii=False, indent=2) + "\n", output)
         return
     _write(comparison_markdown(comparison), output)
 

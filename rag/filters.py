@@ -11,6 +11,7 @@ asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,12 @@ def _bound(value: str, fill: str) -> int:
     match = ISO_DAY.fullmatch(value.strip())
     if not match:
         raise ValueError(f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+    year, month, day = match.groups()
+    if day:
+        try:
+            dt.date(int(year), int(month), int(day))
+        except ValueError:  # the pattern allows day 31 of any month
+            raise ValueError(f"no such day: {value!r}") from None
     return int("".join(match.groups("")).ljust(8, fill))
 
 

@@ -277,7 +277,9 @@ def _record(obj: Any, where: str) -> Article:
     if not isinstance(obj, dict):
         raise LoadError(where, f"expected an object with a 'text' field, got {type(obj).__name__}")
     text = obj.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        raise LoadError(where, f"field 'text' must be a string, got {type(text).__name__}")
+    if not text or not text.strip():
         raise LoadError(where, "field 'text' is missing or empty")
     return _build(where, text, obj)
 
@@ -286,7 +288,7 @@ def _load_json(raw: str, where: str) -> Loaded:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise LoadError(where, f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise LoadError(where, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     except (RecursionError, ValueError) as exc:  # deep nesting; an integer of over 4,300 digits
         raise LoadError(where, f"unreadable JSON: {_json_problem(exc)}") from None
     if isinstance(data, list):
@@ -301,7 +303,7 @@ def _load_jsonl(raw: str, where: str) -> Loaded:
                 try:
                     yield f"{where}:{n}", json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield f"{where}:{n}", LoadError(f"{where}:{n}", f"invalid JSON: {exc.msg}")
+                    yield f"{where}:{n}", LoadError(f"{where}:{n}", f"invalid JSON at column {exc.colno}: {exc.msg}")
                 except (RecursionError, ValueError) as exc:
                     yield f"{where}:{n}", LoadError(f"{where}:{n}", f"unreadable JSON: {_json_problem(exc)}")
 

@@ -50,6 +50,25 @@ def test_ingest_list_remove_round_trip(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no article" in missing.stderr
 
 
+def test_bad_arguments_are_one_line_each_and_nothing_is_removed_twice(tmp_path: Path) -> None:
+    """Arguments the command refuses before any model loads, and files it cannot write: one line, no traceback."""
+    assert rag(tmp_path, "ingest", str(SEEDS / "002_8a7896ecd5b149e8.txt")).returncode == 0
+    nowhere = tmp_path / "no-such-folder" / "out.md"
+    refused = {
+        "TOPIC is empty": rag(tmp_path, "compare", "   "),
+        "cannot write": rag(tmp_path, "compare", "the Paris talks", "-o", str(nowhere)),
+        "no such day": rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--until", "2025-02-30"),
+        "--k": rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "0"),
+        "4 characters": rag(tmp_path, "remove", "0"),
+    }
+    for said, done in refused.items():
+        assert done.returncode in (1, 2) and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "--k" in rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "51").stderr
+    (listed,) = json.loads(rag(tmp_path, "list", "--json").stdout)
+    twice = rag(tmp_path, "remove", listed["id"], listed["path"])
+    assert twice.returncode == 0 and twice.stdout.count("removed") == 1, twice.stdout
+
+
 def test_model_mismatch_is_one_line_pointing_to_reindex(tmp_path: Path) -> None:
     assert rag(tmp_path, "ingest", str(SEEDS / "002_8a7896ecd5b149e8.txt")).returncode == 0
     other = tmp_path / "other-model"

@@ -51,6 +51,10 @@ def test_dates_read_as_iso_prefixes() -> None:
     assert Filters().where() is None and Filters().sql() == ("1", []) and not Filters()
     with pytest.raises(ValueError, match="published_from: not an ISO date"):
         Filters(published_from="last week")
+    # The pattern allows day 31 of any month: a day the calendar lacks is an error, not the month's end.
+    with pytest.raises(ValueError, match="published_to: no such day: '2025-02-30'"):
+        Filters(published_to="2025-02-30")
+    assert Filters(published_from="2024-02-29", published_to="2024-02-29").sql()[1] == [20240229, 20240229]
 
 
 @pytest.mark.parametrize(
