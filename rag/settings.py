@@ -185,3 +185,8 @@ def shared_dir(settings: Settings, name: str) -> Path:
 def load_settings(**overrides: object) -> Settings:
     """Read settings; a bad value raises `pydantic.ValidationError` naming the field."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def http_url(host: str, port: int) -> str:
+    """The http URL of a host and port setting: an IPv6 address in brackets ("http://[::1]:7860")."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

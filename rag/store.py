@@ -31,7 +31,7 @@ from rag.chunking import Passage, chunk_text
 from rag.embeddings import Embedder, embedding_name, make_embedding
 from rag.errors import StoreError
 from rag.filters import Filters, vector_metadata
-from rag.settings import Settings
+from rag.settings import Settings, http_url
 from rag.stories import SCHEME_NAME, band_keys
 
 if TYPE_CHECKING:  # LlamaIndex and ChromaDB are imported where used: `rag list` needs neither
@@ -242,7 +242,7 @@ class Store:
 
     @property
     def _server_url(self) -> str:
-        return f"http://{self.settings.chroma_host}:{self.settings.chroma_port}"
+        return http_url(self.settings.chroma_host or "", self.settings.chroma_port)
 
     def _call(self, doing: str, call: Callable[[], T]) -> T:
         """Run one ChromaDB call; against a server, retry transient network errors with

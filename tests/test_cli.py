@@ -198,3 +198,10 @@ def test_the_readme_seed_briefing_is_what_rag_brief_prints(tmp_path: Path) -> No
     printed = done.stdout.strip().splitlines()
     assert printed[2].split(" · ", 1)[1] == shown[2].split(" · ", 1)[1]  # "*2026-12-02 · 2 stories (2 articles) · …"
     assert printed[:2] + printed[3:] == shown[:2] + shown[3:]
+
+
+def test_the_url_announced_for_an_ipv6_host_is_bracketed() -> None:
+    from rag.settings import http_url
+
+    assert http_url("::1", 7860) == "http://[::1]:7860"
+    assert http_url("127.0.0.1", 7860) == "http://127.0.0.1:7860" and http_url("localhost", 80) == "http://localhost:80"

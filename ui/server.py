@@ -23,7 +23,7 @@ from rag.api import create_api
 from rag.errors import RagError
 from rag.keys import KeyRing
 from rag.service import Service
-from rag.settings import Settings
+from rag.settings import Settings, http_url
 from rag.store import Store
 from ui.app import HEAD, STYLE, App, build
 
@@ -118,7 +118,7 @@ def serve(
         if problem := service.warm():
             warn(f"the language model is not ready: {problem}; each answer will say so until it is")
         app = create_server(service, None if is_loopback(settings.ui_host) or not active else keys, api_only)
-        where = f"http://{settings.ui_host}:{settings.ui_port}"
+        where = http_url(settings.ui_host, settings.ui_port)
         served = "the API" if api_only else "the chat page and the API"
         announce(f"serving {served} on {where} (API docs at {where}/docs); Ctrl-C stops")
         # Streams (the page's event stream, a client's SSE) would hold a graceful shutdown open for ever.
