@@ -396,12 +396,14 @@ def brief(
 
     if not topic.strip():
         raise fail("TOPIC is empty: say what the briefing is about")
+    if timeline and (question or points is not None):
+        raise fail("--timeline lists dated statements only: --question and --points are for a briefing")
     cfg = settings()
     chosen = _filters(source, since, until)
     with open_store() as store:
         try:
             if timeline:
-                events = dated(store, topic, filters=chosen)
+                events = dated(store, topic, k, chosen)
                 text = (
                     json.dumps([asdict(e) for e in events], ensure_ascii=False, indent=2) + "\n"
                     if as_json

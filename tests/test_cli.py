@@ -60,6 +60,7 @@ def test_bad_arguments_are_one_line_each_and_nothing_is_removed_twice(tmp_path: 
         "no such day": rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--until", "2025-02-30"),
         "--k": rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "0"),
         "4 characters": rag(tmp_path, "remove", "0"),
+        "--timeline lists": rag(tmp_path, "brief", "the Paris talks", "--timeline", "--points", "3"),
     }
     for said, done in refused.items():
         assert done.returncode in (1, 2) and said in done.stderr and "Traceback" not in done.stderr, done.stderr
