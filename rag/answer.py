@@ -215,7 +215,7 @@ def gather(
     texts = {s.article_id: store.catalog.article_text(s.article_id) for s in excerpts}
     analysis = analyse(question)
     relevant = [s for s in excerpts if s.dense >= settings.min_relevance]
-    evidence = select_evidence(store, analysis, relevant, texts, make_judge(settings), decide)
+    evidence = select_evidence(store, analysis, relevant, texts, make_judge(settings), decide, context)
     return Gathered(excerpts, analysis, evidence, texts)
 
 

@@ -8,7 +8,8 @@ is scored for the question by
 - the judge: our cross-encoder's probability that it answers the question (`rag.judge`),
 and ranked. The answerability decision refuses before any text is generated when the
 evidence does not answer: at once when a veto holds (a name of the question occurs in no
-article, or none of the best sentences states the type of answer asked for), otherwise
+article, none of the best sentences states the type of answer asked for, the question has no
+word to look for, or it says "he" and names no one), otherwise
 when a logistic regression over features of the ranking says so (fitted by
 `evals/fit_answerability.py` on the dev split and the questions and near misses of the judge's
 held-out articles; weights in `rag/answerability.json`).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -47,6 +49,8 @@ VETOES = (
     "names_all_missing",  # the question names things and the retrieved sources hold none of them
     "numbers_missing",  # a number of the question occurs in no retrieved source
     "type_missing",  # a type of answer is expected and no sentence near the best states it
+    "words_missing",  # asked alone, it has no word the articles could hold (another script: "Кто пресс-секретарь?")
+    "referent_missing",  # asked alone, it says "he", "she" or "they" and names no one: who is meant is unknown
 )
 FEATURES = (
     "judge_top",  # the judge's highest probability that a sentence answers the question
@@ -58,6 +62,9 @@ FEATURES = (
     "names_missing",  # share of the question's names found in no retrieved source
     "source_dense",  # best passage-level cosine of the retrieval
 )
+
+
+_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -158,9 +165,10 @@ def select_evidence(
     texts: dict[str, str],
     judge: Judge,
     model: Answerability | None = None,
+    context: str | None = None,
 ) -> Evidence:
     """Rank the sentences of `excerpts` for the question (`judge` reading each with it) and decide whether they
-    answer it."""
+    answer it; `context`, the earlier question a follow-up was retrieved beside, may say what it refers to."""
     evidence = Evidence(analysis)
     seen: set[tuple[str, int]] = set()
     found: list[tuple[Excerpt, int, int, str]] = []
@@ -179,7 +187,7 @@ def select_evidence(
             )
             found.append((excerpt, span.start, span.end, previous))
     if not found:
-        evidence.features = _features(evidence, analysis, excerpts, {}, store)
+        evidence.features = _features(evidence, analysis, excerpts, {}, store, context)
         return evidence
     idf = idf_weights(store, analysis)
     vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
@@ -210,7 +218,7 @@ def select_evidence(
             )
         )
     evidence.sentences.sort(key=lambda s: -s.score)
-    evidence.features = _features(evidence, analysis, excerpts, idf, store)
+    evidence.features = _features(evidence, analysis, excerpts, idf, store, context)
     decide = model or load_answerability()
     evidence.probability = round(decide.probability(evidence.features), 4)
     evidence.vetoes = [name for name in VETOES if evidence.features[name]]
@@ -219,7 +227,12 @@ def select_evidence(
 
 
 def _features(
-    evidence: Evidence, analysis: Analysis, sources: list[Excerpt], idf: dict[str, float], store: Store
+    evidence: Evidence,
+    analysis: Analysis,
+    sources: list[Excerpt],
+    idf: dict[str, float],
+    store: Store,
+    context: str | None = None,
 ) -> dict[str, float]:
     top = evidence.sentences[:3]
     haystack = " ".join(s.text for s in sources).lower()
@@ -245,4 +258,6 @@ def _features(
         "name_unknown": 1.0 if unknown else 0.0,
         "numbers_missing": 1.0 if any(not has_number(n.lower(), haystack) for n in analysis.numbers) else 0.0,
         "source_dense": max((s.dense for s in sources), default=0.0),
+        "words_missing": 1.0 if context is None and not analysis.words else 0.0,
+        "referent_missing": 1.0 if context is None and not names and _PRONOUN.search(analysis.text) else 0.0,
     }

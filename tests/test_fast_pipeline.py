@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 import tests.fakes as fakes
-from rag.answer import respond
+from rag.answer import gather, respond
 from rag.brief import briefing
 from rag.chat import Chat
 from rag.embeddings import BACKENDS as embedding_backends
@@ -171,6 +171,22 @@ def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
     answer = respond(store, fakes.LLM, settings, "What did Angela Merkel say about the talks in Paris?").answer()
     assert answer.refused and answer.mode == "refused" and answer.text == "The articles don't say."
     assert fakes.LLM.calls == before, "refused before generation"
+
+
+@pytest.mark.parametrize(
+    ("question", "veto"),
+    [("Кто пресс-секретарь Кремля?", "words_missing"), ("What did he say?", "referent_missing")],
+)
+def test_a_question_with_no_word_to_find_or_no_one_named_for_he_is_refused_without_the_model(
+    fake_store: tuple[Store, Settings], question: str, veto: str
+) -> None:
+    store, settings = fake_store
+    before = fakes.LLM.calls
+    answer = respond(store, fakes.LLM, settings, question).answer()
+    assert answer.refused and answer.mode == "refused" and fakes.LLM.calls == before
+    assert gather(store, settings, question).evidence.vetoes == [veto]
+    # Beside an earlier question (a follow-up's reading), "he" may be the one it named: no veto.
+    assert not gather(store, settings, question, context="Who is the Kremlin spokesperson?").evidence.vetoes
 
 
 def test_an_unknown_backend_is_the_registrys_one_line_error() -> None:
