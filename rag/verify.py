@@ -47,7 +47,9 @@ _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny)\b|n['’]t\b", re.IGNORECASE
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|refus(?:e|es|ed|ing|al)"
+    r"|reject(?:s|ed|ing|ion)?)\b|n['’]t\b",
+    re.IGNORECASE,
 )
 # Where what a negation governs ends: its clause ("I don't hold him responsible, but I'm ...").
 _CLAUSE_END = re.compile(r"[,;:()\"“”—–]|\b(?:but|while|which|who|that|however|although|because)\b", re.IGNORECASE)

@@ -127,6 +127,19 @@ def test_a_claim_that_asserts_what_its_source_negates_is_dropped(seeded) -> None
     assert verdicts[0].note.startswith("its source says the opposite")
 
 
+def test_a_refusal_the_source_does_not_state_is_dropped(seeded) -> None:
+    """SmolLM2 wrote "Russia's demands are Ukraine's refusal to cede Crimea" from "Russia's demands—which include
+    Ukraine ... formally ceding territories such as Donetsk, Luhansk, and Crimea": a refusal is a negation."""
+    verdicts = verdicts_on(
+        seeded,
+        "What are Russia's demands?",
+        "formally ceding territories",
+        "Russia's demands are Ukraine's refusal to cede Crimea and Donetsk territories [{cited}].",
+        "Russia's demands include Ukraine formally ceding territories such as Crimea [{cited}].",
+    )
+    assert [v.supported for v in verdicts] == [False, True], [(v.text, v.note) for v in verdicts]
+
+
 TOLL = "At least 12 people died on Tuesday when floodwaters swept through villages near Sylhet, police said."
 
 
