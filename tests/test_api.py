@@ -49,7 +49,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     store.close()
 
 
-def _chat(client: TestClient, messages: list[dict[str, str]], **extra: Any) -> Any:
+def _chat(client: TestClient, messages: list[dict[str, Any]], **extra: Any) -> Any:
     return client.post("/v1/chat/completions", json={"model": "rag-news", "messages": messages, **extra})
 
 
@@ -180,6 +180,8 @@ def test_rest_ask_articles_compare_brief_and_eval_runs(served: Any) -> None:
     brief_md = client.post("/api/v1/brief", params={"format": "markdown"}, json=topic)
     assert "## Key points" in brief_md.text and "## Sources" in brief_md.text
     assert client.post("/api/v1/brief", json={"topic": "  "}).status_code == 400
+    blank = client.post("/api/v1/compare", json={"topic": "  "})
+    assert blank.status_code == 400 and "topic" in blank.json()["detail"]
 
     runs = client.get("/api/v1/evals/runs").json()["runs"]
     assert [r["name"] for r in runs] == ["seeds-1"] and runs[0]["splits"]["dev"]["mrr"] == 1.0
@@ -197,7 +199,8 @@ def test_uploads_are_indexed_removed_and_refused_when_unsafe_or_too_large(served
     failed = next(o for o in report["outcomes"] if o["status"] == "failed")
     assert "broken.json" in failed["path"] and failed["detail"]
     added = next(o for o in report["outcomes"] if o["status"] == "added")
-    assert (settings.index_dir / "uploads" / "harbour.txt").is_file()
+    assert Path(added["path"]).name == "harbour.txt" and Path(added["path"]).is_file()
+    assert Path(added["path"]).is_relative_to((settings.index_dir / "uploads").resolve())
 
     uploads = sorted(p.name for p in (settings.index_dir / "uploads").iterdir())
     traversal = client.post("/api/v1/articles", files=[("files", ("../../evil.txt", b"Evil\n\nText.", "text/plain"))])
@@ -310,3 +313,137 @@ def test_a_model_that_cannot_be_reached_is_a_503_not_a_traceback(served: Any) ->
             lines = [line for line in streamed.iter_lines() if line]
         failure = json.loads(lines[-1].removeprefix("data: "))
         assert failure["error"]["message"].startswith("openai_like: cannot connect") and "Traceback" not in lines[-1]
+
+
+def _uploaded(settings: Settings) -> list[str]:
+    """The files in the uploads folder, as paths inside it."""
+    folder = settings.index_dir / "uploads"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _upload(client: TestClient, name: str, data: bytes) -> Any:
+    return client.post("/api/v1/articles", files=[("files", (name, data, "text/plain"))]).json()["outcomes"]
+
+
+def test_two_different_uploads_with_one_name_are_both_kept(served: Any) -> None:
+    """The path is an article's place in the index: a second harbour.txt from someone else must not replace
+    the first. The same file sent again is still unchanged."""
+    client, store, _ = served
+    harbour = b"Harbour reopens\n\nThe harbour at Porthleven reopened on Monday, the council said."
+    bridge = b"Bridge closes\n\nThe bridge at Truro closed on Tuesday for repairs, the council said."
+    [first], [second] = _upload(client, "harbour.txt", harbour), _upload(client, "harbour.txt", bridge)
+    assert (first["status"], second["status"]) == ("added", "added"), second
+    assert first["path"] != second["path"] and not second["detail"]
+    assert store.catalog.state_of(first["article_id"]) == store.catalog.state_of(second["article_id"]) == "ready"
+    [again] = _upload(client, "harbour.txt", harbour)
+    assert (again["status"], again["article_id"], again["path"]) == ("unchanged", first["article_id"], first["path"])
+    cited = client.get(f"/api/v1/articles/{first['article_id']}").json()
+    assert cited["title"] == "Harbour reopens"
+    for made in (first, second):
+        assert client.delete(f"/api/v1/articles/{made['article_id']}").status_code == 200
+    assert client.get("/api/v1/articles").json()["total"] == 2
+
+
+def test_an_empty_question_is_the_same_error_in_chat_and_ask(served: Any) -> None:
+    client, _, _ = served
+    empty = "the question is empty: type what you want to know"
+    for content in ("", "   ", None, [{"type": "text", "text": " "}]):
+        for stream in (False, True):
+            sent = {"role": "user", "content": content}
+            done = _chat(client, [{"role": "system", "content": "Be brief."}, sent], stream=stream)
+            assert done.status_code == 400 and done.json()["error"]["message"] == f"messages.1.content: {empty}"
+    for question in ("", "  \n "):
+        asked = client.post("/api/v1/ask", json={"question": question})
+        assert asked.status_code == 400 and asked.headers["content-type"] == "application/problem+json"
+        assert asked.json()["detail"] == f"question: {empty}"
+    long = client.post("/api/v1/ask", json={"question": "Who is the Kremlin spokesperson? " * 60})
+    assert long.status_code == 400 and long.json()["detail"].startswith("question: the question is ")
+    reply = _chat(client, [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}])
+    assert reply.json()["error"]["message"] == "messages: the last message must be the user's question"
+
+
+def test_a_body_that_is_not_json_says_where_it_stops_being_json(served: Any) -> None:
+    client, _, _ = served
+    json_type = {"Content-Type": "application/json"}
+    why = "Expecting property name enclosed in double quotes"
+    bad = client.post("/api/v1/ask", content=b"{bad json", headers=json_type)
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.json()["detail"] == f"body: not valid JSON (line 1, column 2: {why})"
+    later = client.post("/v1/chat/completions", content=b'{\n  "model": "rag-news",\n  oops}', headers=json_type)
+    assert later.status_code == 400
+    assert later.json()["error"]["message"] == f"body: not valid JSON (line 3, column 3: {why})"
+
+
+def test_a_query_parameter_is_named_as_it_was_sent(served: Any) -> None:
+    client, _, _ = served
+    bad = client.get("/api/v1/articles", params={"since": "2025-13"})
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("since: not an ISO date"), bad.text
+    until = client.get("/api/v1/articles", params={"until": "soon"})
+    assert until.status_code == 400 and until.json()["detail"].startswith("until: not an ISO date"), until.text
+
+
+def test_unknown_api_routes_are_problems_with_the_page_mounted(served: Any) -> None:
+    """`rag serve` mounts the page at `/` after the API: a request under /api/v1 that no route takes must not
+    fall through to it (Gradio's own `{"detail": "Not Found"}`)."""
+    from rag.service import Service
+    from ui.server import create_server
+
+    _, store, settings = served
+    with TestClient(create_server(Service(settings, store), None)) as client:
+        for method, path, status in (
+            ("GET", "/api/v1/nosuch", 404),
+            ("GET", "/api/v1", 404),
+            ("DELETE", "/api/v1/articles/%2Ftmp%2Fx", 404),
+            ("GET", "/api/v1/ask", 405),
+            ("PUT", "/api/v1/articles/abcd", 405),
+        ):
+            done = client.request(method, path)
+            assert done.status_code == status, (method, path, done.text)
+            assert done.headers["content-type"] == "application/problem+json", (method, path, done.text)
+            problem = done.json()
+            assert problem["status"] == status and problem["type"] == "about:blank" and problem["title"]
+            assert method in problem["detail"] and "/api/v1" in problem["detail"]
+        assert client.get("/api/v1/ask").headers["allow"] == "POST"
+        assert client.put("/api/v1/articles/abcd").headers["allow"] == "GET, DELETE"
+        assert client.get("/api/v1/health").json() == {"status": "ok"}
+        assert client.get("/api/v1/articles").json()["total"] == 2
+        slashed = client.get("/api/v1/articles/", params={"per_page": 1}, follow_redirects=False)
+        assert slashed.status_code == 307 and slashed.headers["location"].endswith("/api/v1/articles?per_page=1")
+        assert client.get("/v1/models").json()["data"][0]["id"] == "rag-news"
+        assert client.get("/").status_code == 200  # the page
+        assert not [p for p in client.get("/openapi.json").json()["paths"] if "{rest" in p or p == "/api/v1"]
+
+
+def test_the_uploads_folder_holds_only_indexed_uploads(served: Any, tmp_path: Path) -> None:
+    """A file that could not be ingested is not kept; deleting an uploaded article deletes its file (a .jsonl
+    once none of its records is left), and never a file ingested from elsewhere."""
+    from rag.ingest import ingest
+
+    client, store, settings = served
+    before = _uploaded(settings)
+    for name, data in (
+        ("empty.txt", b""),
+        ("binary.txt", b"\x00\x01\x02\xff" * 50),
+        ("broken.json", b"{not json"),
+        ("program.exe", b"MZ Harbour reopens"),
+    ):
+        [failed] = _upload(client, name, data)
+        assert failed["status"] == "failed", failed
+    assert _uploaded(settings) == before
+
+    records = b'{"title": "Ferry returns", "text": "The ferry to Scilly returned on Friday."}\n'
+    records += b'{"title": "Pier mended", "text": "The pier at Penzance was mended on Saturday."}\n'
+    ferry, pier = _upload(client, "wire.jsonl", records)
+    [kept] = [f for f in _uploaded(settings) if f not in before]
+    assert kept.endswith("/wire.jsonl")
+    assert client.delete(f"/api/v1/articles/{ferry['article_id']}").status_code == 200
+    assert kept in _uploaded(settings), "the pier still comes from it"
+    assert client.delete(f"/api/v1/articles/{pier['article_id']}").status_code == 200
+    assert _uploaded(settings) == before
+
+    own = tmp_path / "own.txt"
+    own.write_text("Lifeboat launched\n\nThe Newlyn lifeboat was launched twice on Sunday.")
+    [mine] = ingest(store, [own]).outcomes
+    assert client.delete(f"/api/v1/articles/{mine.article_id}").status_code == 200
+    assert own.is_file(), "a file ingested from elsewhere is the user's own"
+    assert client.get("/api/v1/articles").json()["total"] == 2

@@ -107,6 +107,11 @@ def test_keys_missing_wrong_and_revoked_against_the_running_server(
     big = {"files": ("big.txt", b"Big\n\n" + b"word " * 1_100_000, "text/plain")}  # over max_file_bytes (5 MB)
     assert httpx.post(url + "api/v1/articles", headers=headers, files=big, timeout=REQUEST_TIMEOUT).status_code == 413
 
+    # A route the API does not have is its problem, not the page's 404 (the page is mounted after the API).
+    for method, path, status in (("GET", "api/v1/nosuch", 404), ("GET", "api/v1/ask", 405)):
+        unknown = httpx.request(method, url + path, headers=headers)
+        assert unknown.status_code == status and unknown.headers["content-type"] == "application/problem+json"
+
     # The page is there too, behind its login.
     assert httpx.get(url + "config").status_code == 401
     with httpx.Client(base_url=url) as browser:

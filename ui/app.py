@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,11 +26,10 @@ from rag.chat import Chat, Turn
 from rag.compare import compare_topic
 from rag.embeddings import embedding_label
 from rag.errors import FilterError, RagError
-from rag.ingest import ingest
 from rag.loaders import SUPPORTED_SUFFIXES
 from rag.retrieve import Filters
 from rag.service import Service
-from rag.uploads import MAX_FILES, upload_path
+from rag.uploads import MAX_FILES, ingest_uploads, remove_article
 from ui.render import CSS, answer_html, comparison_html, sources_html
 
 UPLOAD_TYPES = list(SUPPORTED_SUFFIXES)
@@ -126,19 +124,16 @@ class App:
                 "or ingest the folder with `rag ingest`.",
                 *self.refreshed(*search),
             )
-        kept = []
-        for f in files:
-            target = upload_path(self.settings, Path(f).name)
-            shutil.copyfile(f, target)
-            kept.append(target)
-        progress(0, desc="ingesting", total=len(kept))
+        sent = [(Path(f).name, Path(f).read_bytes()) for f in files]
+        progress(0, desc="ingesting", total=len(sent))
         done: list[str] = []
 
         def advance(path: str) -> None:
             done.append(path)
-            progress(len(done) / len(kept))
+            progress(len(done) / len(sent))
 
-        report = self.service.run(lambda: ingest(self.store, kept, on_file=advance))
+        # Kept as the HTTP API keeps them: each in a folder of its bytes' hash, failed ones deleted (`rag.uploads`).
+        report = self.service.run(lambda: ingest_uploads(self.store, sent, on_file=advance))
         lines = ["| file | result | detail |", "|---|---|---|"]
         for o in report.outcomes:
             detail = o.detail or (o.title or "")
@@ -158,7 +153,7 @@ class App:
         if article_id is None:
             return (f"No article with id or path `{html.escape(ref)}`.", *self.refreshed(*search))
         title = self.store.catalog.article_title(article_id)
-        self.service.run(lambda: self.store.remove(article_id))
+        self.service.run(lambda: remove_article(self.store, article_id))
         return (f"Removed **{html.escape(title)}**.", *self.refreshed(*search))
 
     # -- chat -----------------------------------------------------------------------------

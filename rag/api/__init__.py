@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from rag.api import openai_chat, rest
-from rag.api.problems import install
+from rag.api.problems import claim_prefix, install
 from rag.api.security import Gate, Guard
 from rag.keys import KeyRing
 from rag.service import Service
@@ -36,6 +36,8 @@ def create_api(service: Service, keys: KeyRing | None) -> FastAPI:
     @app.get("/api/v1/health", tags=["REST"], summary="Whether the server is up (no key needed)")
     def health() -> dict[str, Any]:
         return {"status": "ok"}
+
+    claim_prefix(app, "/api/v1")  # after its last route: an unknown one is a problem, not the page's 404
 
     app.add_middleware(Gate, guard=guard, most=settings.api_max_request_bytes)
     if settings.api_cors_origins:  # outermost, so even the gate's 401 and 413 reach a browser readable

@@ -37,13 +37,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.answer import Answer
 from rag.api.problems import status_of
-from rag.api.schemas import RequestFilters, filters_of
+from rag.api.schemas import RequestFilters, filters_of, question_of
 from rag.api.security import Guard
 from rag.chat import Chat, Turn
 from rag.errors import NotFound, RagError, RequestRefused
 from rag.nlp import count_tokens
 from rag.prompt import REFUSAL
-from rag.question import asked
 from rag.service import Service, Waiting
 
 MODEL_ID = "rag-news"
@@ -101,13 +100,18 @@ class Remembered:
 
 
 def history_of(messages: list[ChatMessage], remembered: Remembered) -> tuple[list[Turn], str]:
-    """The conversation before the last message, as turns, and the last message (the question).
+    """The conversation before the last message, as turns, and the last message: the question, which
+    must be one (`rag.question.asked`: an empty one is refused as `/api/v1/ask` refuses it, naming
+    the message, "messages.0.content: the question is empty: ...").
 
     An assistant message this server wrote is its turn as answered; any other reply (written
     elsewhere, or edited) becomes a turn that said just its text."""
-    said = [m for m in messages if m.role in ("user", "assistant")]
-    if not said or said[-1].role != "user" or not said[-1].text().strip():
+    placed = [(i, m) for i, m in enumerate(messages) if m.role in ("user", "assistant")]
+    if not placed or placed[-1][1].role != "user":
         raise RequestRefused("messages: the last message must be the user's question")
+    where, last = placed[-1]
+    question = question_of(last.text(), f"messages.{where}.content")
+    said = [m for _, m in placed]
     turns: list[Turn] = []
     asked: str | None = None
     for m in said[:-1]:
@@ -120,7 +124,7 @@ def history_of(messages: list[ChatMessage], remembered: Remembered) -> tuple[lis
         turn = remembered.get(reply, asked) or _told(asked, reply)
         turns.append(turn)
         asked = None
-    return turns, said[-1].text().strip()
+    return turns, question
 
 
 def _told(question: str, reply: str) -> Turn:
@@ -171,8 +175,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
     def completions(body: ChatRequest, request: Request, caller: Caller) -> JSONResponse | StreamingResponse:
         if body.model != MODEL_ID:
             raise NotFound(f"no model {body.model!r}: this server has {MODEL_ID!r} (GET /v1/models)")
-        history, message = history_of(body.messages, remembered)
-        message = asked(message)  # a QuestionError (400) before the stream starts, not an error inside it
+        history, message = history_of(body.messages, remembered)  # a 400 before a stream starts, not inside it
         chat = Chat(service.store, service.llm, service.settings, filters=filters_of(body.filters), history=history)
         release = guard.take(caller)
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
-from rag.errors import RagError, RequestRefused, StoreError
+from rag.errors import NotFound, RagError, RequestRefused, StoreError
 from rag.judge import JudgeError
 from rag.llms import BackendError
 
@@ -57,9 +59,59 @@ def _validation_line(exc: RequestValidationError) -> str:
     """FastAPI's list of validation errors as one line naming each field."""
     parts = []
     for e in exc.errors():
+        if e.get("type") == "json_invalid":  # its loc is ("body", offset): not a field
+            parts.append(_not_json(exc.body, e))
+            continue
         where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
         parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
     return "; ".join(parts)
+
+
+def _not_json(body: Any, error: dict[str, Any]) -> str:
+    """A body that is not JSON, with where the parser stopped as line and column (as `json` counts them)."""
+    offset = error.get("loc", ("body", None))[-1]
+    why = str((error.get("ctx") or {}).get("error") or "").strip()
+    if not isinstance(offset, int) or not isinstance(body, str):
+        return "body: not valid JSON" + (f" ({why})" if why else "")
+    line = body.count("\n", 0, offset) + 1
+    column = offset - body.rfind("\n", 0, offset)
+    return f"body: not valid JSON (line {line}, column {column}" + (f": {why})" if why else ")")
+
+
+def claim_prefix(app: FastAPI, prefix: str) -> None:
+    """Answer a request under `prefix` that no route of `app` takes as a problem: 404, or 405 (with
+    `Allow`) for a route there that takes other methods; a path that a route takes without its last
+    slash (or with one) is redirected there, as FastAPI's router does.
+
+    Without this, such a request would fall through to whatever is mounted after the API (`rag serve`
+    mounts the page at `/`), which answers Gradio's `{"detail": "Not Found"}`. Call it after the last
+    route under `prefix` is added: a route added later is never reached."""
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    def unknown(request: Request) -> RedirectResponse:
+        path = request.scope["path"]
+        other = path.rstrip("/") if path.endswith("/") else path + "/"
+        if other.startswith(prefix) and routed(request, other, request.method):
+            return RedirectResponse(request.url.replace(path=other), status_code=307)
+        where = f"{request.method} {request.url.path}"
+        allowed = [m for m in methods if routed(request, path, m)]
+        if allowed:
+            listed = ", ".join(allowed)
+            raise HTTPException(405, f"{where}: that route allows {listed}", headers={"Allow": listed})
+        raise NotFound(f"no route {where}: /docs lists the API's routes")
+
+    def routed(request: Request, path: str, method: str) -> bool:
+        """Whether a route other than this one takes `method` at `path`: the router is asked, as it would
+        route such a request (`BaseRoute.matches`: the first full match wins)."""
+        probe = {"type": "http", "path": path, "root_path": request.scope.get("root_path", ""), "method": method}
+        for route in app.router.routes:
+            match, child = route.matches({**probe, "headers": []})
+            if match is Match.FULL:
+                return child.get("endpoint") is not unknown
+        return False
+
+    for path in (prefix, prefix + "/{rest:path}"):
+        app.add_api_route(path, unknown, methods=methods, include_in_schema=False, response_model=None)
 
 
 def install(app: FastAPI) -> None:

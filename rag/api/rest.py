@@ -7,7 +7,7 @@ give their Markdown with `?format=markdown`:
     GET    /api/v1/articles            ?q=&source=&since=&until=&page=&per_page=  -> a page of `rag list --json`
     GET    /api/v1/articles/{id}       the article (id or unique id prefix), its text and passages
     POST   /api/v1/articles            multipart `files` (one or many)  -> the report of `rag ingest --json`
-    DELETE /api/v1/articles/{id}       remove it
+    DELETE /api/v1/articles/{id}       remove it (and the file, when it was uploaded)
     POST   /api/v1/compare             {"topic", "k", "filters"}  -> `rag compare --json`
     POST   /api/v1/brief               {"topic", "points", "k", "questions", "filters"}  -> `rag brief --json`
     GET    /api/v1/evals/runs          the eval runs kept in evals/runs, newest first (read-only)
@@ -28,7 +28,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from rag.answer import respond
-from rag.api.schemas import RequestFilters, filters_of
+from rag.api.schemas import RequestFilters, filters_of, question_of
 from rag.api.security import Guard
 from rag.brief import ask_questions, briefing_data, briefing_markdown, comparison_data, comparison_markdown
 from rag.briefing import POINTS, STRICT_AFTER, Briefing, build_briefing
@@ -36,10 +36,8 @@ from rag.catalog import passage_key
 from rag.chat import Chat
 from rag.compare import compare_topic
 from rag.errors import NotFound, RequestRefused, TooLarge
-from rag.ingest import ingest
-from rag.question import asked
 from rag.service import Service
-from rag.uploads import MAX_FILES, plain_name, upload_path
+from rag.uploads import MAX_FILES, ingest_uploads, plain_name, remove_article
 
 _RUN_NAME = re.compile(r"[\w.-]+")
 T = TypeVar("T")
@@ -47,7 +45,7 @@ Format = Annotated[Literal["json", "markdown"], Query(description="json (default
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., min_length=1, description="The question.")
+    question: str = Field(..., description="The question.")  # empty: a 400 from `question_of`, as in chat
     k: int | None = Field(None, ge=1, le=50, description="Sources to retrieve (default: top_k).")
     filters: RequestFilters | None = None
 
@@ -97,7 +95,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
 
     @api.post("/ask", summary="Answer a question, every sentence cited and verified (as `rag ask --json`)")
     def ask(body: AskRequest, caller: Caller) -> dict[str, Any]:
-        question = asked(body.question)  # a QuestionError (400) before a model is waited for
+        question = question_of(body.question, "question")  # a 400 before a model is waited for
         chosen = filters_of(body.filters)
         llm = service.llm
         answer = service.answer(
@@ -115,7 +113,7 @@ def router(service: Service, guard: Guard) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
-        chosen = RequestFilters(source=source, since=since, until=until).filters()
+        chosen = RequestFilters(source=source, since=since, until=until).filters(prefix="")  # "since", as sent
         found, total = store.catalog.find_articles(q, chosen, (page - 1) * per_page, per_page)
         return {"total": total, "page": page, "per_page": per_page, "articles": [r.record() for r in found]}
 
@@ -150,24 +148,24 @@ def router(service: Service, guard: Guard) -> APIRouter:
                 raise RequestRefused(f"files: {name!r} is not a plain file name (no folders, no '..')")
             if f.size is not None and f.size > settings.max_file_bytes:
                 raise TooLarge(f"files: {name} is larger than max_file_bytes ({settings.max_file_bytes:,} bytes)")
-        kept = []
-        for f in files:  # every name and size checked first: a refused request stores nothing
-            target = upload_path(settings, f.filename or "")
-            target.write_bytes(await f.read())
-            kept.append(target)
-        report = await run_in_threadpool(on_worker, caller, lambda: ingest(store, kept))
+        sent = [(f.filename or "", await f.read()) for f in files]  # every name and size checked first
+        # Written on the worker, so an upload and a removal of the same file do not interleave; each in a folder
+        # of its own bytes' hash, so an upload never replaces another file's article (`rag.uploads`).
+        report = await run_in_threadpool(on_worker, caller, lambda: ingest_uploads(store, sent))
         return report.to_json()
 
-    @api.delete("/articles/{ref}", summary="Remove an article from the index")
+    @api.delete("/articles/{ref}", summary="Remove an article from the index (and its uploaded file)")
     def remove(ref: str, caller: Caller) -> dict[str, Any]:
         found = article_id(ref)
         title = store.catalog.article_title(found)
-        on_worker(caller, lambda: store.remove(found))
+        on_worker(caller, lambda: remove_article(store, found))
         return {"removed": found, "title": title}
 
     @api.post("/compare", summary="What the articles about a topic say together, alone, and in conflict")
     def compare(body: CompareRequest, caller: Caller, format: Format = "json") -> Any:
         chosen = filters_of(body.filters)
+        if not body.topic.strip():
+            raise RequestRefused("topic: it is empty; say what the articles to compare are about")
         made = on_worker(caller, lambda: compare_topic(store, body.topic.strip(), body.k, chosen))
         return _markdown(comparison_markdown(made)) if format == "markdown" else comparison_data(made)
 

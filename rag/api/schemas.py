@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rag.errors import FilterError
+from rag.errors import FilterError, QuestionError
 from rag.filters import Filters
+from rag.question import asked
 
 
 class RequestFilters(BaseModel):
@@ -18,8 +19,9 @@ class RequestFilters(BaseModel):
     until: str | None = Field(None, description="Only articles published on or before YYYY[-MM[-DD]].")
     article_ids: list[str] = Field(default_factory=list, description="Only these articles (ids from /api/v1/articles).")
 
-    def filters(self) -> Filters | None:
-        """As `Filters` (None: every article); a date that is not ISO is a 400 naming the field."""
+    def filters(self, prefix: str = "filters.") -> Filters | None:
+        """As `Filters` (None: every article); a date that is not ISO is a 400 naming the field as the
+        client sent it: `filters.since` in a JSON body, `since` as a query parameter (prefix "")."""
         try:
             chosen = Filters(
                 article_ids=tuple(self.article_ids),
@@ -29,10 +31,19 @@ class RequestFilters(BaseModel):
             )
         except FilterError as exc:
             raise FilterError(
-                "filters." + str(exc).replace("published_from", "since").replace("published_to", "until")
+                prefix + str(exc).replace("published_from", "since").replace("published_to", "until")
             ) from None
         return chosen or None
 
 
 def filters_of(given: RequestFilters | None) -> Filters | None:
     return given.filters() if given else None
+
+
+def question_of(text: str, field: str) -> str:
+    """The question in `text` (`rag.question.asked`); one that is empty or too long is a 400 that names
+    the request field it came in, as a validation error does ("question: the question is empty: ...")."""
+    try:
+        return asked(text)
+    except QuestionError as exc:
+        raise QuestionError(f"{field}: {exc}") from None
