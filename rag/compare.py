@@ -239,15 +239,33 @@ def _name_words(s: _Sentence) -> set[str]:
     return {w.lower().replace("’", "'").removesuffix("'s") for n in s.details["name"] for w in n.split() if len(w) > 2}
 
 
+# Who a sentence says is speaking: "Peskov said", "Peskov, the Kremlin spokesman, confirmed", "said Lavrov".
+_SPEAKER = re.compile(
+    r"\b([A-Z][\w'’-]+)(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+)?(?:said|says|stated|states|told|added|confirmed|warned"
+    r"|urged|insisted|argued|claimed|announced|noted|reiterated|stressed)\b"
+    r"|\b(?:said|says|added|told)\s+(?:[A-Z][\w'’-]+\s+)*([A-Z][\w'’-]+)"
+)
+
+
+def speakers(text: str) -> frozenset[str]:
+    """The names a sentence has speak (their last words)."""
+    return frozenset(w for m in _SPEAKER.finditer(text) for w in m.groups() if w)
+
+
 def _same_points(sentences: list[_Sentence], cosines: np.ndarray, skip: set[int]) -> list[tuple[int, int]]:
     """Pairs of sentences from two stories that make the same point in other words: they share at least
-    `POINT_NAMES` name words and their vectors are close (cosine >= `POINT`), and each is the other's
-    closest such sentence in its story (so one sentence is not paired with every sentence on its subject)."""
+    `POINT_NAMES` name words and their vectors are close (cosine >= `POINT`), each is the other's closest such
+    sentence in its story (so one sentence is not paired with every sentence on its subject), and they do not
+    give two different speakers' words ("Peskov said talks were complicated" is not "Lavrov said Russia is
+    willing to speak", though both name Russia and the talks)."""
     names = [_name_words(s) for s in sentences]
+    said_by = [speakers(s.said.text) for s in sentences]
     best: dict[tuple[int, str], tuple[float, int]] = {}  # (sentence, other story) -> its closest match there
     for i, j in zip(*np.nonzero(cosines >= POINT), strict=True):  # row by row, as a double loop would go
         a, b = sentences[i], sentences[j]
         if a.said.story == b.said.story or i in skip or j in skip or len(names[i] & names[j]) < POINT_NAMES:
+            continue
+        if said_by[i] and said_by[j] and not said_by[i] & said_by[j]:
             continue
         key = (int(i), b.said.story)
         if key not in best or cosines[i, j] > best[key][0]:

@@ -21,6 +21,7 @@ from rag.compare import (
     details,
     disagreeing,
     masked_words,
+    speakers,
 )
 from rag.eval.compare_suite import edited, load_pairs
 from rag.eval.suite import SuiteError
@@ -106,6 +107,15 @@ def test_details_are_what_a_conflict_is_made_of() -> None:
         details("Up to 1.4m workers could strike.")["number"]
         == details("Up to 1.4 million workers could strike.")["number"]
     )
+
+
+def test_who_speaks_in_a_sentence() -> None:
+    """Two sentences giving two named speakers' words make two points, however alike (`_same_points`)."""
+    assert speakers("In response, Kremlin spokesperson Dmitry Peskov confirmed that Russia is open") == {"Peskov"}
+    assert speakers("Lavrov, in another Moscow statement, reiterated that Russia is willing") == {"Lavrov"}
+    assert speakers("“We’re going to be hearing from them,” Trump said, without elaborating.") == {"Trump"}
+    assert speakers("“It is fine,” said Mr Brown.") == {"Brown"}
+    assert speakers("The firm said profits rose.") == frozenset()
 
 
 BBC_LAYOUT = "Headline\n\nFirst paragraph, with 76% in it.\n\nSecond paragraph.\n\nThird paragraph.\n"
