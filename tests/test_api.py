@@ -410,6 +410,9 @@ def test_unknown_api_routes_are_problems_with_the_page_mounted(served: Any) -> N
         slashed = client.get("/api/v1/articles/", params={"per_page": 1}, follow_redirects=False)
         assert slashed.status_code == 307 and slashed.headers["location"].endswith("/api/v1/articles?per_page=1")
         assert client.get("/v1/models").json()["data"][0]["id"] == "rag-news"
+        unknown = client.get("/v1/nosuch")  # OpenAI's error shape under /v1, as its clients read it
+        assert unknown.status_code == 404 and unknown.json()["error"]["message"].startswith("no route GET /v1/nosuch")
+        assert client.get("/v1/chat/completions").status_code == 405
         assert client.get("/").status_code == 200  # the page
         assert not [p for p in client.get("/openapi.json").json()["paths"] if "{rest" in p or p == "/api/v1"]
 

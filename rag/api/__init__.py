@@ -37,7 +37,9 @@ def create_api(service: Service, keys: KeyRing | None) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok"}
 
-    claim_prefix(app, "/api/v1")  # after its last route: an unknown one is a problem, not the page's 404
+    # After their last routes: an unknown one is a problem (an OpenAI error under /v1), not the page's 404.
+    claim_prefix(app, "/api/v1")
+    claim_prefix(app, "/v1")
 
     app.add_middleware(Gate, guard=guard, most=settings.api_max_request_bytes)
     if settings.api_cors_origins:  # outermost, so even the gate's 401 and 413 reach a browser readable
