@@ -49,8 +49,8 @@ VETOES = (
     "names_all_missing",  # the question names things and the retrieved sources hold none of them
     "numbers_missing",  # a number of the question occurs in no retrieved source
     "type_missing",  # a type of answer is expected and no sentence near the best states it
-    "words_missing",  # asked alone, it has no word the articles could hold (another script: "Кто пресс-секретарь?")
-    "referent_missing",  # asked alone, it says "he", "she" or "they" and names no one: who is meant is unknown
+    "words_missing",  # asked alone, no word of it is in the index (another script: "Кто пресс-секретарь?")
+    "referent_missing",  # asked alone, "he", "his" or "they" comes before anyone or anything it could mean
 )
 FEATURES = (
     "judge_top",  # the judge's highest probability that a sentence answers the question
@@ -65,6 +65,22 @@ FEATURES = (
 
 
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
+
+
+def _unbound_pronoun(question: str) -> bool:
+    """Whether a pronoun comes before any word it could stand for: "What is his job?", "Why did they leave?";
+    not "What did the prime minister say about his budget?" nor "What do unions want for their members?"."""
+    pronoun = _PRONOUN.search(question)
+    return pronoun is not None and not content_words(question[: pronoun.start()])
+
+
+def _no_indexed_word(store: Store, analysis: Analysis) -> bool:
+    """Whether no word of the question is in the index: "Кто пресс-секретарь?" has none; "Who won?" has one,
+    though "won" is on NLTK's list of stopwords (the "won" of "won't")."""
+    if analysis.words:
+        return False
+    found, _ = store.document_frequencies(words(analysis.text))
+    return not any(found.values())
 
 
 @dataclass(frozen=True)
@@ -258,6 +274,6 @@ def _features(
         "name_unknown": 1.0 if unknown else 0.0,
         "numbers_missing": 1.0 if any(not has_number(n.lower(), haystack) for n in analysis.numbers) else 0.0,
         "source_dense": max((s.dense for s in sources), default=0.0),
-        "words_missing": 1.0 if context is None and not analysis.words else 0.0,
-        "referent_missing": 1.0 if context is None and not names and _PRONOUN.search(analysis.text) else 0.0,
+        "words_missing": 1.0 if context is None and _no_indexed_word(store, analysis) else 0.0,
+        "referent_missing": 1.0 if context is None and not names and _unbound_pronoun(analysis.text) else 0.0,
     }

@@ -175,7 +175,11 @@ def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
 
 @pytest.mark.parametrize(
     ("question", "veto"),
-    [("Кто пресс-секретарь Кремля?", "words_missing"), ("What did he say?", "referent_missing")],
+    [
+        ("Кто пресс-секретарь Кремля?", "words_missing"),
+        ("What did he say?", "referent_missing"),
+        ("What is his job?", "referent_missing"),
+    ],
 )
 def test_a_question_with_no_word_to_find_or_no_one_named_for_he_is_refused_without_the_model(
     fake_store: tuple[Store, Settings], question: str, veto: str
@@ -187,6 +191,22 @@ def test_a_question_with_no_word_to_find_or_no_one_named_for_he_is_refused_witho
     assert gather(store, settings, question).evidence.vetoes == [veto]
     # Beside an earlier question (a follow-up's reading), "he" may be the one it named: no veto.
     assert not gather(store, settings, question, context="Who is the Kremlin spokesperson?").evidence.vetoes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the prime minister say about his budget?",
+        "What do the unions want for their members?",
+        "Who won?",  # "won" is on NLTK's stopword list, but it is a word the articles hold
+    ],
+)
+def test_a_pronoun_after_what_it_stands_for_or_a_stopword_the_articles_hold_is_not_vetoed(
+    fake_store: tuple[Store, Settings], question: str
+) -> None:
+    store, settings = fake_store
+    vetoes = gather(store, settings, question).evidence.vetoes
+    assert "referent_missing" not in vetoes and "words_missing" not in vetoes
 
 
 def test_an_unknown_backend_is_the_registrys_one_line_error() -> None:
