@@ -46,13 +46,21 @@ _PREAMBLE = re.compile(
 _FINISHED = re.compile(r"[.!?…\]\"'”’)]\s*$")
 _CLAUSE = re.compile(r",\s+(?:which|and|but|while|as|who|where|with|after|before|stating|saying)\b|;|\s[—–-]\s")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A negation, a denial or a refusal ("refuse" the noun aside: "refuse collectors" refuse nothing).
 _NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny|refus(?:e|es|ed|ing|al)"
-    r"|reject(?:s|ed|ing|ion)?)\b|n['’]t\b",
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny"
+    r"|refus(?:e(?!\s+(?:collect|bins?\b|lorr|tips?\b|sacks?\b|workers?\b|dump|disposal))|es|ed|ing|al)"
+    r"|reject(?:s|ed|ing|ion)?|(?:turn|turns|turned|turning)\s+down)\b|n['’]t\b",
     re.IGNORECASE,
 )
-# Where what a negation governs ends: its clause ("I don't hold him responsible, but I'm ...").
-_CLAUSE_END = re.compile(r"[,;:()\"“”—–]|\b(?:but|while|which|who|that|however|although|because)\b", re.IGNORECASE)
+# Where what a negation governs ends: its clause ("I don't hold him responsible, but I'm ..."), or a second verb
+# joined by "and" ("The union rejected the offer and called a strike": the strike is not rejected).
+_CLAUSE_END = re.compile(
+    r"[,;:()\"“”—–]|\b(?:but|while|which|who|that|however|although|because)\b"
+    r"|\b(?:and|or)\s+(?=(?:[a-z]+ed|said|told|made|took|gave|went|began|sent|held|met|left|came|became|won|lost"
+    r"|paid|kept|brought|got|spoke|wrote|chose|called|vowed|threatened|warned)\b)",
+    re.IGNORECASE,
+)
 NEGATION_SCOPE = 6  # words after "not" (or "n't", "never", ...) that it governs, at most
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rag.evidence import Sentence
+from rag.nlp import content_words
 from rag.question import analyse, answer_values, holds_type, names, same_values
 from rag.retrieve import Excerpt
-from rag.verify import answers, corroborating, support
+from rag.verify import answers, asserts_negated, corroborating, negated_words, support
 
 
 @pytest.mark.parametrize(
@@ -286,3 +287,20 @@ def test_a_surname_in_vic_or_cic_is_a_person_a_word_in_ic_is_not() -> None:
     assert holds_type("Bogdanovic beat Tim Henman in Rotterdam.", beat)
     assert not holds_type("Olympic hopes beat Tim Henman in Rotterdam.", beat)
     assert not holds_type("Sporadic rain beat Tim Henman in Rotterdam.", beat)
+
+
+@pytest.mark.parametrize(
+    ("source", "negated"),
+    [
+        # A second verb joined by "and" is outside the refusal: the strike was called, not rejected.
+        ("The union rejected the pay offer and called a strike.", {"pay", "offer"}),
+        ("The board turned down the bid.", {"bid"}),
+        ("Refuse collectors went on strike in Leeds.", set()),  # "refuse" the noun negates nothing
+        ("He did not meet Rubio or the envoy.", {"meet", "envoy"}),  # joined nouns stay in scope
+    ],
+)
+def test_what_a_negation_governs(source: str, negated: set[str]) -> None:
+    assert negated_words(source) == content_words(" ".join(negated))
+    if "called" in source:
+        assert not asserts_negated("The union called a strike.", source)
+        assert asserts_negated("The union accepted the pay offer.", source)
