@@ -136,9 +136,15 @@ def _said(answer: Answer) -> str:
     return " ".join([answer.text, *(c.quote for c in answer.citations)])
 
 
-def _referent(name: str) -> bool:
-    """Whether a name can be what a pronoun means: not a nationality, a month or a day, nor "I'm"."""
-    return not (DEMONYM.match(name) or _CALENDAR.match(name) or (re.search(r"['’][a-z]+$", name) and " " not in name))
+def _referent(name: str, text: str) -> bool:
+    """Whether a name in `text` can be what a pronoun means: not a nationality (but "Mr Irish"), a month or a day,
+    nor "I'm"."""
+    titled = re.search(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady)\.?\s+{re.escape(name)}\b", text)
+    return not (
+        (DEMONYM.match(name) and not titled)
+        or _CALENDAR.match(name)
+        or (re.search(r"['’][a-z]+$", name) and " " not in name)
+    )
 
 
 def _person(name: str) -> str:
@@ -177,8 +183,9 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
     ordered: list[str] = []
     for n, turn in enumerate(reversed(history)):
         question = turn.answer.question
-        asked = [x for x in names(question) if _referent(x)]
-        added = [x for x in names(_said(turn.answer)) if x not in asked and _referent(x)]
+        said = _said(turn.answer)
+        asked = [x for x in names(question) if _referent(x, question)]
+        added = [x for x in names(said) if x not in asked and _referent(x, said)]
         named = added + asked if n == 0 and _WHO.match(question) else asked + added
         context = " ".join([question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
         ordered += _people_first(named, context) if personal else named

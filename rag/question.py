@@ -70,7 +70,11 @@ _PEOPLE_WORDS = (
     "American", "African", "Mexican", "Cuban", "Kenyan", "Moroccan", "Afghan", "German", "Filipino", "Welsh",
     "French", "Dutch", "Greek", "Thai", "Swiss", "Libyan", "Ugandan", "Rwandan", "Angolan", "Jamaican",
     "Venezuelan", "Uruguayan", "Paraguayan", "Nicaraguan", "Guatemalan", "Honduran", "Dominican",
-    "Tibetan", "Uighur", "Moldovan", "Latin", "Gaelic",
+    "Tibetan", "Uighur", "Moldovan", "Latin", "Gaelic", "Singaporean", "Panamanian", "Cameroonian", "Ivorian",
+    "Malawian", "Fijian", "Bahamian", "Trinidadian", "Guyanese", "Bhutanese", "Hawaiian", "Glaswegian", "Mancunian",
+    "Liverpudlian", "Londoner", "Ecuadorean", "Cypriot", "Azerbaijani", "Montenegrin", "Mozambican", "Turk",
+    "Icelander", "Finn", "Dane", "Scot", "Texan", "Costa Rican", "Salvadoran", "Sri Lankan", "New Zealander",
+    "Sierra Leonean", "Botswanan", "Zairean", "Beninese", "Burkinabe", "Malagasy", "Laotian", "Mongol", "Khmer",
 )
 # fmt: on
 _PEOPLES = (

@@ -149,6 +149,8 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     assert referents(history, personal=True)[0] == "Scorsese" and "Japanese" not in referents(history, personal=True)
     history = [turn("Who won?", "Nalbandian won [1].", "Nalbandian beat the Russian in Paris.")]
     assert referents(history, personal=True) == ["Nalbandian", "Paris"]
+    history = [turn("Who spoke for the council?", "Mr Irish did [1].", "Mr Irish said the Turkish bid would fail.")]
+    assert referents(history, personal=True) == ["Irish"]
 
 
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
