@@ -239,11 +239,15 @@ def _name_words(s: _Sentence) -> set[str]:
     return {w.lower().replace("’", "'").removesuffix("'s") for n in s.details["name"] for w in n.split() if len(w) > 2}
 
 
-# Who a sentence says is speaking: "Peskov said", "Peskov, the Kremlin spokesman, confirmed", "said Lavrov".
+# Who a sentence says is speaking: "Peskov said", "Peskov, the Kremlin spokesman, confirmed", "said Lavrov",
+# "said Kremlin spokesman Dmitry Peskov". A pronoun ("He said") counts as a speaker of its own: who it is is not
+# known here, and two sentences kept apart show a changed detail as a conflict, not as something both say
+# (without "He", "Mr Clarke said ... Tunisia" and "He said ... Morocco" were one point; compare suite, 2026-12-04).
 _SPEAKER = re.compile(
     r"\b([A-Z][\w'’-]+)(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+)?(?:said|says|stated|states|told|added|confirmed|warned"
     r"|urged|insisted|argued|claimed|announced|noted|reiterated|stressed)\b"
-    r"|\b(?:said|says|added|told)\s+(?:[A-Z][\w'’-]+\s+)*([A-Z][\w'’-]+)"
+    r"|\b(?:said|says|added|told)\s+(?:(?:[A-Z][\w'’-]+|spokesman|spokeswoman|spokesperson|minister|secretary|envoy"
+    r"|president|chief|adviser|official|leader|chairman|director)\s+)*([A-Z][\w'’-]+)"
 )
 
 

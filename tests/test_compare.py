@@ -116,6 +116,7 @@ def test_who_speaks_in_a_sentence() -> None:
     assert speakers("“We’re going to be hearing from them,” Trump said, without elaborating.") == {"Trump"}
     assert speakers("“It is fine,” said Mr Brown.") == {"Brown"}
     assert speakers("The firm said profits rose.") == frozenset()
+    assert speakers("Talks were complicated, said Kremlin spokesman Dmitry Peskov.") == {"Peskov"}
 
 
 BBC_LAYOUT = "Headline\n\nFirst paragraph, with 76% in it.\n\nSecond paragraph.\n\nThird paragraph.\n"
