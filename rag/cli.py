@@ -161,7 +161,10 @@ def list_articles(as_json: JsonOpt = False) -> None:
 def remove(
     refs: Annotated[list[str], typer.Argument(help="Article ids (or unique prefixes of 4+ characters) or paths.")],
 ) -> None:
-    """Remove articles and all their passages from every index."""
+    """Remove articles and all their passages from every index (and a file uploaded through the page or the API
+    that no other article comes from)."""
+    from rag.uploads import remove_article
+
     with open_store() as store:
         ids = []
         for ref in refs:
@@ -172,7 +175,7 @@ def remove(
             ids.append(article_id)
         for article_id in dict.fromkeys(ids):  # named twice (by id and by path), removed once
             title = store.catalog.article_title(article_id)
-            store.remove(article_id)
+            remove_article(store, article_id)
             out.print(f"removed {article_id} {title}", highlight=False)
 
 
@@ -377,7 +380,9 @@ def brief(
         list[str] | None,
         typer.Option("--question", "-q", help="A question to answer in the briefing too (repeatable)."),
     ] = None,
-    k: Annotated[int, typer.Option("--k", help="Stories to read at most (each with its copies).", min=1)] = 6,
+    k: Annotated[
+        int, typer.Option("--k", help="Stories to read at most (each with its copies), 1-20.", min=1, max=20)
+    ] = 6,
     as_json: JsonOpt = False,
     source: SourceOpt = None,
     since: SinceOpt = None,
@@ -446,7 +451,7 @@ def compare(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")
     ] = None,
-    k: Annotated[int, typer.Option("--k", help="Stories to compare (each with its copies).", min=2)] = 6,
+    k: Annotated[int, typer.Option("--k", help="Stories to compare (each with its copies), 2-20.", min=2, max=20)] = 6,
     source: SourceOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,

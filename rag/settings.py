@@ -189,4 +189,5 @@ def load_settings(**overrides: object) -> Settings:
 
 def http_url(host: str, port: int) -> str:
     """The http URL of a host and port setting: an IPv6 address in brackets ("http://[::1]:7860")."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    bare = host.removeprefix("[").removesuffix("]")  # "[::1]" as written in a URL is "::1"
+    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"

@@ -65,9 +65,22 @@ def test_bad_arguments_are_one_line_each_and_nothing_is_removed_twice(tmp_path: 
     for said, done in refused.items():
         assert done.returncode in (1, 2) and said in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert "--k" in rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "51").stderr
+    assert "--k" in rag(tmp_path, "compare", "the Paris talks", "--k", "21").stderr  # as the API: 20 at most
     (listed,) = json.loads(rag(tmp_path, "list", "--json").stdout)
     twice = rag(tmp_path, "remove", listed["id"], listed["path"])
     assert twice.returncode == 0 and twice.stdout.count("removed") == 1, twice.stdout
+
+
+def test_remove_deletes_an_uploaded_file_and_never_one_outside_the_uploads_folder(tmp_path: Path) -> None:
+    """An article uploaded through the page or the API keeps its file under index/uploads/: `rag remove` deletes
+    it as the page and the API do; the file an article was ingested from anywhere else stays."""
+    seed = SEEDS / "002_8a7896ecd5b149e8.txt"
+    uploaded = tmp_path / "index" / "uploads" / "0123456789abcdef" / "talks.txt"
+    uploaded.parent.mkdir(parents=True)
+    uploaded.write_text(seed.read_text(encoding="utf-8").replace("Paris", "Geneva"), encoding="utf-8")
+    assert rag(tmp_path, "ingest", str(uploaded), str(seed)).returncode == 0
+    assert rag(tmp_path, "remove", str(uploaded), str(seed)).returncode == 0
+    assert not uploaded.exists() and not uploaded.parent.exists() and seed.exists()
 
 
 def test_model_mismatch_is_one_line_pointing_to_reindex(tmp_path: Path) -> None:
@@ -204,5 +217,5 @@ def test_the_readme_seed_briefing_is_what_rag_brief_prints(tmp_path: Path) -> No
 def test_the_url_announced_for_an_ipv6_host_is_bracketed() -> None:
     from rag.settings import http_url
 
-    assert http_url("::1", 7860) == "http://[::1]:7860"
+    assert http_url("::1", 7860) == "http://[::1]:7860" == http_url("[::1]", 7860)
     assert http_url("127.0.0.1", 7860) == "http://127.0.0.1:7860" and http_url("localhost", 80) == "http://localhost:80"
