@@ -90,6 +90,7 @@ _TITLES = {
     "tory", "conservative", "liberal", "democrat", "republican", "kremlin", "french", "british", "german"
 }
 # fmt: on
+_AFTER_NAME = {"MP", "MEP", "MSP", "QC", "KC", "AM", "OBE", "MBE", "CBE", "Jr", "Jnr", "Snr"}  # "Ruth Kelly MP"
 _SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
 _BODY = re.compile(
@@ -148,13 +149,15 @@ def _referent(name: str, text: str) -> bool:
 
 
 def _person(name: str) -> str:
-    """A name without the titles and nationalities before it: "Ukrainian President Volodymyr Zelensky" ->
-    "Volodymyr Zelensky"."""
+    """A name without the titles and nationalities before it and the letters after it: "Ukrainian President
+    Volodymyr Zelensky" -> "Volodymyr Zelensky", "Ruth Kelly MP" -> "Ruth Kelly"."""
     words = name.split()
     while len(words) > 1 and (
         words[0].lower() in _TITLES or (DEMONYM.match(words[0]) and (len(words) > 2 or words[1].lower() in _TITLES))
     ):  # "Islamic Jihad" and "Catholic Church" are names whole
         words = words[1:]
+    while len(words) > 2 and words[-1] in _AFTER_NAME:  # "Ruth Kelly MP" -> "Ruth Kelly"
+        words = words[:-1]
     return " ".join(words)
 
 

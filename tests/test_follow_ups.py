@@ -151,6 +151,8 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     assert referents(history, personal=True) == ["Nalbandian", "Paris"]
     history = [turn("Who spoke for the council?", "Mr Irish did [1].", "Mr Irish said the Turkish bid would fail.")]
     assert referents(history, personal=True) == ["Irish"]
+    history = [turn("Was anyone else hit?", "Ruth Kelly MP was also hit [1].", "Ruth Kelly MP was also hit.")]
+    assert referents(history, personal=True) == ["Ruth Kelly"], "the letters after a name are not the name"
 
 
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
