@@ -488,7 +488,7 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
         return None
     if name.lower() in _ROLE_WORDS:
         return None  # a role alone ("the DJ", "the MP") names no one
-    if _BODY.search(name) or (name.isupper() and 2 <= len(name) <= 6):
+    if name.isupper() and 2 <= len(name) <= 6:
         return name, "", "org"
     words = name.split()
     # A title inside the capitalised run: "Russian Foreign Minister Sergei Lavrov".
@@ -516,6 +516,8 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     role = " ".join([*lead, *titles]).strip(" ,")
     if not _has_role(role):
         role = ""
+    if _BODY.search(name) and not role:
+        return name, "", "org"  # with a role before it, a body's word is a person's ("DJ Rob Da Bank") or the role's
     if not role and (m := _APPOSITIVE.match(text[end:])) and _has_role(m.group(1)):
         role = m.group(1)
     speaks = len(person) > 1 and bool(_SAYING.match(text[end:]))

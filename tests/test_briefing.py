@@ -156,6 +156,11 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("Nalbandian won in Paris.", "Nalbandian", ("Nalbandian", "", "name")),
         ("Japanese officials agreed.", "Japanese", None),
         ("The EU agreed.", "EU", None),
+        # A body's word in a name with a role before it is a person's name, or in the role.
+        ("The show has dance DJ Rob Da Bank.", "DJ Rob Da Bank", ("Rob Da Bank", "DJ", "person")),
+        ("World Bank President Paul Wolfowitz spoke.", "World Bank President Paul Wolfowitz",
+         ("Paul Wolfowitz", "World Bank President", "person")),
+        ("The World Bank agreed.", "World Bank", ("World Bank", "", "org")),
     ],
 )  # fmt: skip
 def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:
