@@ -74,6 +74,12 @@ LEAD = 0.3
 STORY = 0.1
 DIVERSITY = 0.7  # maximal marginal relevance: weight of salience against the likeness to points already shown
 MIN_WORDS = 8  # a key point is a statement, not a fragment ("He denied it.")
+# Another story's sentence counts as making a key point too (shown "also [2]", counted in "Agreed by several
+# sources") when the same-point model below gives it this probability at least against the point's sentence. On
+# the dev topics the pairs the comparison made scored 0.52-0.68 where the two say different things ("The WTA cleared
+# Kuznetsova" / "the tournament was not commissioned by Wada"; Lavrov's statement / "the strategic divergence")
+# and 0.81 and more where they say one thing, but for two pairs of readers' comments (evals/README.md, 2026-12-04).
+AGREE = 0.7
 # Whether two sentences say the same thing (give one annotated fact of a key point), by a logistic regression
 # over PAIR_FEATURES fitted on the briefing suite's dev topics (`evals/fit_briefing.py`): sentence vectors alone
 # do not tell; where the sentences stand in their articles and the names and words they share do better. A
@@ -264,29 +270,32 @@ def build_briefing(
     if not aligned.sentences:
         return briefing
     place = _places(aligned)
-    lead = [_lead_member(aligned, members) for members in aligned.groups]  # the sentence that speaks for each
+    groups = aligned.groups
+    lead = [_lead_member(aligned, members) for members in groups]  # the sentence that speaks for each
     candidates = [
         g
-        for g, members in enumerate(aligned.groups)
+        for g, members in enumerate(groups)
         if not set(members) & aligned.in_conflict
         and aligned.sentences[lead[g]].length >= 3
         and len(aligned.sentences[lead[g]].said.text.split()) >= MIN_WORDS
     ]
-    salience = {g: _salience(aligned, aligned.groups[g], place) for g in candidates}
+    salience = {g: _salience(aligned, groups[g], place) for g in candidates}
+    # What a point is shown with, and counted as made by several stories with: the members that agree with it.
+    agreeing = {g: _agreeing(aligned, place, model, groups[g], lead[g]) for g in candidates}
     used: set[int] = set()  # groups already in the briefing: a sentence, or its like, appears once
     # The probability that each candidate says what a sentence already shown says (its likeliest).
     restates = dict.fromkeys(candidates, 0.0)
 
-    def take(groups: list[int], n: int, strict_after: int | None = None) -> list[KeyPoint]:
-        """Up to `n` of `groups` by maximal marginal relevance: salient, and unlike what is shown already (after
-        `strict_after` of them, clearly unlike it)."""
+    def take(choices: list[int], n: int, strict_after: int | None = None) -> list[KeyPoint]:
+        """Up to `n` of the groups `choices` by maximal marginal relevance: salient, and unlike what is shown
+        already (after `strict_after` of them, clearly unlike it)."""
         taken: list[KeyPoint] = []
         while len(taken) < n:
             strict = strict_after is not None and len(taken) >= strict_after
             bar = min(STRICT_UNLIKE, model.threshold) if strict else model.threshold
             scored = [
                 (DIVERSITY * salience[g] - (1 - DIVERSITY) * restates[g], g)
-                for g in groups
+                for g in choices
                 if g not in used and restates[g] < bar
             ]
             if not scored:
@@ -296,21 +305,15 @@ def build_briefing(
             for other in candidates:
                 same = model.probability(pair_features(aligned, place, lead[other], lead[g]))
                 restates[other] = max(restates[other], same)
-            taken.append(_key_point(aligned, aligned.groups[g]))
+            taken.append(_key_point(aligned, agreeing[g]))
         return taken
 
     # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.
     briefing.points = sorted(take(candidates, points, STRICT_AFTER), key=lambda p: -p.stories)
-    upcoming = [
-        g
-        for g in candidates
-        if _relevance(aligned, aligned.groups[g]) >= RELEVANT and _about_next(aligned, aligned.groups[g])
-    ]
+    upcoming = [g for g in candidates if _relevance(aligned, groups[g]) >= RELEVANT and _about_next(aligned, groups[g])]
     briefing.next = take(upcoming, NEXT)
     several = [
-        g
-        for g in candidates
-        if _stories(aligned, aligned.groups[g]) > 1 and _relevance(aligned, aligned.groups[g]) >= RELEVANT
+        g for g in candidates if _stories(aligned, agreeing[g]) > 1 and _relevance(aligned, groups[g]) >= RELEVANT
     ]
     briefing.agreed = take(several, AGREED)
     briefing.disputed = _merged(aligned.conflicts)
@@ -351,6 +354,20 @@ def pair_features(aligned: Aligned, place: list[int], i: int, j: int) -> dict[st
         "names_shared": len(names_a & names_b) / max(len(names_a | names_b), 1),
         "words_shared": len(a.words & b.words) / max(len(a.words | b.words), 1),
     }
+
+
+def _agreeing(aligned: Aligned, place: list[int], model: SamePoint, members: list[int], lead: int) -> list[int]:
+    """The members of a group the briefing shows together: `lead`'s story's, and another story's only where the
+    same-point model reads it as saying what `lead` says (probability >= `AGREE`). The comparison groups sentences
+    on shared names and close vectors, which still tells what a topic's stories dwell on (salience counts them),
+    but "also [2]" beside a point, and "Agreed by several sources", say that two stories agree."""
+    story = aligned.sentences[lead].said.story
+    return [
+        i
+        for i in members
+        if aligned.sentences[i].said.story == story
+        or model.probability(pair_features(aligned, place, lead, i)) >= AGREE
+    ]
 
 
 def _places(aligned: Aligned) -> list[int]:

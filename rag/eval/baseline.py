@@ -57,6 +57,7 @@ DEFAULT_TOLERANCES = {
     "briefs_without_repeats": 0.09,  # one briefing of 12
     "briefs_without_shared_points": 0.09,
     "cited_verified": 0.0,  # every cited sentence is its article's, at its offsets: never noise
+    "agreements_right": 0.05,  # 10-30 judged agreements a split: one is 0.03-0.1
 }
 
 

@@ -154,6 +154,7 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
     on_topic = sum(1 for s in cited if s.story in stories or s.article.article_id in ids)
     verified = sum(1 for s in cited if _verified(store, s))
     repeats, shared = _repeats(shown, given, topic)
+    judged, wrong = _agreements(briefing, topic)
     recall = len(found) / len(topic.points)
     return BriefScored(
         id=topic.id,
@@ -170,7 +171,24 @@ def score_briefing(store: Store, suite: Suite, topic: Topic, briefing: Briefing,
         seconds=round(seconds, 3),
         passed=recall >= PASS_RECALL and on_topic == verified == len(cited) and not repeats,
         shared_points=shared,
+        agreements=judged,
+        agreements_wrong=wrong,
     )
+
+
+def _agreements(briefing: Briefing, topic: Topic) -> tuple[int, list[str]]:
+    """The agreements a briefing shows (a point's sentence and another story's beside it) that the annotation can
+    judge, both sentences stating key points, and those of them whose two sentences state no point in common."""
+    judged, wrong = 0, []
+    for point in [*briefing.points, *briefing.agreed, *briefing.next]:
+        first = {n for n, _ in facts_given(point.said, topic)}
+        for other in point.also:
+            second = {n for n, _ in facts_given(other, topic)}
+            if first and second:
+                judged += 1
+                if not first & second:
+                    wrong.append(f"{point.said.text[:70]} / {other.text[:70]}")
+    return judged, wrong
 
 
 def _verified(store: Store, said: Said) -> bool:
@@ -215,6 +233,9 @@ def aggregate(scored: list[BriefScored]) -> dict[str, object]:
         "briefs_without_repeats": ratio(sum(not s.repeats for s in scored), len(scored)),
         "briefs_without_shared_points": ratio(sum(not s.shared_points for s in scored), len(scored)),
         "cited_verified": ratio(sum(s.verified for s in scored), cited),
+        "agreements_right": ratio(
+            sum(s.agreements - len(s.agreements_wrong) for s in scored), sum(s.agreements for s in scored)
+        ),
         "briefing_s_p50": round(statistics.median(seconds), 3) if seconds else None,
         "briefing_s_max": seconds[-1] if seconds else None,
     }

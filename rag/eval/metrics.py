@@ -53,6 +53,7 @@ BRIEF_RATES = (  # the briefing suite's (rag.eval.brief_suite)
     "briefs_without_repeats",
     "briefs_without_shared_points",
     "cited_verified",
+    "agreements_right",
 )
 RATES = QUESTION_RATES + COMPARE_RATES + BRIEF_RATES
 
@@ -137,6 +138,10 @@ class BriefScored:
     passed: bool
     kind: str = "briefing"
     shared_points: list[str] = field(default_factory=list)  # points two shown sentences state (other facts or the same)
+    # Agreements shown ("also [2]": another story's sentence beside a point's) where both sentences are annotated
+    # as stating a key point, and those of them that state no point in common.
+    agreements: int = 0
+    agreements_wrong: list[str] = field(default_factory=list)
 
 
 _WORD = re.compile(r"\w+")

@@ -135,6 +135,9 @@ def html_report(result: RunResult, comparison: Comparison | None = None) -> str:
                 detail += "<br><small>repeats: " + esc("; ".join(q.repeats)) + "</small>"
             if shared := [s for s in q.shared_points if s not in q.repeats]:
                 detail += "<br><small>points stated twice (other facts): " + esc("; ".join(shared)) + "</small>"
+            if q.agreements_wrong:
+                detail += "<br><small>shown as agreeing, saying different things: " + esc("; ".join(q.agreements_wrong))
+                detail += "</small>"
             rows.append(
                 f'<tr class="{verdict}"><td>{esc(q.id)}</td><td>{esc(q.kind)}</td><td>{esc(q.topic)}</td>'
                 f"<td>{detail}</td><td>–</td><td>{q.points_found / q.points:.2f}</td>"
