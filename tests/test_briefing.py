@@ -21,6 +21,7 @@ from rag.brief import _refer, briefing_markdown
 from rag.briefing import (
     PAIR_FEATURES,
     Briefing,
+    KeyPoint,
     _named,
     _spelled_alike,
     build_briefing,
@@ -29,7 +30,7 @@ from rag.briefing import (
     topic_stories,
 )
 from rag.compare import Said, align
-from rag.eval.brief_suite import GoldPoint, Topic, _repeats, facts_given, load_topics
+from rag.eval.brief_suite import GoldPoint, Topic, _agreements, _repeats, facts_given, load_topics
 from rag.eval.suite import SuiteError
 from rag.settings import Settings
 from rag.store import Store
@@ -266,6 +267,30 @@ def test_two_sentences_repeat_when_they_give_one_fact_not_when_they_give_two_of_
     repeats, shared = repeats_of([said[trial], said[also_trial], said[trial]])
     assert repeats[0].startswith("shown twice") and f"2 sentences say one thing of {point.point!r}" in repeats
     assert shared[0].startswith("shown twice") and len(shared) == 2
+
+
+def test_an_agreement_shown_is_right_when_both_sentences_state_one_annotated_point() -> None:
+    """ "also [2]" beside a point says two stories agree: judged only where both sentences are annotated."""
+    trial = "Mr Ebbers is on trial for fraud and conspiracy in relation to WorldCom's collapse in 2002."
+    also_trial = "The former WorldCom chief is being tried for fraud and conspiracy over the firm's 2002 collapse."
+    jury = "The jury was told that Mr Ebbers had known about the accounting fraud from the start of it."
+    unannotated = "Mr Ebbers arrived at the court in Manhattan on Monday morning with his wife beside him."
+    points = (
+        GoldPoint("Ebbers is on trial for fraud", (("a.txt", trial), ("b.txt", also_trial)), (0, 0)),
+        GoldPoint("The jury heard he knew of the fraud", (("b.txt", jury),), (0,)),
+    )
+    topic = Topic("x", "dev", "the Ebbers trial", ("a.txt", "b.txt"), points)
+    said = {t: Said(Ref(t[:8], "A title"), t[:8], t, 0, len(t)) for t in (trial, also_trial, jury, unannotated)}
+    made = Briefing(
+        "the Ebbers trial",
+        points=[
+            KeyPoint(said[trial], (said[also_trial],)),
+            KeyPoint(said[also_trial], (said[jury],)),
+            KeyPoint(said[jury], (said[unannotated],)),
+        ],
+    )
+    judged, wrong = _agreements(made, topic)
+    assert judged == 2 and wrong == [f"{also_trial[:70]} / {jury[:70]}"]
 
 
 def test_a_point_with_facts_needs_one_for_every_sentence(tmp_path) -> None:
