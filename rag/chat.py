@@ -91,7 +91,12 @@ _TITLES = {
 }
 # fmt: on
 _AFTER_NAME = {"MP", "MEP", "MSP", "QC", "KC", "AM", "OBE", "MBE", "CBE", "Jr", "Jnr", "Snr"}  # "Ruth Kelly MP"
-_SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
+# Verbs of saying after a name, as written in an answer ("Witkoff said") or asked in a question ("What did Trump
+# say ...?").
+_SAYING = (
+    "said|says|say|told|tell|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
+    "|clarified|explained|replied|responded|suggested|think|thinks|thought|want|wants|wanted"
+)
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
 _BODY = re.compile(
     r"\b(?:Department|Division|Security|Council|Ministry|Party|Association|Bank|Novel|Award|Awards|Prize|Club|Group"
@@ -161,10 +166,11 @@ def _person(name: str) -> str:
     return " ".join(words)
 
 
-def _people_first(found: list[str], text: str) -> list[str]:
-    """Names that may be a "he" or a "she", people first: those `text` gives a title or a verb of
-    saying ("US envoy Steve Witkoff", "Witkoff said"), then names of two or more words, then
-    single words ("Kremlin"); never bodies ("Department of Homeland Security") or acronyms ("US")."""
+def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
+    """Names that may be a "he" or a "she", people first, each with its rank: 0 for those `text` gives a title or a
+    verb of saying ("US envoy Steve Witkoff", "Witkoff said", "What did Trump say"), 1 for other names of two or
+    more words, 2 for other single words ("Kremlin", "Budget"); never bodies ("Department of Homeland Security")
+    or acronyms ("US")."""
     people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
 
     def rank(name: str) -> int:
@@ -173,7 +179,7 @@ def _people_first(found: list[str], text: str) -> list[str]:
         speaking = re.search(rf"\b{last}\s+(?:{_SAYING})\b", text)
         return 0 if titled or speaking else 1 if " " in name else 2
 
-    return sorted(people, key=rank)
+    return sorted(((rank(p), p) for p in people), key=lambda ranked: ranked[0])
 
 
 def referents(history: list[Turn], personal: bool) -> list[str]:
@@ -181,17 +187,25 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
 
     After a question that asked who, the names its answer added come first; after any other,
     the question's own names; then the other of the two, then earlier turns. For "he", "she"
-    and "his", a turn's people go first (`_people_first`).
+    and "his", a turn's people go first (`_people_first`), and a single word nothing marks as a
+    person ("Budget", "Paris") comes after every turn's people: "is he going to cut income tax in it?"
+    after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's.
     """
     ordered: list[str] = []
+    unmarked: list[str] = []
     for n, turn in enumerate(reversed(history)):
         question = turn.answer.question
         said = _said(turn.answer)
         asked = [x for x in names(question) if _referent(x, question)]
         added = [x for x in names(said) if x not in asked and _referent(x, said)]
         named = added + asked if n == 0 and _WHO.match(question) else asked + added
+        if not personal:
+            ordered += named
+            continue
         context = " ".join([question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
-        ordered += _people_first(named, context) if personal else named
+        for rank, name in _people_first(named, context):
+            (unmarked if rank == 2 else ordered).append(name)
+    ordered += unmarked
     unique: list[str] = []
     for name in ordered:
         if not any(name == u or name in u.split() for u in unique):  # "Peskov" after "Dmitry Peskov" adds nothing

@@ -201,3 +201,18 @@ def test_a_reading_of_some_articles_narrows_the_filters_to_those_they_allow() ->
     # Filters of this message that allow none of the articles an earlier answer cited: that reading is dropped.
     assert _allowed(None, ("a",)) and _allowed(Filters(source="BBC"), ("a",))
     assert _allowed(Filters(article_ids=("a", "b")), ("b", "c")) and not _allowed(Filters(article_ids=("a",)), ("c",))
+
+
+def test_he_is_a_person_of_an_earlier_turn_before_a_single_word_nothing_marks_as_one() -> None:
+    """ "Is he going to cut income tax in it?" after a question naming Gordon Brown and one whose answer names only
+    the Budget: he is Gordon Brown (the Budget comes after every turn's people)."""
+    history = [
+        turn("What date has Gordon Brown picked for his pre-election Budget?", "16 March [1].", "on 16 March"),
+        turn("What time?", "1230 GMT [1].", "The Budget will be at 1230 GMT on Wednesday."),
+    ]
+    assert referents(history, personal=True)[0] == "Gordon Brown"
+    # A question that has someone speak makes them a person too: "What did Trump say ...?"
+    history = [
+        turn("What did Trump say about Zelenskyy?", "He clarified [1].", "Ukrainian President Zelenskyy met him.")
+    ]
+    assert referents(history, personal=True)[0] == "Trump"
