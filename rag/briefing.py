@@ -310,7 +310,9 @@ def build_briefing(
 
     # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.
     briefing.points = sorted(take(candidates, points, STRICT_AFTER), key=lambda p: -p.stories)
-    upcoming = [g for g in candidates if _relevance(aligned, groups[g]) >= RELEVANT and _about_next(aligned, groups[g])]
+    upcoming = [
+        g for g in candidates if _relevance(aligned, groups[g]) >= RELEVANT and _about_next(aligned, agreeing[g])
+    ]
     briefing.next = take(upcoming, NEXT)
     several = [
         g for g in candidates if _stories(aligned, agreeing[g]) > 1 and _relevance(aligned, groups[g]) >= RELEVANT
@@ -533,8 +535,10 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     role = " ".join([*lead, *titles]).strip(" ,")
     if not _has_role(role):
         role = ""
-    if _BODY.search(name) and not role:
-        return name, "", "org"  # with a role before it, a body's word is a person's ("DJ Rob Da Bank") or the role's
+    if _BODY.search(name) and (not role or len(person) < 2 or (titles and titles[-1].lower() in _FILLER)):
+        # With a role before a name of two words or more, a body's word is a person's ("DJ Rob Da Bank") or the
+        # role's ("World Bank President Paul Wolfowitz"); not "Premier League" nor "Chairman of Barclays Bank".
+        return name, "", "org"
     if not role and (m := _APPOSITIVE.match(text[end:])) and _has_role(m.group(1)):
         role = m.group(1)
     speaks = len(person) > 1 and bool(_SAYING.match(text[end:]))

@@ -91,12 +91,7 @@ _TITLES = {
 }
 # fmt: on
 _AFTER_NAME = {"MP", "MEP", "MSP", "QC", "KC", "AM", "OBE", "MBE", "CBE", "Jr", "Jnr", "Snr"}  # "Ruth Kelly MP"
-# Verbs of saying after a name, as written in an answer ("Witkoff said") or asked in a question ("What did Trump
-# say ...?").
-_SAYING = (
-    "said|says|say|told|tell|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
-    "|clarified|explained|replied|responded|suggested|think|thinks|thought|want|wants|wanted"
-)
+_SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
 _BODY = re.compile(
     r"\b(?:Department|Division|Security|Council|Ministry|Party|Association|Bank|Novel|Award|Awards|Prize|Club|Group"
@@ -161,14 +156,14 @@ def _person(name: str) -> str:
         words[0].lower() in _TITLES or (DEMONYM.match(words[0]) and (len(words) > 2 or words[1].lower() in _TITLES))
     ):  # "Islamic Jihad" and "Catholic Church" are names whole
         words = words[1:]
-    while len(words) > 2 and words[-1] in _AFTER_NAME:  # "Ruth Kelly MP" -> "Ruth Kelly"
+    while len(words) > 1 and words[-1] in _AFTER_NAME:  # "Ruth Kelly MP" -> "Ruth Kelly"
         words = words[:-1]
     return " ".join(words)
 
 
 def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     """Names that may be a "he" or a "she", people first, each with its rank: 0 for those `text` gives a title or a
-    verb of saying ("US envoy Steve Witkoff", "Witkoff said", "What did Trump say"), 1 for other names of two or
+    verb of saying ("US envoy Steve Witkoff", "Witkoff said"), 1 for other names of two or
     more words, 2 for other single words ("Kremlin", "Budget"); never bodies ("Department of Homeland Security")
     or acronyms ("US")."""
     people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
@@ -189,7 +184,8 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
     the question's own names; then the other of the two, then earlier turns. For "he", "she"
     and "his", a turn's people go first (`_people_first`), and a single word nothing marks as a
     person ("Budget", "Paris") comes after every turn's people: "is he going to cut income tax in it?"
-    after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's.
+    after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's. The
+    names the answer to a "who" question just before added are people whatever marks them ("Nalbandian").
     """
     ordered: list[str] = []
     unmarked: list[str] = []
@@ -203,8 +199,9 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
             ordered += named
             continue
         context = " ".join([question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
+        answered = added if n == 0 and _WHO.match(question) else []
         for rank, name in _people_first(named, context):
-            (unmarked if rank == 2 else ordered).append(name)
+            (unmarked if rank == 2 and name not in map(_person, answered) else ordered).append(name)
     ordered += unmarked
     unique: list[str] = []
     for name in ordered:

@@ -247,7 +247,7 @@ _SPEAKER = re.compile(
     r"\b([A-Z][\w'’-]+)(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+)?(?:said|says|stated|states|told|added|confirmed|warned"
     r"|urged|insisted|argued|claimed|announced|noted|reiterated|stressed)\b"
     r"|\b(?:said|says|added|told)\s+(?:(?:[A-Z][\w'’-]+|spokesman|spokeswoman|spokesperson|minister|secretary|envoy"
-    r"|president|chief|adviser|official|leader|chairman|director)\s+)*([A-Z][\w'’-]+)"
+    r"|president|chief|executive|economist|adviser|leader|chairman|director)\s+)*([A-Z][\w'’-]+)"
 )
 
 

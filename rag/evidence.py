@@ -67,11 +67,20 @@ FEATURES = (
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers|they|them|their)\b", re.IGNORECASE)
 
 
+_ANTECEDENT = re.compile(r"\b(?:the|a|an|this|that|these|those)\s+[a-z]", re.IGNORECASE)
+_PLURAL = re.compile(r"\b[a-z]{3,}[^s']s\b")  # "unions", "ministers"; not "was", "does", "class"
+
+
 def _unbound_pronoun(question: str) -> bool:
-    """Whether a pronoun comes before any word it could stand for: "What is his job?", "Why did they leave?";
-    not "What did the prime minister say about his budget?" nor "What do unions want for their members?"."""
+    """Whether a pronoun comes before anyone or anything it could stand for: "What is his job?", "How old is he?",
+    "Why did they leave?"; not "What did the prime minister say about his budget?" (a noun with its determiner
+    comes first) nor "What do unions want for their members?" (a plural for "they" and "their")."""
     pronoun = _PRONOUN.search(question)
-    return pronoun is not None and not content_words(question[: pronoun.start()])
+    if pronoun is None:
+        return False
+    before = question[: pronoun.start()]
+    plural = pronoun.group().lower() in ("they", "them", "their") and _PLURAL.search(before)
+    return not (_ANTECEDENT.search(before) or plural)
 
 
 def _no_indexed_word(store: Store, analysis: Analysis) -> bool:

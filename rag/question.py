@@ -72,8 +72,8 @@ _PEOPLE_WORDS = (
     "Venezuelan", "Uruguayan", "Paraguayan", "Nicaraguan", "Guatemalan", "Honduran", "Dominican",
     "Tibetan", "Uighur", "Moldovan", "Latin", "Gaelic", "Singaporean", "Panamanian", "Cameroonian", "Ivorian",
     "Malawian", "Fijian", "Bahamian", "Trinidadian", "Guyanese", "Bhutanese", "Hawaiian", "Glaswegian", "Mancunian",
-    "Liverpudlian", "Londoner", "Ecuadorean", "Cypriot", "Azerbaijani", "Montenegrin", "Mozambican", "Turk",
-    "Icelander", "Finn", "Dane", "Scot", "Texan", "Costa Rican", "Salvadoran", "Sri Lankan", "New Zealander",
+    "Liverpudlian", "Londoner", "Ecuadorean", "Cypriot", "Azerbaijani", "Montenegrin", "Mozambican",
+    "Icelander", "Texan", "Costa Rican", "Salvadoran", "Sri Lankan", "New Zealander",
     "Sierra Leonean", "Botswanan", "Zairean", "Beninese", "Burkinabe", "Malagasy", "Laotian", "Mongol", "Khmer",
 )
 # fmt: on

@@ -132,6 +132,12 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins browsers may call the API from (CORS); none: CORS off."
     )
 
+    @field_validator("ui_host", "chroma_host", mode="before")
+    @classmethod
+    def _host_without_brackets(cls, value: object) -> object:
+        """An IPv6 address as written in a URL ("[::1]") is the address "::1": to bind, to check for loopback."""
+        return value.removeprefix("[").removesuffix("]") if isinstance(value, str) else value
+
     @field_validator("condense", mode="before")
     @classmethod
     def _condense_by_its_old_name(cls, value: object) -> object:
@@ -189,5 +195,4 @@ def load_settings(**overrides: object) -> Settings:
 
 def http_url(host: str, port: int) -> str:
     """The http URL of a host and port setting: an IPv6 address in brackets ("http://[::1]:7860")."""
-    bare = host.removeprefix("[").removesuffix("]")  # "[::1]" as written in a URL is "::1"
-    return f"http://[{bare}]:{port}" if ":" in bare else f"http://{bare}:{port}"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

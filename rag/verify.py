@@ -50,15 +50,17 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|denied|denies|deny"
     r"|refus(?:e(?!\s+(?:collect|bins?\b|lorr|tips?\b|sacks?\b|workers?\b|dump|disposal))|es|ed|ing|al)"
-    r"|reject(?:s|ed|ing|ion)?|(?:turn|turns|turned|turning)\s+down)\b|n['’]t\b",
+    r"|reject(?:s|ed|ing|ion)?|turn(?:s|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?down)\b|n['’]t\b",
     re.IGNORECASE,
 )
 # Where what a negation governs ends: its clause ("I don't hold him responsible, but I'm ..."), or a second verb
-# joined by "and" ("The union rejected the offer and called a strike": the strike is not rejected).
+# joined by "and" ("The union rejected the offer and called a strike": the strike is not rejected); a word in -ed
+# only with an object after it ("denied he had lied and cheated", "tanks and armed vehicles" stay in scope).
 _CLAUSE_END = re.compile(
     r"[,;:()\"“”—–]|\b(?:but|while|which|who|that|however|although|because)\b"
-    r"|\b(?:and|or)\s+(?=(?:[a-z]+ed|said|told|made|took|gave|went|began|sent|held|met|left|came|became|won|lost"
-    r"|paid|kept|brought|got|spoke|wrote|chose|called|vowed|threatened|warned)\b)",
+    r"|\b(?-i:and|or)\s+(?=(?-i:said|told|made|took|gave|went|began|sent|held|met|left|came|became|won|lost|paid"
+    r"|kept|brought|got|spoke|wrote|chose|called|vowed|threatened|warned)\b"
+    r"|(?-i:[a-z]+ed)\s+(?:a|an|the|to|that|his|her|their|its|this|these|those)\b)",
     re.IGNORECASE,
 )
 NEGATION_SCOPE = 6  # words after "not" (or "n't", "never", ...) that it governs, at most

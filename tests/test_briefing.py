@@ -162,6 +162,9 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
         ("World Bank President Paul Wolfowitz spoke.", "World Bank President Paul Wolfowitz",
          ("Paul Wolfowitz", "World Bank President", "person")),
         ("The World Bank agreed.", "World Bank", ("World Bank", "", "org")),
+        ("The Premier League said so.", "Premier League", ("Premier League", "", "org")),
+        ("The former Chairman of Barclays Bank spoke.", "Chairman of Barclays Bank",
+         ("Chairman of Barclays Bank", "", "org")),
     ],
 )  # fmt: skip
 def test_a_name_is_read_with_its_role(sentence: str, name: str, expected: tuple[str, str, str] | None) -> None:

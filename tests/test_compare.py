@@ -117,6 +117,8 @@ def test_who_speaks_in_a_sentence() -> None:
     assert speakers("“It is fine,” said Mr Brown.") == {"Brown"}
     assert speakers("The firm said profits rose.") == frozenset()
     assert speakers("Talks were complicated, said Kremlin spokesman Dmitry Peskov.") == {"Peskov"}
+    assert speakers("Profits fell, said chief executive Fred Goodwin.") == {"Goodwin"}
+    assert speakers("The report said official Treasury figures showed growth.") == frozenset()
 
 
 BBC_LAYOUT = "Headline\n\nFirst paragraph, with 76% in it.\n\nSecond paragraph.\n\nThird paragraph.\n"

@@ -179,6 +179,7 @@ def test_a_question_about_someone_no_article_names_is_refused_without_the_model(
         ("Кто пресс-секретарь Кремля?", "words_missing"),
         ("What did he say?", "referent_missing"),
         ("What is his job?", "referent_missing"),
+        ("How old is he?", "referent_missing"),  # "old" is no one "he" could be
     ],
 )
 def test_a_question_with_no_word_to_find_or_no_one_named_for_he_is_refused_without_the_model(
@@ -198,6 +199,7 @@ def test_a_question_with_no_word_to_find_or_no_one_named_for_he_is_refused_witho
     [
         "What did the prime minister say about his budget?",
         "What do the unions want for their members?",
+        "What do unions want for their members?",
         "Who won?",  # "won" is on NLTK's stopword list, but it is a word the articles hold
     ],
 )

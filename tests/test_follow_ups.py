@@ -153,6 +153,8 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     assert referents(history, personal=True) == ["Irish"]
     history = [turn("Was anyone else hit?", "Ruth Kelly MP was also hit [1].", "Ruth Kelly MP was also hit.")]
     assert referents(history, personal=True) == ["Ruth Kelly"], "the letters after a name are not the name"
+    history = [turn("Who else was hit?", "Kelly MP was [1].", "Kelly MP was also hit.")]
+    assert referents(history, personal=True) == ["Kelly"]
 
 
 def test_a_body_named_with_a_word_of_a_faith_keeps_it() -> None:
@@ -211,8 +213,9 @@ def test_he_is_a_person_of_an_earlier_turn_before_a_single_word_nothing_marks_as
         turn("What time?", "1230 GMT [1].", "The Budget will be at 1230 GMT on Wednesday."),
     ]
     assert referents(history, personal=True)[0] == "Gordon Brown"
-    # A question that has someone speak makes them a person too: "What did Trump say ...?"
+    # The one word a "who" question's answer just gave is a person though nothing else marks it.
     history = [
-        turn("What did Trump say about Zelenskyy?", "He clarified [1].", "Ukrainian President Zelenskyy met him.")
+        turn("Did Roger Federer play in Rotterdam?", "Yes [1].", "Roger Federer played in Rotterdam."),
+        turn("Who won?", "Nalbandian won [1].", "Nalbandian beat the Swiss in the final."),
     ]
-    assert referents(history, personal=True)[0] == "Trump"
+    assert referents(history, personal=True)[0] == "Nalbandian"
