@@ -194,14 +194,15 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
         said = _said(turn.answer)
         asked = [x for x in names(question) if _referent(x, question)]
         added = [x for x in names(said) if x not in asked and _referent(x, said)]
-        named = added + asked if n == 0 and _WHO.match(question) else asked + added
+        answered = added if n == 0 and _WHO.match(question) else []  # the names a "who" just before gave
+        named = added + asked if answered else asked + added
         if not personal:
             ordered += named
             continue
-        context = " ".join([question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
-        answered = added if n == 0 and _WHO.match(question) else []
+        context = " ".join([question, said, *(c.text for c in turn.answer.citations)])
+        people = {_person(x) for x in answered}
         for rank, name in _people_first(named, context):
-            (unmarked if rank == 2 and name not in map(_person, answered) else ordered).append(name)
+            (unmarked if rank == 2 and name not in people else ordered).append(name)
     ordered += unmarked
     unique: list[str] = []
     for name in ordered:
