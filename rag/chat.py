@@ -90,6 +90,11 @@ _TITLES = {
     "tory", "conservative", "liberal", "democrat", "republican", "kremlin", "french", "british", "german"
 }
 # fmt: on
+_LOCATIVE = re.compile(
+    r"\b(?:in|near|outside|inside|across|around|throughout)\s+(?:(?:[A-Z][\w'’.-]*|the)\s+(?:or|and)\s+)?(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_MODIFIER = re.compile(r"^\s+[a-z]")  # "the Paris peace talks": the name qualifies a noun that follows it
 _AFTER_NAME = {"MP", "MEP", "MSP", "QC", "KC", "AM", "OBE", "MBE", "CBE", "Jr", "Jnr", "Snr"}  # "Ruth Kelly MP"
 _SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
@@ -148,6 +153,18 @@ def _referent(name: str, text: str) -> bool:
     )
 
 
+def _placed(name: str, text: str) -> bool:
+    """Whether `text` uses `name` only as a place or as a word of another name's phrase: after "in", "at", "from"
+    and the like ("in Stockholm or The Hague"), or between "the" and a lower-case word ("the Paris peace talks").
+    Such a name is no "he" and no "their": "who's their lawyer?" is not "Who's Stockholm's lawyer?"."""
+    found = list(re.finditer(rf"\b{re.escape(name)}\b", text))
+    return bool(found) and all(
+        _LOCATIVE.search(text[: m.start()])
+        or (_MODIFIER.match(text[m.end() :]) and re.search(r"\bthe\s+$", text[: m.start()], re.IGNORECASE))
+        for m in found
+    )
+
+
 def _person(name: str) -> str:
     """A name without the titles and nationalities before it and the letters after it: "Ukrainian President
     Volodymyr Zelensky" -> "Volodymyr Zelensky", "Ruth Kelly MP" -> "Ruth Kelly"."""
@@ -177,7 +194,7 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     return sorted(((rank(p), p) for p in people), key=lambda ranked: ranked[0])
 
 
-def referents(history: list[Turn], personal: bool) -> list[str]:
+def referents(history: list[Turn], personal: bool, places: bool = False) -> list[str]:
     """What a pronoun in the next message most likely means, most likely first.
 
     After a question that asked who, the names its answer added come first; after any other,
@@ -186,20 +203,24 @@ def referents(history: list[Turn], personal: bool) -> list[str]:
     person ("Budget", "Paris") comes after every turn's people: "is he going to cut income tax in it?"
     after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's. The
     names the answer to a "who" question just before added are people whatever marks them ("Nalbandian").
+    A name the turn uses only as a place or inside another name's phrase (`_placed`) is what "there" may
+    mean (`places`), never a "he" or a "their".
     """
     ordered: list[str] = []
     unmarked: list[str] = []
     for n, turn in enumerate(reversed(history)):
         question = turn.answer.question
         said = _said(turn.answer)
-        asked = [x for x in names(question) if _referent(x, question)]
-        added = [x for x in names(said) if x not in asked and _referent(x, said)]
+        context = " ".join([question, said, *(c.text for c in turn.answer.citations)])
+        asked = [x for x in names(question) if _referent(x, question) and (places or not _placed(x, context))]
+        added = [
+            x for x in names(said) if x not in asked and _referent(x, said) and (places or not _placed(x, context))
+        ]
         answered = added if n == 0 and _WHO.match(question) else []  # the names a "who" just before gave
         named = added + asked if answered else asked + added
         if not personal:
             ordered += named
             continue
-        context = " ".join([question, said, *(c.text for c in turn.answer.citations)])
         people = {_person(x) for x in answered}
         for rank, name in _people_first(named, context):
             (unmarked if rank == 2 and name not in people else ordered).append(name)
@@ -286,7 +307,8 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
         found += [_question(s) for s in _slotted(previous, _NUMBER.findall(bare)[0])]
     for personal, pattern in ((True, _PERSONAL), (False, _OTHER)):
         if pattern.search(bare):
-            found += [_question(_replace_pronouns(bare, name, personal)) for name in referents(history, personal)]
+            there = not personal and bool(re.search(r"\bthere\b", bare, re.IGNORECASE))
+            found += [_question(_replace_pronouns(bare, n, personal)) for n in referents(history, personal, there)]
     # Not a question alone: a fragment ("In the UK?", "What time?"), or a pronoun a name has replaced.
     alone = not (
         item is not None

@@ -148,7 +148,7 @@ def test_a_word_of_a_faith_or_a_people_is_no_he_but_a_surname_in_vic_is() -> Non
     history = [turn("Who directed The Aviator?", "Scorsese did [1].", "Scorsese said the Japanese premiere was a joy.")]
     assert referents(history, personal=True)[0] == "Scorsese" and "Japanese" not in referents(history, personal=True)
     history = [turn("Who won?", "Nalbandian won [1].", "Nalbandian beat the Russian in Paris.")]
-    assert referents(history, personal=True) == ["Nalbandian", "Paris"]
+    assert referents(history, personal=True) == ["Nalbandian"], "'in Paris' is a place, no 'he'"
     history = [turn("Who spoke for the council?", "Mr Irish did [1].", "Mr Irish said the Turkish bid would fail.")]
     assert referents(history, personal=True) == ["Irish"]
     history = [turn("Was anyone else hit?", "Ruth Kelly MP was also hit [1].", "Ruth Kelly MP was also hit.")]
@@ -219,3 +219,26 @@ def test_he_is_a_person_of_an_earlier_turn_before_a_single_word_nothing_marks_as
         turn("Who won?", "Nalbandian won [1].", "Nalbandian beat the Swiss in the final."),
     ]
     assert referents(history, personal=True)[0] == "Nalbandian"
+
+
+def test_a_place_is_what_there_means_never_a_he_or_a_their() -> None:
+    """ "who's their lawyer?" was asked as "Who's Stockholm's lawyer?", and "how did zelensky react to him?" after
+    the Paris peace talks as "... react to Paris?"."""
+    heard = turn(
+        "Where could the case be heard?",
+        "Arbitration could take place in Stockholm or The Hague, Mr Gaillard said [1].",
+        "Arbitration of the lawsuit could take place in Stockholm or The Hague, Mr Gaillard said.",
+    )
+    history = [
+        turn("How much is Group Menatep suing Russia for?", "$28.3bn [1].", "Group Menatep sued for $28.3bn."),
+        heard,
+    ]
+    assert not {"Stockholm", "Hague", "The Hague"} & set(referents(history, personal=False))
+    assert "Group Menatep" in referents(history, personal=False)
+    assert "Stockholm" in referents(history, personal=False, places=True)
+    assert "What happened in Stockholm?" in questions(history, "What happened there?")
+    talks = turn("In the Paris peace talks, what is Russia demanding?", "The articles don't say.", refused=True)
+    assert "Paris" not in referents([talks], personal=True)
+    # A name used once as a place and once otherwise may still be a "he": "in Paris" and "Paris said".
+    said = turn("Who spoke?", "Paris said so [1].", "Talks in Paris ended; Paris said they went well.")
+    assert referents([said], personal=True)[0] == "Paris"
