@@ -9,6 +9,10 @@ model card; it gives four logits for a pair of texts, one for each question belo
 - `relations(pairs)`: for each (claim, claim) pair, probabilities of `RELATIONS`: the same
   claim, the same claim with a detail that conflicts, or a related but different claim.
 
+The same runner (`OnnxPairReader`) reads the briefing's same-fact reader (`SameFactReader`,
+`evals/train_same_fact.py`, `rag/models/same_fact/`): one logit for two sentences, whether they give
+one fact; `rag.briefing` adds it to its features model's log-odds.
+
 Backends are chosen by `judge_backend` through one registry, as the embedding and language
 models are: `onnx` (the shipped model on ONNX Runtime: no torch at question time) and, in the
 tests, a deterministic fake. Models load on first use and are kept for the process.

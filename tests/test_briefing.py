@@ -231,12 +231,21 @@ def test_the_validator_refuses_a_quote_not_in_its_article_and_a_training_article
 
 def test_the_committed_same_point_model_knows_a_restatement_from_another_point() -> None:
     model = same_point_model()
-    assert set(model.weights) == set(PAIR_FEATURES) and 0 < model.threshold < 1
+    assert set(model.weights) == {*PAIR_FEATURES, "reader"} and 0 < model.threshold < 1
+    assert model.reader is not None, "the same-fact reader is read beside the features"
     restated = {"cosine": 0.9, "same_article": 1.0, "apart": 0.1, "adjacent": 1.0, "near": 1.0}
     restated |= {"names_shared": 1.0, "words_shared": 0.7}
     another = {"cosine": 0.2, "same_article": 1.0, "apart": 0.8, "adjacent": 0.0, "near": 0.0}
     another |= {"names_shared": 0.0, "words_shared": 0.05}
     assert model.probability(restated) >= model.threshold > model.probability(another)
+    # The reader's reading moves a pair the features leave in doubt: read as one fact, it is a restatement.
+    doubtful = {"cosine": 0.6, "same_article": 0.0, "apart": 1.0, "adjacent": 0.0, "near": 0.0}
+    doubtful |= {"names_shared": 0.3, "words_shared": 0.2}
+    assert (
+        model.probability(doubtful | {"reader": 4.0})
+        > model.probability(doubtful)
+        > model.probability(doubtful | {"reader": -4.0})
+    )
 
 
 def test_the_training_topics_are_verbatim_and_from_articles_a_model_may_learn_from() -> None:
