@@ -105,8 +105,8 @@ def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tupl
 
 def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
     """4. The evaluator: on the dev topics' pairs, ROC AUC and average precision of the reader alone, of the
-    features model, and of the two together (the features' log-odds plus half the reader's logit, as the
-    briefing adds them)."""
+    features model, and of the two together (the features' log-odds plus half the reader's logit, for every pair;
+    the briefing reads only the pairs the features give `rag.briefing.READ_ABOVE` or more)."""
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -236,7 +236,7 @@ def model_card(record: dict[str, Any]) -> str:
     names = {
         "features": "the features model alone",
         "reader": "the reader alone",
-        "together": "both, as the briefing adds them",
+        "together": "both, on every pair",
     }
     rows = "\n".join(
         f"| {label} | {torch_figures[name + '_roc']}, {torch_figures[name + '_average']} "

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -39,9 +39,10 @@ from rag.catalog import passage_key
 from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
-from rag.judge import SameFactReader, same_fact_reader
+from rag.judge import SameFact, make_judge
 from rag.question import DEMONYM, name_spans
 from rag.retrieve import Filters, retrieve
+from rag.settings import Settings
 from rag.store import Store
 
 POINTS = 10  # key points in a briefing, at most, by default
@@ -91,7 +92,7 @@ AGREE = 0.7
 # topics' pairs by `evals/train_same_fact.py`) reads the two sentences together; its logit joins the features'
 # log-odds at the weight "reader" (0.5, chosen on the dev topics). It reads a pair only where the features leave it
 # likelier than READ_ABOVE to say one thing: the rest are plainly different, and reading costs ~8 ms a pair.
-# (ROC AUC on the dev pairs: features 0.920, reader 0.868, both 0.929; evals/README.md, 2026-12-04, night.)
+# (ROC AUC on the dev pairs: features 0.920, reader 0.868, both on every pair 0.929; evals/README.md, 2026-12-04.)
 READ_ABOVE = 0.05
 PAIR_FEATURES = ("cosine", "same_article", "apart", "adjacent", "near", "names_shared", "words_shared")
 SAME_POINT_FILE = Path(__file__).with_name("briefing.json")
@@ -150,7 +151,7 @@ class SamePoint:
     weights: dict[str, float]
     bias: float
     threshold: float
-    reader: SameFactReader | None = None
+    reader: SameFact | None = None
 
     def logit(self, features: dict[str, float]) -> float:
         return self.bias + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
@@ -163,8 +164,15 @@ class SamePoint:
 def same_point_model() -> SamePoint:
     """The committed model (`rag/briefing.json`)."""
     data = json.loads(SAME_POINT_FILE.read_text(encoding="utf-8"))
-    reader = same_fact_reader() if data["weights"].get("reader") else None
-    return SamePoint(data["weights"], data["bias"], data["threshold"], reader)
+    return SamePoint(data["weights"], data["bias"], data["threshold"])
+
+
+def read_with(model: SamePoint, settings: Settings) -> SamePoint:
+    """`model` with the same-fact reader that goes with the settings' judge (`Judge.same_fact`), when it weighs one
+    and has none: `judge_backend = "none"` (and the tests' fake) leave the features alone to decide."""
+    if model.reader is not None or not model.weights.get("reader"):
+        return model
+    return replace(model, reader=make_judge(settings).same_fact())
 
 
 @dataclass(frozen=True)
@@ -276,7 +284,7 @@ def build_briefing(
     same_point: SamePoint | None = None,
 ) -> Briefing:
     """The briefing on `topic` from the stories about it (within `filters`); no language model is asked."""
-    model = same_point or same_point_model()
+    model = read_with(same_point or same_point_model(), store.settings)
     aligned = align(store, topic_stories(store, topic, k, filters), topic)
     briefing = Briefing(topic, aligned.articles)
     if not aligned.sentences:
@@ -322,8 +330,12 @@ def build_briefing(
                 break
             _, g = max(scored)
             used.add(g)
-            alike = likeness(aligned, place, model, [lead[o] for o in candidates], lead[g])
-            for other, same in zip(candidates, alike, strict=True):
+            # Only for the groups still to choose from: one shown, or as likely as the model's threshold to say what
+            # one shown says, is never chosen again (the bar is never above the threshold), so is not read.
+            open_ = [o for o in candidates if o not in used and restates[o] < model.threshold]
+            for other, same in zip(
+                open_, likeness(aligned, place, model, [lead[o] for o in open_], lead[g]), strict=True
+            ):
                 restates[other] = max(restates[other], same)
             taken.append(_key_point(aligned, agreeing(g)))
         return taken

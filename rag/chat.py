@@ -91,10 +91,14 @@ _TITLES = {
 }
 # fmt: on
 _LOCATIVE = re.compile(
-    r"\b(?:in|near|outside|inside|across|around|throughout)\s+(?:(?:[A-Z][\w'’.-]*|the)\s+(?:or|and)\s+)?(?:the\s+)?$",
-    re.IGNORECASE,
+    r"\b(?i:in|near|outside|inside|across|around|throughout)\s+(?:(?:[A-Z][\w'’.-]*|(?i:the))\s+(?i:or|and)\s+)?"
+    r"(?:(?i:the)\s+)?$"
 )
-_MODIFIER = re.compile(r"^\s+[a-z]")  # "the Paris peace talks": the name qualifies a noun that follows it
+# "the Paris peace talks": the name qualifies the noun after it; not "the Blair government", which is his.
+_MODIFIER = re.compile(
+    r"^\s+(?!(?:government|administration|family|campaign|era|years|camp|team|cabinet|aides?|presidency|doctrine"
+    r"|affair|allies|supporters|loyalists|legacy|children|wife|husband)\b)[a-z]"
+)
 _AFTER_NAME = {"MP", "MEP", "MSP", "QC", "KC", "AM", "OBE", "MBE", "CBE", "Jr", "Jnr", "Snr"}  # "Ruth Kelly MP"
 _SAYING = "said|says|told|added|argued|insisted|admitted|warned|urged|claimed|stated|announced|accused|denied"
 # Words that make a name a body, a place or a thing rather than a "he" or a "she".
@@ -154,15 +158,25 @@ def _referent(name: str, text: str) -> bool:
 
 
 def _placed(name: str, text: str) -> bool:
-    """Whether `text` uses `name` only as a place or as a word of another name's phrase: after "in", "at", "from"
-    and the like ("in Stockholm or The Hague"), or between "the" and a lower-case word ("the Paris peace talks").
-    Such a name is no "he" and no "their": "who's their lawyer?" is not "Who's Stockholm's lawyer?"."""
+    """Whether `text` uses `name` only as a place or as a word of another name's phrase: after "in", "near",
+    "outside" and the like ("in Stockholm or The Hague"), or between "the" and a lower-case word ("the Paris peace
+    talks"), and never with a title, a verb of saying or a possessive ("in Blair's cabinet"). Such a name is no "he"
+    and no "their": "who's their lawyer?" is not "Who's Stockholm's lawyer?"."""
+    last = re.escape(name.split()[-1])
+    if re.search(rf"\b(?:{last}\s+(?:{_SAYING})|{last}['’]s?)\b", text) or _titled(name, text):
+        return False
     found = list(re.finditer(rf"\b{re.escape(name)}\b", text))
     return bool(found) and all(
         _LOCATIVE.search(text[: m.start()])
         or (_MODIFIER.match(text[m.end() :]) and re.search(r"\bthe\s+$", text[: m.start()], re.IGNORECASE))
         for m in found
     )
+
+
+def _titled(name: str, text: str) -> bool:
+    """Whether `text` gives `name` a title ("US envoy Steve Witkoff", "Mr Gaillard")."""
+    last = re.escape(name.split()[-1])
+    return bool(re.search(rf"\b(?i:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text))
 
 
 def _person(name: str) -> str:
@@ -186,10 +200,8 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
 
     def rank(name: str) -> int:
-        last = re.escape(name.split()[-1])
-        titled = re.search(rf"\b(?i:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text)
-        speaking = re.search(rf"\b{last}\s+(?:{_SAYING})\b", text)
-        return 0 if titled or speaking else 1 if " " in name else 2
+        speaking = re.search(rf"\b{re.escape(name.split()[-1])}\s+(?:{_SAYING})\b", text)
+        return 0 if _titled(name, text) or speaking else 1 if " " in name else 2
 
     return sorted(((rank(p), p) for p in people), key=lambda ranked: ranked[0])
 

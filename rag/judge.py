@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -54,6 +55,19 @@ class Judge(Protocol):
 
     def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Probabilities of `RELATIONS` for each pair, shape (len(pairs), 3)."""
+        ...
+
+    def same_fact(self) -> SameFact | None:
+        """The reader of whether two sentences give one fact that goes with this judge (None: the briefing's
+        features alone decide)."""
+        ...
+
+
+class SameFact(Protocol):
+    """What the briefing asks of a same-fact reader."""
+
+    def same(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The logit that the two sentences give one fact, one per pair, whichever comes first."""
         ...
 
 
@@ -148,6 +162,10 @@ class OnnxJudge(OnnxPairReader):
 
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
         super().__init__(model_dir, threads)
+        self._threads = threads
+
+    def same_fact(self) -> SameFact | None:
+        return same_fact_reader(self._threads)
 
     def answers(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         if not sentences:
@@ -170,6 +188,7 @@ def _onnx_judge(threads: int) -> OnnxJudge:
 
 SAME_FACT_DIR = Path(__file__).with_name("models") / "same_fact"
 SAME_FACT_TOKENS = 128  # two sentences together; as trained
+READ_KEPT = 100_000  # pairs a process keeps read; past that, it starts again
 
 
 class SameFactReader(OnnxPairReader):
@@ -179,19 +198,25 @@ class SameFactReader(OnnxPairReader):
 
     def __init__(self, model_dir: Path = SAME_FACT_DIR, threads: int = 0) -> None:
         super().__init__(model_dir, threads, "make same-fact", SAME_FACT_TOKENS)
-        self._read: dict[tuple[str, str], float] = {}
+        self._read: dict[tuple[str, str], float] = {}  # pairs read in this process, each (first, second) sorted
+        self._lock = threading.Lock()
 
     def same(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """The logit that the two give one fact, for each pair: both ways round, averaged (the model was trained
         on both orders), so the same whichever comes first; a pair read before in this process is not run again."""
         key = [(a, b) if a <= b else (b, a) for a, b in pairs]
-        new = list(dict.fromkeys(k for k in key if k not in self._read))
+        with self._lock:
+            got = {k: self._read[k] for k in key if k in self._read}
+        new = list(dict.fromkeys(k for k in key if k not in got))
         if new:
             logits = self.logits(new + [(b, a) for a, b in new])[:, 0]
-            if len(self._read) > 100_000:
-                self._read.clear()
-            self._read.update(zip(new, ((logits[: len(new)] + logits[len(new) :]) / 2).tolist(), strict=True))
-        return np.array([self._read[k] for k in key], dtype=np.float32)
+            read = dict(zip(new, ((logits[: len(new)] + logits[len(new) :]) / 2).tolist(), strict=True))
+            got |= read
+            with self._lock:
+                if len(self._read) + len(read) > READ_KEPT:
+                    self._read.clear()
+                self._read |= read
+        return np.array([got[k] for k in key], dtype=np.float32)
 
 
 @cache
@@ -211,6 +236,9 @@ class NoJudge:
 
     def relations(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         return np.tile(np.array([0.0, 0.0, 1.0], dtype=np.float32), (len(pairs), 1))
+
+    def same_fact(self) -> SameFact | None:
+        return None
 
 
 @register("none")

@@ -95,6 +95,10 @@ class FakeJudge:
                 out.append([0.8, 0.1, 0.1])
         return np.array(out, dtype=np.float32).reshape(-1, 3)
 
+    def same_fact(self) -> None:
+        """No reader: a briefing's features alone decide (the reader itself is tested with its graph)."""
+        return None
+
 
 @register_embedding("fake")
 def _fake_embedding(settings: Settings) -> FakeEmbedding:

@@ -9,7 +9,9 @@ scores briefings is written from articles no model was trained on.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+import numpy as np
 import pytest
 
 import rag.briefing
@@ -232,7 +234,6 @@ def test_the_validator_refuses_a_quote_not_in_its_article_and_a_training_article
 def test_the_committed_same_point_model_knows_a_restatement_from_another_point() -> None:
     model = same_point_model()
     assert set(model.weights) == {*PAIR_FEATURES, "reader"} and 0 < model.threshold < 1
-    assert model.reader is not None, "the same-fact reader is read beside the features"
     restated = {"cosine": 0.9, "same_article": 1.0, "apart": 0.1, "adjacent": 1.0, "near": 1.0}
     restated |= {"names_shared": 1.0, "words_shared": 0.7}
     another = {"cosine": 0.2, "same_article": 1.0, "apart": 0.8, "adjacent": 0.0, "near": 0.0}
@@ -246,6 +247,38 @@ def test_the_committed_same_point_model_knows_a_restatement_from_another_point()
         > model.probability(doubtful)
         > model.probability(doubtful | {"reader": -4.0})
     )
+
+
+class Recording:
+    """A same-fact reader that reads every pair as another fact (logit -20), and keeps what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def same(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        self.asked += pairs
+        return np.full(len(pairs), -20.0, dtype=np.float32)
+
+
+def test_the_reader_is_asked_only_what_the_features_leave_in_doubt(fake_store: tuple[Store, Settings]) -> None:
+    """Pairs the features give under `READ_ABOVE` are not read; what is read are two of the articles' sentences,
+    and a reader that reads every pair as two facts leaves nothing out as a restatement."""
+    store, settings = fake_store
+    assert rag.briefing.read_with(same_point_model(), settings).reader is None, "the fake judge has no reader"
+    reader = Recording()
+    features = same_point_model()
+    model = rag.briefing.SamePoint(features.weights, features.bias, features.threshold, reader)
+    aligned = align(store, topic_stories(store, "the Paris peace talks on Ukraine"), "the Paris peace talks on Ukraine")
+    place = rag.briefing._places(aligned)
+    others = list(range(1, len(aligned.sentences)))
+    alone = [features.probability(rag.briefing.pair_features(aligned, place, i, 0)) for i in others]
+    read = rag.briefing.likeness(aligned, place, model, others, 0)
+    texts = {s.said.text for s in aligned.sentences}
+    assert reader.asked and all(a in texts and b == aligned.sentences[0].said.text for a, b in reader.asked)
+    assert len(reader.asked) == sum(p >= rag.briefing.READ_ABOVE for p in alone) < len(others)
+    assert all(r == a if a < rag.briefing.READ_ABOVE else r < a for r, a in zip(read, alone, strict=True))
+    briefing = build_briefing(store, "the Paris peace talks on Ukraine", points=10, same_point=model)
+    assert len(briefing.points) == 10 and not any(p.also for p in briefing.points), "no other story agrees"
 
 
 def test_the_training_topics_are_verbatim_and_from_articles_a_model_may_learn_from() -> None:

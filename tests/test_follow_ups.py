@@ -242,3 +242,11 @@ def test_a_place_is_what_there_means_never_a_he_or_a_their() -> None:
     # A name used once as a place and once otherwise may still be a "he": "in Paris" and "Paris said".
     said = turn("Who spoke?", "Paris said so [1].", "Talks in Paris ended; Paris said they went well.")
     assert referents([said], personal=True)[0] == "Paris"
+    # Not places: a possessive, a title, a verb of saying, a person's government, "in" before another word.
+    for question, name in (
+        ("Who served in Blair's cabinet?", "Blair"),
+        ("What did the Bush administration decide?", "Bush"),
+        ("Was the talk in London or in Mr Gaillard's office?", "Gaillard"),
+        ("Did leaders meet in public and Blair speak?", "Blair"),
+    ):
+        assert name in referents([turn(question, "The articles don't say.", refused=True)], personal=True), question
