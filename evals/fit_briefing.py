@@ -34,7 +34,14 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag.eval.brief_suite import Topic
+    from rag.eval.suite import Suite
+    from rag.store import Store
+
+Pair = tuple[str, str, dict[str, float], int]  # two sentences, their pair features, whether they give one fact
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -45,6 +52,35 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 C = 1.0
 
 
+def topic_pairs(store: Store, suite: Suite, topic: Topic, own_articles: bool) -> list[Pair]:
+    """Every pair of sentences that both state a key point of `topic`, of its own articles or as a briefing reads
+    the topic (`topic_stories`): the two texts, their `rag.briefing.pair_features`, and whether they give one fact
+    (one annotated fact of one point; two facts of a compound point are two things)."""
+    from rag.briefing import _places, pair_features, topic_stories
+    from rag.compare import align
+    from rag.eval.brief_suite import facts_given
+    from rag.eval.suite import article_file
+
+    if own_articles:
+        ids = [store.catalog.resolve(str(article_file(suite, a).resolve())) for a in topic.articles]
+        aligned = align(store, [i for i in ids if i], topic.topic)
+    else:
+        aligned = align(store, topic_stories(store, topic.topic), topic.topic)
+    place = _places(aligned)
+    states = [facts_given(s.said, topic) for s in aligned.sentences]  # the (point, fact) pairs each gives
+    return [
+        (
+            aligned.sentences[i].said.text,
+            aligned.sentences[j].said.text,
+            pair_features(aligned, place, i, j),
+            int(bool(states[i] & states[j])),
+        )
+        for i in range(len(states))
+        for j in range(i + 1, len(states))
+        if states[i] and states[j]
+    ]
+
+
 def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -53,15 +89,11 @@ def main() -> None:
         PAIR_FEATURES,
         SAME_POINT_FILE,
         SamePoint,
-        _places,
         build_briefing,
-        pair_features,
-        topic_stories,
     )
-    from rag.compare import align
-    from rag.eval.brief_suite import Topic, aggregate, facts_given, load_topics, score_briefing
+    from rag.eval.brief_suite import aggregate, load_topics, score_briefing
     from rag.eval.runner import open_suite_index
-    from rag.eval.suite import article_file, load_suite
+    from rag.eval.suite import load_suite
     from rag.judge import same_fact_reader
     from rag.settings import Settings
 
@@ -89,23 +121,8 @@ def main() -> None:
     dev = [t for t in topics if t.split == "dev"]
 
     def examples(topic: Topic, own_articles: bool) -> tuple[list[list[float]], list[int]]:
-        """Pairs of sentences that both state a key point: of the topic's own articles, or as a briefing
-        reads the topic."""
-        if own_articles:
-            ids = [store.catalog.resolve(str(article_file(suite, a).resolve())) for a in topic.articles]
-            aligned = align(store, [i for i in ids if i], topic.topic)
-        else:
-            aligned = align(store, topic_stories(store, topic.topic), topic.topic)
-        place = _places(aligned)
-        states = [facts_given(s.said, topic) for s in aligned.sentences]  # the (point, fact) pairs each gives
-        x, y = [], []
-        for i in range(len(states)):
-            for j in range(i + 1, len(states)):
-                if states[i] and states[j]:
-                    features = pair_features(aligned, place, i, j)
-                    x.append([features[name] for name in PAIR_FEATURES])
-                    y.append(int(bool(states[i] & states[j])))
-        return x, y
+        found = topic_pairs(store, suite, topic, own_articles)
+        return [[features[name] for name in PAIR_FEATURES] for _, _, features, _ in found], [y for *_, y in found]
 
     def fit(data: list[tuple[list[list[float]], list[int]]]) -> tuple[dict[str, float], float]:
         x = [row for rows, _ in data for row in rows]

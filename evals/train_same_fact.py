@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evals.fit_briefing import Pair
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -41,45 +43,21 @@ BATCH = 16
 MAX_TOKENS = 128
 READER_WEIGHT = 0.5  # what the evaluator adds of the reader's logit before the briefing's model has a weight for it
 
-Pair = tuple[str, str, list[float], int]  # two sentences, the briefing's pair features, whether one fact
-
 
 def pairs(dev: bool) -> list[Pair]:
     """2. The data: the training topics' pairs from their own articles, or the dev topics' as a briefing reads
-    them (`topic_stories`)."""
-    from rag.briefing import PAIR_FEATURES, _places, pair_features, topic_stories
-    from rag.compare import align
-    from rag.eval.brief_suite import facts_given, load_topics
+    them (`evals.fit_briefing.topic_pairs`)."""
+    from evals.fit_briefing import topic_pairs
+    from rag.eval.brief_suite import load_topics
     from rag.eval.runner import open_suite_index
-    from rag.eval.suite import article_file, load_suite
+    from rag.eval.suite import load_suite
     from rag.settings import Settings
 
     suite = load_suite("briefs", ROOT)
     store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
     try:
         topics = [t for t in load_topics(suite.path) if t.split == "dev"] if dev else load_topics(TRAIN, ("train",))
-        out: list[Pair] = []
-        for topic in topics:
-            if dev:
-                aligned = align(store, topic_stories(store, topic.topic), topic.topic)
-            else:
-                ids = [store.catalog.resolve(str(article_file(suite, a).resolve())) for a in topic.articles]
-                aligned = align(store, [i for i in ids if i], topic.topic)
-            place = _places(aligned)
-            states = [facts_given(s.said, topic) for s in aligned.sentences]
-            for i in range(len(states)):
-                for j in range(i + 1, len(states)):
-                    if states[i] and states[j]:
-                        features = pair_features(aligned, place, i, j)
-                        out.append(
-                            (
-                                aligned.sentences[i].said.text,
-                                aligned.sentences[j].said.text,
-                                [features[name] for name in PAIR_FEATURES],
-                                int(bool(states[i] & states[j])),
-                            )
-                        )
-        return out
+        return [pair for topic in topics for pair in topic_pairs(store, suite, topic, own_articles=not dev)]
     finally:
         store.close()
 
@@ -87,13 +65,13 @@ def pairs(dev: bool) -> list[Pair]:
 def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tuple[str, str, float]]:
     """The training rows: every positive both ways round; half the negatives the likeliest to be the same by
     the features model, half at random; each negative in one order."""
-    from rag.briefing import PAIR_FEATURES, same_point_model
+    from rag.briefing import same_point_model
 
     features = same_point_model()
     positive = [p for p in train if p[3]]
     negative = sorted(
         (p for p in train if not p[3]),
-        key=lambda p: -features.probability(dict(zip(PAIR_FEATURES, p[2], strict=True))),
+        key=lambda p: -features.probability(p[2]),
     )
     hard, rest = negative[: negatives // 2], negative[negatives // 2 :]
     chosen = hard + rng.sample(rest, min(len(rest), negatives - len(hard)))
@@ -110,12 +88,12 @@ def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from rag.briefing import PAIR_FEATURES, same_point_model
+    from rag.briefing import same_point_model
 
     labels = [p[3] for p in dev]
     reader = np.array(score([(a, b) for a, b, _, _ in dev]))
     model = same_point_model()
-    odds = np.array([model.logit(dict(zip(PAIR_FEATURES, p[2], strict=True))) for p in dev])
+    odds = np.array([model.logit(p[2]) for p in dev])
     together = odds + model.weights.get("reader", READER_WEIGHT) * reader
     return {
         f"{name}_{metric.__name__.split('_')[0]}": round(float(metric(labels, values)), 4)

@@ -162,8 +162,7 @@ def _placed(name: str, text: str) -> bool:
     "outside" and the like ("in Stockholm or The Hague"), or between "the" and a lower-case word ("the Paris peace
     talks"), and never with a title, a verb of saying or a possessive ("in Blair's cabinet"). Such a name is no "he"
     and no "their": "who's their lawyer?" is not "Who's Stockholm's lawyer?"."""
-    last = re.escape(name.split()[-1])
-    if re.search(rf"\b(?:{last}\s+(?:{_SAYING})|{last}['’]s?)\b", text) or _titled(name, text):
+    if _titled(name, text) or _speaks(name, text) or re.search(rf"\b{re.escape(name.split()[-1])}['’]s?\b", text):
         return False
     found = list(re.finditer(rf"\b{re.escape(name)}\b", text))
     return bool(found) and all(
@@ -171,6 +170,11 @@ def _placed(name: str, text: str) -> bool:
         or (_MODIFIER.match(text[m.end() :]) and re.search(r"\bthe\s+$", text[: m.start()], re.IGNORECASE))
         for m in found
     )
+
+
+def _speaks(name: str, text: str) -> bool:
+    """Whether `text` has `name` say something ("Witkoff said")."""
+    return bool(re.search(rf"\b{re.escape(name.split()[-1])}\s+(?:{_SAYING})\b", text))
 
 
 def _titled(name: str, text: str) -> bool:
@@ -200,8 +204,7 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
 
     def rank(name: str) -> int:
-        speaking = re.search(rf"\b{re.escape(name.split()[-1])}\s+(?:{_SAYING})\b", text)
-        return 0 if _titled(name, text) or speaking else 1 if " " in name else 2
+        return 0 if _titled(name, text) or _speaks(name, text) else 1 if " " in name else 2
 
     return sorted(((rank(p), p) for p in people), key=lambda ranked: ranked[0])
 
