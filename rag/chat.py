@@ -40,7 +40,7 @@ from typing import NamedTuple
 from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
-from rag.question import DEMONYM, asked, names
+from rag.question import DEMONYM, asked, countries, names
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
@@ -199,9 +199,13 @@ def _person(name: str) -> str:
 def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     """Names that may be a "he" or a "she", people first, each with its rank: 0 for those `text` gives a title or a
     verb of saying ("US envoy Steve Witkoff", "Witkoff said"), 1 for other names of two or
-    more words, 2 for other single words ("Kremlin", "Budget"); never bodies ("Department of Homeland Security")
-    or acronyms ("US")."""
-    people = [_person(n) for n in found if not n.isupper() and not _BODY.search(n)]
+    more words, 2 for other single words ("Kremlin", "Budget"); never bodies ("Department of Homeland Security"),
+    countries ("Russia", but "Mr Jordan") or acronyms ("US")."""
+    people = [
+        _person(n)
+        for n in found
+        if not n.isupper() and not _BODY.search(n) and (n not in countries() or _titled(n, text))
+    ]
 
     def rank(name: str) -> int:
         return 0 if _titled(name, text) or _speaks(name, text) else 1 if " " in name else 2

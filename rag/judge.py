@@ -82,14 +82,13 @@ def make_judge(settings: Settings) -> Judge:
 
 class OnnxPairReader:
     """A cross-encoder of ours on ONNX Runtime with the model's own fast tokenizer: logits for pairs of texts.
-    `make` is the command that trains (and so writes) it, for the error a missing model gives."""
+    Each kind names the command that trains (and so writes) it (`make`), for the error a missing model gives."""
 
     label = "pairs"
+    make = "make"
     width = 1  # logits a pair
 
-    def __init__(
-        self, model_dir: Path, threads: int = 0, make: str = "make judge", max_tokens: int = MAX_TOKENS
-    ) -> None:
+    def __init__(self, model_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -98,7 +97,7 @@ class OnnxPairReader:
             manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
             tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         except Exception as exc:  # unreadable JSON, a missing file, or the tokenizers library's own error
-            raise JudgeError(f"{model_dir}: the model cannot be read ({exc}); run `{make}`") from None
+            raise JudgeError(f"{model_dir}: the model cannot be read ({exc}); run `{self.make}`") from None
         self.name = f"{self.label}:{manifest.get('run', 'unknown')}"
         tokenizer.enable_truncation(max_tokens)
         tokenizer.no_padding()  # one pair a run (`logits`): nothing to pad
@@ -111,13 +110,13 @@ class OnnxPairReader:
         options.log_severity_level = 3
         graph = model_dir / str(manifest.get("graph"))
         if not graph.is_file():
-            raise JudgeError(f"{graph}: the model's graph is missing; run `{make}`")
+            raise JudgeError(f"{graph}: the model's graph is missing; run `{self.make}`")
 
         def load() -> onnxruntime.InferenceSession:
             try:
                 return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
             except Exception as exc:  # ONNX Runtime's own errors for a graph it cannot read
-                raise JudgeError(f"{graph}: the model's graph cannot be loaded ({exc}); run `{make}`") from None
+                raise JudgeError(f"{graph}: the model's graph cannot be loaded ({exc}); run `{self.make}`") from None
 
         # Built in the background: a fresh `rag ask` opens and searches the index meanwhile.
         self._session = in_background(load)
@@ -158,6 +157,7 @@ class OnnxJudge(OnnxPairReader):
     """The shipped judge."""
 
     label = "judge"
+    make = "make judge"
     width = 1 + len(RELATIONS)
 
     def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
@@ -195,9 +195,10 @@ class SameFactReader(OnnxPairReader):
     """The same-fact reader (`evals/train_same_fact.py`): whether two sentences give one fact, as a logit."""
 
     label = "same-fact"
+    make = "make same-fact"
 
     def __init__(self, model_dir: Path = SAME_FACT_DIR, threads: int = 0) -> None:
-        super().__init__(model_dir, threads, "make same-fact", SAME_FACT_TOKENS)
+        super().__init__(model_dir, threads, SAME_FACT_TOKENS)
         self._read: dict[tuple[str, str], float] = {}  # pairs read in this process, each (first, second) sorted
         self._lock = threading.Lock()
 

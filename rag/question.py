@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from rag.dates import MONTH_NAMES, WEEKDAYS
@@ -82,6 +83,17 @@ _PEOPLES = (
     + r"|Islamic|Arabic|Hispanic|Olympic|Catholic|Semitic|Nordic|Baltic|Slavic|Hellenic|Icelandic|Germanic|Turkic"
 )
 DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
+
+
+@cache
+def countries() -> frozenset[str]:
+    """The English names of countries and regions (CLDR's, through babel: "Russia", "United Kingdom") and the UK's
+    nations: what a "he" or a "she" never means."""
+    from babel import Locale
+
+    return frozenset(Locale("en").territories.values()) | {"Britain", "Great Britain", "England", "Scotland", "Wales"}
+
+
 # Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the
 # type of an answer, any other capitalised "-ic" word ("Economic growth slowed" names no one) but a Slavic
 # surname ("Ivanovic", "Ljubicic", "Dokic", "Mladic", "Karadzic").

@@ -250,3 +250,19 @@ def test_a_place_is_what_there_means_never_a_he_or_a_their() -> None:
         ("Did leaders meet in public and Blair speak?", "Blair"),
     ):
         assert name in referents([turn(question, "The articles don't say.", refused=True)], personal=True), question
+
+
+def test_a_country_is_no_he_but_a_person_who_shares_its_name_is() -> None:
+    """ "how did zelensky react to him?" after an answer about Russia and Steve Witkoff was asked as "... react to
+    Russia?": a country is never a "he" or a "she", though it may be a "they" or an "it"."""
+    history = [
+        turn(
+            "Has anyone on the American side suggested giving up land?",
+            "Steve Witkoff suggested Ukraine cede land to Russia [1].",
+            "Witkoff suggested Ukraine may have to cede land to Russia.",
+        )
+    ]
+    assert "Russia" not in referents(history, personal=True)
+    assert referents(history, personal=True)[0] == "Steve Witkoff"
+    assert "Russia" in referents(history, personal=False)
+    assert "Jordan" in referents([turn("What did Mr Jordan say?", "The articles don't say.", refused=True)], True)

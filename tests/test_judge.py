@@ -15,7 +15,16 @@ import pytest
 from rag.answer import gather
 from rag.compare import compare_articles
 from rag.ingest import ingest
-from rag.judge import MODEL_DIR, RELATIONS, SAME_FACT_DIR, OnnxJudge, make_judge, same_fact_reader
+from rag.judge import (
+    MODEL_DIR,
+    RELATIONS,
+    SAME_FACT_DIR,
+    JudgeError,
+    OnnxJudge,
+    SameFactReader,
+    make_judge,
+    same_fact_reader,
+)
 from rag.settings import Settings
 from rag.store import Store
 from rag.verify import Verdict, check
@@ -95,6 +104,17 @@ def test_the_same_fact_reader_tells_a_restatement_from_another_fact_of_the_same_
 
 def test_the_default_judge_is_the_shipped_one() -> None:
     assert make_judge(Settings()).name.startswith("judge:judge-")
+
+
+@pytest.mark.parametrize(("kind", "command"), [(OnnxJudge, "make judge"), (SameFactReader, "make same-fact")])
+def test_a_missing_model_names_the_command_that_trains_it(tmp_path: Path, kind: type, command: str) -> None:
+    (tmp_path / "tokenizer.json").write_bytes((MODEL_DIR / "tokenizer.json").read_bytes())
+    (tmp_path / "manifest.json").write_text('{"graph": "gone.onnx"}', encoding="utf-8")
+    with pytest.raises(JudgeError, match=f"gone.onnx: the model's graph is missing; run `{command}`"):
+        kind(tmp_path)
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(JudgeError, match=f"the model cannot be read .*; run `{command}`"):
+        kind(tmp_path)
 
 
 def test_a_paraphrased_question_finds_the_sentence_that_answers_it(seeded) -> None:
