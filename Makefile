@@ -84,7 +84,7 @@ judge: install
 	$(BIN)/python -m evals.train_judge
 
 # Train the briefing's same-fact reader (rag/judge.py, SameFactReader) from evals/judge/briefs-train.jsonl (about
-# 15 minutes on 2 cores; it reads the briefing suite's index, which `make eval` or the briefs suite builds) and write
+# 25 minutes on 2 cores; it reads the briefing suite's index, which `make eval` or the briefs suite builds) and write
 # its int8 ONNX graph, manifest and model card to rag/models/same_fact/. Then choose its weight and the threshold
 # on the dev topics with `python -m evals.fit_briefing --reader-weight W --write`.
 same-fact: install

@@ -11,7 +11,7 @@ two things), with the features of `rag.briefing.pair_features`; a logistic regre
   sentences as a briefing reads them (`topic_stories`, `rag.compare.align`). The threshold above
   which a sentence counts as stating a point already shown is chosen on dev briefings, each
   built with a model fitted on the other dev topics (leave one topic out).
-- `--fit-on train`: `evals/judge/briefs-train.jsonl`, 45 topics written by helpers from articles
+- `--fit-on train`: `evals/judge/briefs-train.jsonl`, 105 topics written by helpers from articles
   a model may learn from (`evals/validate_briefs.py --train`), their own articles' sentences; the
   threshold is chosen on the dev briefings.
 - `--fit-on both`: the two together; the threshold is chosen on dev briefings, each built with a
@@ -48,7 +48,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN = ROOT / "evals" / "judge" / "briefs-train.jsonl"
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 C = 1.0
 
 

@@ -1,7 +1,7 @@
 """Train the same-fact reader (`rag/models/same_fact/`): a cross-encoder from all-MiniLM-L6-v2 that reads two
 sentences together and says whether they give one fact, for the briefing's repeats (`rag.briefing`).
 
-    python -m evals.train_same_fact [--epochs 2] [--lr 6e-5] [--negatives 3000]   (make same-fact)
+    python -m evals.train_same_fact [--epochs 2] [--lr 6e-5] [--negatives 6000]   (make same-fact)
 
 Laid out as sentence-transformers' own training scripts are: 1. the model, 2. the data, 3. the loss,
 4. the evaluator, 5. the arguments, 6. training, 7. the final evaluation, 8. saving (the int8 ONNX graph,
@@ -83,7 +83,8 @@ def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tupl
 
 def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
     """4. The evaluator: on the dev topics' pairs, ROC AUC and average precision of the reader alone, of the
-    features model, and of the two together (the features' log-odds plus half the reader's logit, for every pair;
+    features model, and of the two together (the features' log-odds plus the reader's logit at the weight the
+    briefing gives it, `rag/briefing.json`, for every pair;
     the briefing reads only the pairs the features give `rag.briefing.READ_ABOVE` or more)."""
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
@@ -99,7 +100,7 @@ def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
         f"{name}_{metric.__name__.split('_')[0]}": round(float(metric(labels, values)), 4)
         for name, values in (("reader", reader), ("features", odds), ("together", together))
         for metric in (roc_auc_score, average_precision_score)
-    }
+    } | {"weight": model.weights.get("reader", READER_WEIGHT)}
 
 
 def main() -> None:
@@ -113,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--lr", type=float, default=6e-5)
-    parser.add_argument("--negatives", type=int, default=3000)
+    parser.add_argument("--negatives", type=int, default=6000)
     parser.add_argument("--finish", action="store_true", help="only measure the exported graph and write its card")
     args = parser.parse_args()
     if args.finish:
@@ -229,8 +230,9 @@ A cross-encoder fine-tuned from {record["base_model"]} by `make same-fact` (`eva
 seed {record["settings"]["seed"]}, {record["minutes"]} minutes of training on {record["machine"]}), shipped as an
 int8 ONNX graph (`{record["graph"]}`, quantised as the judge's is) and run by `rag/judge.py`
 (`same_fact_reader`), one pair at a time, both ways round. It reads two sentences and gives one logit: whether
-they give one fact. The briefing (`rag/briefing.py`) adds half of it to the log-odds of its features model
-for the pairs that model does not already rule out, to tell a restatement from a new point.
+they give one fact. The briefing (`rag/briefing.py`) adds it, at the weight `rag/briefing.json` gives it, to the
+log-odds of its features model for the pairs that model does not already rule out, to tell a restatement from a
+new point.
 
 ## Data
 `evals/judge/{data["file"]}` (sha256 {data["sha256"]}): {data["topics"]} topics written by helpers that
@@ -247,6 +249,10 @@ those of both together, are in-sample for the features. The test topics are scor
 | | torch | shipped |
 | --- | --- | --- |
 {rows}
+
+"Both" is the features' log-odds plus the reader's logit at the briefing's weight for it: torch's at the weight
+when it was trained ({torch_figures.get("weight", READER_WEIGHT)}), shipped at the weight now
+({shipped.get("weight", READER_WEIGHT)}).
 
 ## Limits
 Trained on 2004-2005 BBC news in English, {data["one_fact"]} pairs that give one fact. Sentences are read
