@@ -81,11 +81,11 @@ def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tupl
     return rows
 
 
-def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
+def evaluate(score: Any, dev: list[Pair], also_at: float | None = None) -> dict[str, Any]:
     """4. The evaluator: on the dev topics' pairs, ROC AUC and average precision of the reader alone, of the
     features model, and of the two together (the features' log-odds plus the reader's logit at the weight the
-    briefing gives it, `rag/briefing.json`, for every pair;
-    the briefing reads only the pairs the features give `rag.briefing.READ_ABOVE` or more)."""
+    briefing gives it, `rag/briefing.json`, recorded as "weight"; with `also_at`, at that weight too), for every
+    pair; the briefing reads only the pairs the features give `rag.briefing.READ_ABOVE` or more."""
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -95,12 +95,17 @@ def evaluate(score: Any, dev: list[Pair]) -> dict[str, float]:
     reader = np.array(score([(a, b) for a, b, _, _ in dev]))
     model = same_point_model()
     odds = np.array([model.logit(p[2]) for p in dev])
-    together = odds + model.weights.get("reader", READER_WEIGHT) * reader
-    return {
-        f"{name}_{metric.__name__.split('_')[0]}": round(float(metric(labels, values)), 4)
-        for name, values in (("reader", reader), ("features", odds), ("together", together))
-        for metric in (roc_auc_score, average_precision_score)
-    } | {"weight": model.weights.get("reader", READER_WEIGHT)}
+    weight = model.weights.get("reader", READER_WEIGHT)
+
+    def rates(values: Any) -> tuple[float, float]:
+        return tuple(round(float(m(labels, values)), 4) for m in (roc_auc_score, average_precision_score))  # type: ignore[return-value]
+
+    out: dict[str, Any] = {"weight": weight}
+    for name, values in (("reader", reader), ("features", odds), ("together", odds + weight * reader)):
+        out[f"{name}_roc"], out[f"{name}_average"] = rates(values)
+    if also_at is not None and also_at != weight:
+        out[f"together_at_{also_at}"] = dict(zip(("roc", "average"), rates(odds + also_at * reader), strict=True))
+    return out
 
 
 def main() -> None:
@@ -109,6 +114,7 @@ def main() -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from evals.train_judge import QUANTIZATION, export_onnx
+    from rag.eval.brief_suite import load_topics
 
     # 5. The arguments.
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -134,7 +140,7 @@ def main() -> None:
     train, dev = pairs(dev=False), pairs(dev=True)
     rows = examples(train, args.negatives, random.Random(SEED))
     data_hash = hashlib.sha256(TRAIN.read_bytes()).hexdigest()[:16]
-    topics = sum(1 for line in TRAIN.read_text(encoding="utf-8").splitlines() if line.strip())
+    topics = len(load_topics(TRAIN, ("train",)))
     print(f"2. {len(train)} training pairs ({sum(p[3] for p in train)} one fact), {len(rows)} rows", flush=True)
 
     # 3. The loss: binary cross-entropy, the positives weighed up to the negatives.
@@ -205,7 +211,8 @@ def finish(dev: list[Pair]) -> None:
 
     record = json.loads((OUT / "manifest.json").read_text(encoding="utf-8"))
     reader = SameFactReader(OUT)
-    record["figures"]["shipped"] = evaluate(lambda batch: reader.same(batch).tolist(), dev)
+    trained_at = record["figures"]["torch"].get("weight", READER_WEIGHT)
+    record["figures"]["shipped"] = evaluate(lambda batch: reader.same(batch).tolist(), dev, also_at=trained_at)
     print(f"7. dev pairs, shipped int8 graph: {record['figures']['shipped']}", flush=True)
     (OUT / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     (OUT / "README.md").write_text(model_card(record), encoding="utf-8")
@@ -214,16 +221,28 @@ def finish(dev: list[Pair]) -> None:
 
 def model_card(record: dict[str, Any]) -> str:
     torch_figures, shipped, data = record["figures"]["torch"], record["figures"]["shipped"], record["data"]
-    names = {
-        "features": "the features model alone",
-        "reader": "the reader alone",
-        "together": "both, on every pair",
-    }
-    rows = "\n".join(
+    trained_at, now = torch_figures.get("weight", READER_WEIGHT), shipped.get("weight", READER_WEIGHT)
+    shipped_then = shipped.get(f"together_at_{trained_at}", {}) if trained_at != now else {
+        "roc": shipped["together_roc"], "average": shipped["together_average"]}  # fmt: skip
+    rows = [
+        ("the features model alone", "features"),
+        ("the reader alone", "reader"),
+    ]
+    lines = [
         f"| {label} | {torch_figures[name + '_roc']}, {torch_figures[name + '_average']} "
         f"| {shipped[name + '_roc']}, {shipped[name + '_average']} |"
-        for name, label in names.items()
+        for label, name in rows
+    ]
+    lines.append(
+        f"| both, the reader at weight {trained_at} (the briefing's when trained) | {torch_figures['together_roc']}, "
+        f"{torch_figures['together_average']} | {shipped_then.get('roc', '–')}, {shipped_then.get('average', '–')} |"
     )
+    if trained_at != now:
+        lines.append(
+            f"| both, the reader at weight {now} (the briefing's now) | – "
+            f"| {shipped['together_roc']}, {shipped['together_average']} |"
+        )
+    table = "\n".join(lines)
     return f"""# The same-fact reader ({record["run"]})
 
 A cross-encoder fine-tuned from {record["base_model"]} by `make same-fact` (`evals/train_same_fact.py`,
@@ -235,7 +254,7 @@ log-odds of its features model for the pairs that model does not already rule ou
 new point.
 
 ## Data
-`evals/judge/{data["file"]}` (sha256 {data["sha256"]}): {data["topics"]} topics written by helpers that
+`evals/judge/{data["file"]}` (sha256 {data["sha256"]}): {data.get("topics", "the")} topics written by helpers that
 never saw the pipeline, from BBC articles no eval suite uses, each key point's sentences grouped by the fact they
 give. {data["pairs"]} pairs of sentences that both state a key point; {data["rows"]} rows
 trained on (every positive both ways round, the hardest negatives by the features model and as many at random).
@@ -248,14 +267,13 @@ those of both together, are in-sample for the features. The test topics are scor
 
 | | torch | shipped |
 | --- | --- | --- |
-{rows}
+{table}
 
-"Both" is the features' log-odds plus the reader's logit at the briefing's weight for it: torch's at the weight
-when it was trained ({torch_figures.get("weight", READER_WEIGHT)}), shipped at the weight now
-({shipped.get("weight", READER_WEIGHT)}).
+"Both" is the features' log-odds plus the reader's logit at a weight, on every pair (the briefing reads the
+reader only where the features give 0.05 or more).
 
 ## Limits
-Trained on 2004-2005 BBC news in English, {data["one_fact"]} pairs that give one fact. Sentences are read
+Trained on 2004-2005 BBC news in English, {data.get("one_fact", "its")} pairs that give one fact. Sentences are read
 alone. Pairs longer than {record["settings"]["max_tokens"]} tokens are cut.
 """
 

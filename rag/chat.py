@@ -149,12 +149,17 @@ def _said(answer: Answer) -> str:
 def _referent(name: str, text: str) -> bool:
     """Whether a name in `text` can be what a pronoun means: not a nationality (but "Mr Irish"), a month or a day,
     nor "I'm"."""
-    titled = re.search(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady)\.?\s+{re.escape(name)}\b", text)
     return not (
-        (DEMONYM.match(name) and not titled)
+        (DEMONYM.match(name) and not _honoured(name, text))
         or _CALENDAR.match(name)
         or (re.search(r"['’][a-z]+$", name) and " " not in name)
     )
+
+
+def _honoured(name: str, text: str) -> bool:
+    """Whether `text` puts an honorific right before `name` ("Mr Irish", "Mr Jordan"): a person's, whatever the
+    name also means."""
+    return bool(re.search(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness)\.?\s+{re.escape(name)}\b", text))
 
 
 def _placed(name: str, text: str) -> bool:
@@ -200,11 +205,11 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     """Names that may be a "he" or a "she", people first, each with its rank: 0 for those `text` gives a title or a
     verb of saying ("US envoy Steve Witkoff", "Witkoff said"), 1 for other names of two or
     more words, 2 for other single words ("Kremlin", "Budget"); never bodies ("Department of Homeland Security"),
-    countries ("Russia", but "Mr Jordan") or acronyms ("US")."""
+    countries ("Russia", but "Mr Jordan"; "Jordan said" is a country's) or acronyms ("US")."""
     people = [
         _person(n)
         for n in found
-        if not n.isupper() and not _BODY.search(n) and (n not in countries() or _titled(n, text))
+        if not n.isupper() and not _BODY.search(n) and (n not in countries() or _honoured(n, text))
     ]
 
     def rank(name: str) -> int:

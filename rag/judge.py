@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
@@ -84,9 +84,9 @@ class OnnxPairReader:
     """A cross-encoder of ours on ONNX Runtime with the model's own fast tokenizer: logits for pairs of texts.
     Each kind names the command that trains (and so writes) it (`make`), for the error a missing model gives."""
 
-    label = "pairs"
-    make = "make"
-    width = 1  # logits a pair
+    label: ClassVar[str]
+    make: ClassVar[str]
+    width: ClassVar[int] = 1  # logits a pair
 
     def __init__(self, model_dir: Path, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
         import onnxruntime

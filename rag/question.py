@@ -85,13 +85,27 @@ _PEOPLES = (
 DEMONYM = re.compile(rf"^(?:{_PEOPLES})$")
 
 
+# CLDR's codes for what is no country: the world, Diego Garcia, Tristan da Cunha, Clipperton Island, Ascension
+# Island, outlying Oceania, the UN, the EU and the eurozone (bodies), an unknown region, pseudo-locales.
+_NOT_COUNTRY_CODES = {"001", "DG", "TA", "CP", "AC", "QO", "UN", "EU", "EZ", "ZZ", "XA", "XB"}
+# Names news writes that CLDR gives otherwise ("Türkiye", "Czechia", "Myanmar (Burma)", "St. Lucia"), and the UK's
+# nations.
+_COUNTRY_NAMES = {
+    "Britain", "Great Britain", "England", "Scotland", "Wales", "Northern Ireland", "America", "Turkey",
+    "Holland", "Czech Republic", "Hong Kong", "Macau", "Ivory Coast", "Burma", "Congo", "Palestine",
+    "Serbia and Montenegro", "Yugoslavia",
+}  # fmt: skip
+
+
 @cache
 def countries() -> frozenset[str]:
-    """The English names of countries and regions (CLDR's, through babel: "Russia", "United Kingdom") and the UK's
-    nations: what a "he" or a "she" never means."""
+    """The English names of countries and regions (CLDR's, through babel: "Russia", "United Kingdom", "St Lucia"
+    as well as "St. Lucia") and the names news writes for some of them ("Turkey", "Holland", "Northern
+    Ireland"): what a "he" or a "she" never means."""
     from babel import Locale
 
-    return frozenset(Locale("en").territories.values()) | {"Britain", "Great Britain", "England", "Scotland", "Wales"}
+    names = [n for code, n in Locale("en").territories.items() if code not in _NOT_COUNTRY_CODES]
+    return frozenset(names) | {n.replace("St. ", "St ") for n in names} | _COUNTRY_NAMES
 
 
 # Capitalised words that are places or peoples, not the person or body a "who" question wants; and, for the

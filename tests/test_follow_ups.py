@@ -266,3 +266,8 @@ def test_a_country_is_no_he_but_a_person_who_shares_its_name_is() -> None:
     assert referents(history, personal=True)[0] == "Steve Witkoff"
     assert "Russia" in referents(history, personal=False)
     assert "Jordan" in referents([turn("What did Mr Jordan say?", "The articles don't say.", refused=True)], True)
+    # Names news gives countries that CLDR writes otherwise, and a title before another name ("Mr Blair's Britain")
+    # that makes no country a person.
+    for question in ("Did Turkey join?", "What did Northern Ireland vote?", "Is Mr Blair's Britain richer?"):
+        named = referents([turn(question, "The articles don't say.", refused=True)], personal=True)
+        assert not {"Turkey", "Northern Ireland", "Britain"} & set(named), (question, named)

@@ -21,6 +21,7 @@ from rag.judge import (
     SAME_FACT_DIR,
     JudgeError,
     OnnxJudge,
+    OnnxPairReader,
     SameFactReader,
     make_judge,
     same_fact_reader,
@@ -102,12 +103,25 @@ def test_the_same_fact_reader_tells_a_restatement_from_another_fact_of_the_same_
     assert shipped["together_roc"] > shipped["features_roc"], "the reader adds to the features on the dev pairs"
 
 
+def test_the_same_fact_card_is_its_manifest_at_the_briefings_weight() -> None:
+    """The model card says what the manifest records, and the manifest's figures are at the weight the briefing
+    gives the reader now (`python -m evals.train_same_fact --finish` after `fit_briefing --write`)."""
+    from evals.train_same_fact import model_card
+    from rag.briefing import same_point_model
+
+    manifest = json.loads((SAME_FACT_DIR / "manifest.json").read_text(encoding="utf-8"))
+    assert (SAME_FACT_DIR / "README.md").read_text(encoding="utf-8") == model_card(manifest)
+    assert manifest["figures"]["shipped"]["weight"] == same_point_model().weights["reader"]
+
+
 def test_the_default_judge_is_the_shipped_one() -> None:
     assert make_judge(Settings()).name.startswith("judge:judge-")
 
 
 @pytest.mark.parametrize(("kind", "command"), [(OnnxJudge, "make judge"), (SameFactReader, "make same-fact")])
-def test_a_missing_model_names_the_command_that_trains_it(tmp_path: Path, kind: type, command: str) -> None:
+def test_a_missing_model_names_the_command_that_trains_it(
+    tmp_path: Path, kind: type[OnnxPairReader], command: str
+) -> None:
     (tmp_path / "tokenizer.json").write_bytes((MODEL_DIR / "tokenizer.json").read_bytes())
     (tmp_path / "manifest.json").write_text('{"graph": "gone.onnx"}', encoding="utf-8")
     with pytest.raises(JudgeError, match=f"gone.onnx: the model's graph is missing; run `{command}`"):
