@@ -84,7 +84,7 @@ def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tupl
 def evaluate(score: Any, dev: list[Pair], also_at: float | None = None) -> dict[str, Any]:
     """4. The evaluator: on the dev topics' pairs, ROC AUC and average precision of the reader alone, of the
     features model, and of the two together (the features' log-odds plus the reader's logit at the weight the
-    briefing gives it, `rag/briefing.json`, recorded as "weight"; with `also_at`, at that weight too), for every
+    briefing gives it, `rag/briefing.json`, recorded as "weight"; with `also_at`, at that weight as well), for every
     pair; the briefing reads only the pairs the features give `rag.briefing.READ_ABOVE` or more."""
     import numpy as np
     from sklearn.metrics import average_precision_score, roc_auc_score
@@ -98,12 +98,12 @@ def evaluate(score: Any, dev: list[Pair], also_at: float | None = None) -> dict[
     weight = model.weights.get("reader", READER_WEIGHT)
 
     def rates(values: Any) -> tuple[float, float]:
-        return tuple(round(float(m(labels, values)), 4) for m in (roc_auc_score, average_precision_score))  # type: ignore[return-value]
+        return round(float(roc_auc_score(labels, values)), 4), round(float(average_precision_score(labels, values)), 4)
 
     out: dict[str, Any] = {"weight": weight}
     for name, values in (("reader", reader), ("features", odds), ("together", odds + weight * reader)):
         out[f"{name}_roc"], out[f"{name}_average"] = rates(values)
-    if also_at is not None and also_at != weight:
+    if also_at is not None:
         out[f"together_at_{also_at}"] = dict(zip(("roc", "average"), rates(odds + also_at * reader), strict=True))
     return out
 
@@ -222,8 +222,7 @@ def finish(dev: list[Pair]) -> None:
 def model_card(record: dict[str, Any]) -> str:
     torch_figures, shipped, data = record["figures"]["torch"], record["figures"]["shipped"], record["data"]
     trained_at, now = torch_figures.get("weight", READER_WEIGHT), shipped.get("weight", READER_WEIGHT)
-    shipped_then = shipped.get(f"together_at_{trained_at}", {}) if trained_at != now else {
-        "roc": shipped["together_roc"], "average": shipped["together_average"]}  # fmt: skip
+    shipped_then = shipped.get(f"together_at_{trained_at}", {})
     rows = [
         ("the features model alone", "features"),
         ("the reader alone", "reader"),
