@@ -7,9 +7,11 @@ A claim is supported by a source sentence when
   words spread over two neighbouring sentences ("sunny with highs of 18" on Tuesday, "rain"
   on Thursday) do not make "sunny on Thursday";
 - every name in it occurs whole ("UK" is not in "Ukraine") in that sentence, or in the
-  sentence before it (which "He said" refers to), or is the fuller form in the article of a
-  name the sentence uses ("Marco Rubio" for "Rubio"): a model that writes "Canberra" from
-  memory fails here;
+  sentence before it where the sentence refers to it (a pronoun, an opening "the" and a noun,
+  or the name's last word: "He said ...", "The country ...", "Mutu was sacked ..."), or is the
+  fuller form in the article of a name the sentence uses ("Marco Rubio" for "Rubio"): a model
+  that writes "Canberra" from memory fails here, and so does "the Paris talks" backed by
+  "Rubio urged ..." after a sentence about Paris;
 - and at least `support_threshold` of its content words (stemmed, no stopwords) are there.
 A supported claim answers the question when it states the expected type of answer (a
 name for "who", a date for "when", a number for "how many") and its sentence is about the
@@ -62,6 +64,11 @@ _CLAUSE_END = re.compile(
     r"|kept|brought|got|spoke|wrote|chose|called|vowed|threatened|warned)\b"
     r"|(?-i:[a-z]+ed)\s+(?:a|an|the|to|that|his|her|their|its|this|these|those)\b)",
     re.IGNORECASE,
+)
+# A pronoun that stands for someone or something the sentence before named, or an opening "the" and a common noun
+# ("The country ...", "The 25-year-old ...").
+_REFERS_BACK = re.compile(
+    r"\b(?i:he|she|they|him|her|them|his|hers|their|it|its)\b|^\W*(?:The|This|That|These|Those)\s+(?:\d|[a-z])"
 )
 NEGATION_SCOPE = 6  # words after "not" (or "n't", "never", ...) that it governs, at most
 
@@ -293,7 +300,9 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     president." does not answer "Who is the Kremlin spokesperson?" from a sentence that
     mentions "Kremlin narratives" but no spokesperson.
     """
-    here, before, whole = _normal(sentence), _normal(previous), _normal(article)
+    here, whole = _normal(sentence), _normal(article)
+    referred = _referred(sentence, previous)
+    before = _normal(" ".join(referred))
     missing = {n for n in _NUMBER.findall(claim) if not has_number(n, here)}
     missing |= _quantities_not_in(claim, here)
     missing |= {m.group() for m in DATE.finditer(claim) if not has_word(_normal(m.group()), here)}
@@ -309,7 +318,7 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     words = content_words(claim)
     if not words:
         return Support(0.0, tuple(sorted(missing)))
-    bag = content_words(sentence) | {w for n in names(previous) for w in content_words(n)}
+    bag = content_words(sentence) | {w for n in referred for w in content_words(n)}
     score = len(words & bag) / len(words)
     if question and len(words) <= FRAGMENT_WORDS:
         context = content_words(question) - words
@@ -318,6 +327,18 @@ def support(claim: str, sentence: str, previous: str = "", article: str = "", qu
     if missing:
         return Support(0.0, tuple(sorted(missing)))
     return Support(round(min(score, 1.0), 4))
+
+
+def _referred(sentence: str, previous: str) -> list[str]:
+    """The names of the sentence before `sentence` that `sentence` refers to: all of them when it refers back with a
+    pronoun or opens on "the" and a common noun ("He said ...", "The 25-year-old has ..."), else those whose last
+    word it repeats ("Mutu was sacked ..." after "... signing Adrian Mutu ..."). "Rubio urged Russia ..." lends a
+    claim no "Paris talks" from the sentence before it."""
+    found = names(previous)
+    if _REFERS_BACK.search(sentence):
+        return found
+    here = _normal(sentence)
+    return [n for n in found if has_word(_normal(n.split()[-1]), here)]
 
 
 def _quantities_not_in(claim: str, here: str) -> set[str]:

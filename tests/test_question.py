@@ -164,6 +164,22 @@ def test_a_fuller_name_from_the_article_or_the_sentence_before_counts() -> None:
     ).score == pytest.approx(1.0)
 
 
+def test_the_sentence_before_counts_only_for_a_sentence_that_refers_back_to_it() -> None:
+    """`rag chat` showed 'RUBIO: "The Paris talks" [1]' as verified: "Paris" was in the sentence before the cited
+    "Rubio urged Russia to seriously consider the peace framework", which refers to nothing before it."""
+    before = "Rubio had a call with Sergei Lavrov to update him on the Paris talks."
+    urged = "In accordance with the US State Department, Rubio urged Russia to consider the peace framework."
+    assert support('RUBIO: "The Paris talks"', urged, before, before + " " + urged, "What did Rubio urge?").missing
+    assert support("Sergei Lavrov said so.", "He said so.", before).score == pytest.approx(1.0)
+    # A sentence refers back to a name of the one before it by its last word too, or by an opening "the" and a noun.
+    sacked = "Mutu was sacked by Chelsea after testing positive for cocaine."
+    signing = "Arsene Wenger would consider signing Adrian Mutu."
+    assert support("Chelsea sacked Adrian Mutu after a test.", sacked, signing).score == pytest.approx(1.0)
+    assert support("Arsene Wenger sacked Mutu.", sacked, signing).score < 1.0  # "Arsene" is no name it repeats
+    aims = "The country aims to produce 600,000 tonnes by 2008."
+    assert support("Nigeria aims to produce 600,000 tonnes.", aims, "Nigeria grows cocoa.").score == 1.0
+
+
 def test_a_figure_must_be_the_one_its_sentence_gives_for_what_was_asked() -> None:
     """ "1.7 [1]" was verified for 2003/2004 from a sentence that gives 1.9 for it and 1.7 for the year before."""
     asked = analyse("How much more likely were Asians to be stopped and searched in 2003/2004?")
