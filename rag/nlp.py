@@ -6,6 +6,7 @@ Pointing tiktoken and NLTK at llama-index-core's bundled files keeps everything 
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import re
 import sys
@@ -31,6 +32,11 @@ os.environ.setdefault("TIKTOKEN_CACHE_DIR", _static_dir("tiktoken_cache"))
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
+# Two sentences a scrape glued together without a space ("... unless swift progress is achieved.Rubio with French
+# counterpart Jean-Noel Barrot ...", "... victims of the tsunami.Steve will be writing ..."), which Punkt reads as one
+# word: a full stop between a lower-case word and a capitalised one. Not a web address ("Halo.Bungie.Org") nor a
+# name with a dot ("One.Tel").
+_GLUED = re.compile(r"(?<=[a-z]{3}[.!?])(?=[A-Z][a-z]+\b(?![.\w]))")
 
 
 def ends_sentence(text: str) -> bool:
@@ -128,8 +134,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             # Punkt keeps a line's leading whitespace in its first sentence.
             s += len(chunk[s:e]) - len(chunk[s:e].lstrip())
             e -= len(chunk[s:e]) - len(chunk[s:e].rstrip())
-            if e > s:
-                spans.append(Span(base + s, base + e))
+            cuts = [s, *(s + m.start() for m in _GLUED.finditer(chunk[s:e])), e]
+            spans += [Span(base + a, base + b) for a, b in itertools.pairwise(cuts) if b > a]
     return spans
 
 

@@ -55,6 +55,18 @@ def test_headings_are_sentences_of_their_own() -> None:
     ]
 
 
+def test_sentences_a_scrape_glued_together_are_two() -> None:
+    """The seed's caption "Rubio with French counterpart Jean-Noel Barrot ..." was glued to the sentence before it
+    ("... achieved.Rubio"), so "Who is Rubio's French counterpart?" could only be answered by quoting both."""
+    text = "Washington may pull back unless progress is achieved.Rubio with French counterpart Jean-Noel Barrot"
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "Washington may pull back unless progress is achieved.",
+        "Rubio with French counterpart Jean-Noel Barrot",
+    ]
+    for whole in ("Calls go through TalkTalk and One.Tel at a discount.", "Its value rose 3.5% to 2.1bn."):
+        assert [whole[s.start : s.end] for s in sentence_spans(whole)] == [whole]
+
+
 def test_overlap_repeats_whole_sentences() -> None:
     text = " ".join(f"Sentence number {i} says something new." for i in range(40))
     passages = chunk_text(text, 60, 20)
