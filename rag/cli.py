@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tomllib
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -578,8 +580,22 @@ def eval_suite(
 
 
 def main() -> None:
-    """Entry point that keeps tracebacks for real bugs only."""
-    app()
+    """The `rag` command. An error the product reports is a `RagError`, made one line where it is raised; anything
+    else is a bug, and it is one line too (exit status 70), naming where it happened: `RAG_TRACEBACK=1` shows the
+    traceback instead."""
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("RAG_TRACEBACK"):
+            raise
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        err.print(
+            f"error: internal error, a bug in rag: {type(exc).__name__}: {exc} "
+            f"({Path(where.filename).name}:{where.lineno}; RAG_TRACEBACK=1 shows the traceback)",
+            markup=False,
+            highlight=False,
+        )
+        raise SystemExit(70) from None
 
 
 if __name__ == "__main__":

@@ -153,6 +153,24 @@ def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], done.stderr
 
 
+def test_a_bug_is_one_line_naming_where_unless_the_traceback_is_asked_for() -> None:
+    """A walkthrough met a NameError as a screenful of Rich traceback: a bug reaches the user as one line."""
+    bug = "import sys, rag.cli as c; c.app = lambda: {}['question']; sys.argv = ['rag']; c.main()"
+    done = subprocess.run([sys.executable, "-c", bug], text=True, capture_output=True, timeout=120)
+    assert done.returncode == 70
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("error: internal error, a bug in rag: KeyError: 'question' (<string>:1;")
+    shown = subprocess.run(
+        [sys.executable, "-c", bug],
+        text=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "RAG_TRACEBACK": "1"},
+    )
+    assert shown.returncode == 1 and "Traceback" in shown.stderr and "KeyError" in shown.stderr
+
+
 def test_every_reported_error_is_a_rag_error() -> None:
     from rag.errors import EmbeddingError, FilterError, KeyRingError, QuestionError, RagError, RequestRefused
     from rag.eval.suite import SuiteError
