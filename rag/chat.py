@@ -6,8 +6,9 @@ read against what the conversation said, not against rules on the question alone
 1. **Candidates** (`candidates`): the readings a follow-up may have, most likely first.
    - A pronoun becomes each thing the last turns named. After a question that asked who
      ("Who did Zelensky accuse?"), "he" is first the person the answer named (Witkoff), then
-     the question's own subject; after any other question, the other way round. The names
-     come from the answer and the sentences it quotes, then from earlier turns.
+     the question's own subject; after any other question (and after "Who is Steve Witkoff?"), the
+     other way round. The names come from the answer and the sentences it quotes, then from earlier
+     turns; an object pronoun is never a name the message gives ("What did Zelensky accuse him of?").
    - An ellipsis ("and in 2024?", "what about Lavrov?", "how many in 2003?") takes the place
      of the like item of the question before: a year for a year, a name for a name.
    - The message as typed (a new topic needs nothing from before), unless it refers back ("it",
@@ -69,6 +70,7 @@ _IT = re.compile(
 )
 _POSSESSIVE = {"his", "its", "their", "hers"}
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*which\s+(?:person|people|player|man|woman|minister|leader)\b", re.I)
+_WHO_IS = re.compile(r"^\s*who(?:['’]s|\s+(?:is|was|are|were))\s+(?:[A-Z]|(?i:mr|mrs|ms|dr)\b)")
 _ABOUT = re.compile(r"^\s*(?:(?:and|so)\s+)?(?:what|how)\s+about\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
 _AND = re.compile(r"^\s*(?:and|or)\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
 _WH = re.compile(r"^(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had)\b", re.I)
@@ -221,7 +223,8 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
 def referents(history: list[Turn], personal: bool, places: bool = False) -> list[str]:
     """What a pronoun in the next message most likely means, most likely first.
 
-    After a question that asked who, the names its answer added come first; after any other,
+    After a question that asked who ("Who did Zelensky accuse?", not "Who is Steve Witkoff?"), the names its
+    answer added come first; after any other,
     the question's own names; then the other of the two, then earlier turns. For "he", "she"
     and "his", a turn's people go first (`_people_first`), and a single word nothing marks as a
     person ("Budget", "Paris") comes after every turn's people: "is he going to cut income tax in it?"
@@ -240,7 +243,8 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
         added = [
             x for x in names(said) if x not in asked and _referent(x, said) and (places or not _placed(x, context))
         ]
-        answered = added if n == 0 and _WHO.match(question) else []  # the names a "who" just before gave
+        # The names a "who" just before gave; not after "Who is Steve Witkoff?", which is about the name it asks.
+        answered = added if n == 0 and _WHO.match(question) and not _WHO_IS.match(question) else []
         named = added + asked if answered else asked + added
         if not personal:
             ordered += named
@@ -256,6 +260,24 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
     return unique[:REFERENTS]
 
 
+def _bound(name: str, message: str) -> bool:
+    """Whether `message` names `name` and has an object pronoun ("him", "them", "her" not before its noun), which
+    then means someone else: "What did Zelensky accuse him of?" is not "... accuse Zelensky of?". A possessive may
+    be the subject's own ("What did Zelensky say about his plan?")."""
+    objects = [
+        m
+        for m in re.finditer(r"\b(?:him|them|her)\b", message, re.IGNORECASE)
+        if m.group().lower() != "her" or not _possessive_her(message, m.end())
+    ]
+    return bool(objects) and bool(re.search(rf"\b{re.escape(name.split()[-1])}\b", message, re.IGNORECASE))
+
+
+def _possessive_her(message: str, end: int) -> bool:
+    """Whether the "her" ending at `end` is a possessive: a word follows it that is not a preposition."""
+    after = message[end:].lstrip()
+    return after[:1].isalpha() and not _PREPOSITION.match(after)
+
+
 def _replace_pronouns(message: str, name: str, personal: bool) -> str:
     """`message` with each pronoun of the kind (personal or not) replaced by `name`."""
     pattern = _PERSONAL if personal else _OTHER
@@ -264,8 +286,7 @@ def _replace_pronouns(message: str, name: str, personal: bool) -> str:
 
     def swap(match: re.Match[str]) -> str:
         word = match.group().lower()
-        after = message[match.end() :].lstrip()
-        if word in _POSSESSIVE or (word == "her" and after[:1].isalpha() and not _PREPOSITION.match(after)):
+        if word in _POSSESSIVE or (word == "her" and _possessive_her(message, match.end())):
             return f"{name}'s"
         before = message[: match.start()].split()
         if word == "there" and not (before and _PREPOSITION.match(before[-1] + " ")):
@@ -332,7 +353,11 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     for personal, pattern in ((True, _PERSONAL), (False, _OTHER)):
         if pattern.search(bare):
             there = not personal and bool(re.search(r"\bthere\b", bare, re.IGNORECASE))
-            found += [_question(_replace_pronouns(bare, n, personal)) for n in referents(history, personal, there)]
+            found += [
+                _question(_replace_pronouns(bare, n, personal))
+                for n in referents(history, personal, there)
+                if not _bound(n, bare)
+            ]
     # Not a question alone: a fragment ("In the UK?", "What time?"), or a pronoun a name has replaced.
     alone = not (
         item is not None

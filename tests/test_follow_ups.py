@@ -38,6 +38,18 @@ def test_after_another_question_a_pronoun_is_first_the_questions_own_subject() -
     assert questions(history, "what about his call with Lavrov?")[0] == "What about Marco Rubio's call with Lavrov?"
 
 
+def test_an_object_pronoun_is_never_the_name_beside_it() -> None:
+    """A walkthrough read "What did Zelensky accuse him of?" (after "Who is Steve Witkoff?") as "What did Zelensky
+    accuse Zelensky of?": the answer named Zelensky first. "Him" is someone the message does not name; "his" may be."""
+    history = [turn("Who is Steve Witkoff?", "Zelensky took offense at comments by US envoy Steve Witkoff [1].")]
+    accused = questions(history, "What did Zelensky accuse him of?")
+    assert accused[0] == "What did Zelensky accuse Steve Witkoff of?"
+    assert not any("accuse Zelensky" in q for q in accused)
+    assert "What did Zelensky say about Zelensky's plan?" in questions(history, "What did Zelensky say about his plan?")
+    # After "Who is Steve Witkoff?" (not "Who is the Kremlin spokesperson?"), "he" is first the one asked about.
+    assert questions(history, "What is his job?")[0] == "What is Steve Witkoff's job?"
+
+
 def test_a_name_of_the_question_the_answer_spells_out_is_tried_once() -> None:
     history = [turn("Who is the Kremlin spokesperson?", "The Kremlin spokesperson is Dmitry Peskov [1].")]
     found = questions(history, "What moratorium did he say was still in place?")
