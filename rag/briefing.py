@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -122,7 +123,9 @@ _ROLE_HEADS = {
     "dj", "broadcaster", "journalist", "reporter", "comedian", "rapper", "musician", "guitarist", "drummer",
     "artist", "novelist", "poet", "designer", "chef", "composer", "conductor", "magnate", "tycoon",
     "entrepreneur", "investor", "professor", "scientist", "athlete", "sprinter", "jockey", "referee",
-    "umpire", "winger", "batsman",
+    "umpire", "winger", "batsman", "consultant", "researcher", "expert", "lecturer", "activist", "candidate",
+    "banker", "trader", "strategist", "engineer", "historian", "teacher", "surgeon", "detective", "inspector",
+    "attorney", "solicitor", "barrister", "bishop", "archbishop", "priest", "ceo", "treasurer", "chairperson",
 }
 _ROLE_MODIFIERS = {
     "prime", "deputy", "shadow", "vice", "foreign", "home", "defence", "culture", "trade", "health",
@@ -139,6 +142,9 @@ _BODY = re.compile(
 )
 # Initials that name no one: countries and unions ("US", "U.S", "EU") and time zones.
 _INITIALS = {"US", "UK", "USA", "GB", "EU", "UN", "GMT", "BST", "UTC", "CET", "EST", "PST"}
+# Initials after the words they stand for: "radio frequency ID (RFID)", "Department of Health (DoH)".
+_TERM = re.compile(r"((?:[\w-]+\s+){1,4})\(([A-Z][A-Za-z]{1,5})\)")
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness)\.?\s+$")
 _APPOSITIVE = re.compile(
     r"^,\s+((?:the|a|an|its|his|her|their)\s+[^,;:“”\"()]{3,80}?|[A-Z][\w'’]*['’]s\s[^,;:“”\"()]{3,60}?),"
 )
@@ -503,7 +509,10 @@ def involved(aligned: Aligned) -> list[Involved]:
         fuller = [e for n, e in found.items() if " " in n and _spelled_alike(n.split()[-1], name)]
         if len(fuller) == 1:
             _join(fuller[0], found.pop(name))
-    listed = [e for e in found.values() if (e.person and not e.org) or (e.org and len(e.mentions) > 1)]
+    terms = spelled_out_terms(s.said.text for s in aligned.sentences)
+    listed = [
+        e for e in found.values() if (e.person and not e.org) or (e.org and len(e.mentions) > 1 and e.name not in terms)
+    ]
     listed.sort(key=lambda e: (not (e.person and e.role), not e.person, -len(e.mentions)))
     return [Involved(e.name, e.role, e.said, len(e.mentions), e.person) for e in listed[:PEOPLE]]
 
@@ -516,6 +525,17 @@ class _Entry:
     person: bool = False
     org: bool = False
     mentions: set[int] = field(default_factory=set)
+
+
+def spelled_out_terms(texts: Iterable[str]) -> set[str]:
+    """The initials `texts` spell out as a thing's, not a body's: "radio frequency ID (RFID)" (a word of them is
+    a common noun), not "Consumers Against Supermarket Privacy Invasion and Numbering (Caspian)"."""
+    return {
+        m.group(2)
+        for text in texts
+        for m in _TERM.finditer(text)
+        if any(w[:1].islower() and w not in _FILLER for w in m.group(1).split())
+    }
 
 
 def _join(into: _Entry, other: _Entry) -> None:
@@ -586,7 +606,8 @@ def _named(text: str, start: int, end: int, name: str) -> tuple[str, str, str] |
     if not role and (m := _APPOSITIVE.match(text[end:])) and _has_role(m.group(1)):
         role = m.group(1)
     speaks = len(person) > 1 and bool(_SAYING.match(text[end:]))
-    return " ".join(person), role, "person" if role or speaks else "name"
+    honoured = bool(_HONORIFIC.search(text[:start]))  # "Mr Vetham said": a person, whatever else the name is
+    return " ".join(person), role, "person" if role or speaks or honoured else "name"
 
 
 def _has_role(words: str) -> bool:

@@ -29,6 +29,7 @@ from rag.briefing import (
     build_briefing,
     involved,
     same_point_model,
+    spelled_out_terms,
     topic_stories,
 )
 from rag.compare import Said, align
@@ -113,6 +114,16 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
     assert not _spelled_alike("Ed Miliband", "Ed Milibandits") and not _spelled_alike("Jo Lee", "Jo Leo")
 
 
+def test_initials_spelled_out_in_common_words_are_a_things_not_a_bodys() -> None:
+    """A walkthrough's RFID briefing listed "RFID" alone under "Who's involved"."""
+    texts = [
+        "Consumers are very concerned about the use of radio frequency ID (RFID) tags in shops.",
+        "Consumers Against Supermarket Privacy Invasion and Numbering (Caspian) has claimed so.",
+        "The Organisation for Economic Co-operation and Development (OECD) agreed.",
+    ]
+    assert spelled_out_terms(texts) == {"RFID"}
+
+
 @pytest.mark.parametrize(
     ("sentence", "name", "expected"),
     [
@@ -165,6 +176,11 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
          ("Paul Wolfowitz", "World Bank President", "person")),
         ("The World Bank agreed.", "World Bank", ("World Bank", "", "org")),
         ("The Premier League said so.", "Premier League", ("Premier League", "", "org")),
+        # A walkthrough's RFID briefing listed no one: the consultant's role was no role, and "Mr" made no person.
+        ("Ard Jan Vetham, Capgemini's principal consultant on RFID, said so.", "Ard Jan Vetham",
+         ("Ard Jan Vetham", "Capgemini's principal consultant on RFID", "person")),
+        ("Mr Vetham said the majority agreed.", "Vetham", ("Vetham", "", "person")),
+        ("Vetham said the majority agreed.", "Vetham", ("Vetham", "", "name")),
         ("The former Chairman of Barclays Bank spoke.", "Chairman of Barclays Bank",
          ("Chairman of Barclays Bank", "", "org")),
     ],
