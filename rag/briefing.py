@@ -41,7 +41,7 @@ from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
 from rag.judge import SameFact, make_judge
-from rag.question import DEMONYM, name_spans
+from rag.question import DEMONYM, countries, name_spans, names
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -358,7 +358,7 @@ def build_briefing(
     ]
     briefing.agreed = take(several, AGREED)
     briefing.disputed = _merged(aligned.conflicts)
-    briefing.involved = involved(aligned)
+    briefing.involved = involved(aligned, topic)
     return briefing
 
 
@@ -475,10 +475,12 @@ def _about_next(aligned: Aligned, members: list[int]) -> bool:
     return False
 
 
-def involved(aligned: Aligned) -> list[Involved]:
+def involved(aligned: Aligned, topic: str = "") -> list[Involved]:
     """The people and organisations the topic's articles name: people the articles give a role or have
-    speak, those with a role first, then by how many sentences name them, each with the role and the
-    sentence that gives it; organisations named in two sentences or more."""
+    speak, and organisations named in two sentences or more, each with the role and the sentence that gives it;
+    first the names of two words or more the topic itself gives (not a country: "Marion Jones lawsuit against
+    Victor Conte" is about Marion Jones, whom the articles name with no role), then those with a role, then by
+    how many sentences name them."""
     found: dict[str, _Entry] = {}  # by the name as written ("Sergei Lavrov"; "Lavrov" joins it below)
     order = sorted(range(len(aligned.sentences)), key=lambda i: -float(aligned.relevance[i]))
     for i in order:
@@ -497,11 +499,11 @@ def involved(aligned: Aligned) -> list[Involved]:
                 entry.role, entry.said = role, said
     # One person written two ways ("Volodymyr Zelensky", "Volodymyr Zelenskyy", "Volodymyr Zelenskiy"): the
     # names of two words or more that are not a body, joined where spelled alike, count as the one named most.
-    names = sorted((n for n in found if " " in n and not found[n].org), key=lambda n: (-len(found[n].mentions), n))
-    for name in names:
+    multiword = sorted((n for n in found if " " in n and not found[n].org), key=lambda n: (-len(found[n].mentions), n))
+    for name in multiword:
         spellings = [name] if name in found else []
         for spelling in spellings:  # grows as spellings join: every name spelled like one of them joins
-            for other in names:
+            for other in multiword:
                 if other in found and other not in spellings and _spelled_alike(other, spelling):
                     spellings.append(other)
                     _join(found[name], found.pop(other))
@@ -510,10 +512,13 @@ def involved(aligned: Aligned) -> list[Involved]:
         if len(fuller) == 1:
             _join(fuller[0], found.pop(name))
     terms = spelled_out_terms(s.said.text for s in aligned.sentences)
+    asked = {n for n in names(topic) if " " in n and n not in countries()}
     listed = [
-        e for e in found.values() if (e.person and not e.org) or (e.org and len(e.mentions) > 1 and e.name not in terms)
+        e
+        for e in found.values()
+        if (e.person and not e.org) or (e.org and len(e.mentions) > 1 and e.name not in terms) or e.name in asked
     ]
-    listed.sort(key=lambda e: (not (e.person and e.role), not e.person, -len(e.mentions)))
+    listed.sort(key=lambda e: (e.name not in asked, not (e.person and e.role), not e.person, -len(e.mentions)))
     return [Involved(e.name, e.role, e.said, len(e.mentions), e.person) for e in listed[:PEOPLE]]
 
 

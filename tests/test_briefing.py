@@ -114,6 +114,18 @@ def test_a_person_spelled_two_ways_is_listed_once(fake_store: tuple[Store, Setti
     assert not _spelled_alike("Ed Miliband", "Ed Milibandits") and not _spelled_alike("Jo Lee", "Jo Leo")
 
 
+def test_a_name_the_topic_gives_is_involved_first(fake_store: tuple[Store, Settings], monkeypatch) -> None:
+    """A walkthrough's "Marion Jones lawsuit against Victor Conte" left Marion Jones out: the articles give her
+    no role. A name of two words or more the topic gives is listed first, role or not; a country is not."""
+    store, _ = fake_store
+    monkeypatch.setattr(rag.briefing, "PEOPLE", 100)
+    aligned = align(store, [a.id for a in store.catalog.articles()])
+    assert "White House" not in {i.name for i in involved(aligned)}  # a body named once
+    first = involved(aligned, "Giorgia Meloni at the White House")[:2]
+    assert [(i.name, i.role) for i in first] == [("Giorgia Meloni", "Italian Prime Minister"), ("White House", "")]
+    assert involved(aligned, "talks in the United States")[0].name == "Marco Rubio"
+
+
 def test_initials_spelled_out_in_common_words_are_a_things_not_a_bodys() -> None:
     """A walkthrough's RFID briefing listed "RFID" alone under "Who's involved"."""
     texts = [
