@@ -245,6 +245,8 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
         ]
         # The names a "who" just before gave; not after "Who is Steve Witkoff?", which is about the name it asks.
         answered = added if n == 0 and _WHO.match(question) and not _WHO_IS.match(question) else []
+        if answered:  # the one the question describes first: "Russian Foreign Minister Sergei Lavrov" before "Rubio"
+            added = sorted(added, key=lambda x: -_described(x, question, said))
         named = added + asked if answered else asked + added
         if not personal:
             ordered += named
@@ -258,6 +260,14 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
         if not any(name == u or name in u.split() for u in unique):  # "Peskov" after "Dmitry Peskov" adds nothing
             unique.append(name)
     return unique[:REFERENTS]
+
+
+def _described(name: str, question: str, said: str) -> int:
+    """How many of the question's content words the answer gives `name` with the words right before it (its title:
+    "Who is the Russian Foreign Minister?" and "... had a call with Russian Foreign Minister Sergei Lavrov" share
+    three; "Rubio subsequently had a call ..." none)."""
+    found = re.search(rf"(?:\S+\s+){{0,4}}{re.escape(name)}\b", said)
+    return len(content_words(found.group()) & content_words(question)) if found else 0
 
 
 def _bound(name: str, message: str) -> bool:

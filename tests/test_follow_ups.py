@@ -38,6 +38,20 @@ def test_after_another_question_a_pronoun_is_first_the_questions_own_subject() -
     assert questions(history, "what about his call with Lavrov?")[0] == "What about Marco Rubio's call with Lavrov?"
 
 
+def test_after_who_is_the_role_the_pronoun_is_the_one_holding_it() -> None:
+    """Seeds n32 on an AVX2 machine: after "Who is the Russian Foreign Minister?", answered with "Rubio subsequently
+    had a call with Russian Foreign Minister Sergei Lavrov ...", "him" was read as Rubio, the first name."""
+    quote = (
+        "Rubio subsequently had a call with Russian Foreign Minister Sergei Lavrov to update him on the Paris talks."
+    )
+    passage = f"US Secretary of State Marco Rubio spoke in Paris. {quote}"  # a title for each of them
+    cited = Citation(1, "a", "t", None, passage, 0, len(passage), quote, 50, 50 + len(quote), 1.0)
+    asked = "Who is the Russian Foreign Minister?"
+    history = [Turn(asked, Answer(asked, quote + " [1]", refused=False, citations=[cited]))]
+    assert referents(history, personal=True)[0] == "Sergei Lavrov"
+    assert questions(history, "Who called him?")[0] == "Who called Sergei Lavrov?"
+
+
 def test_an_object_pronoun_is_never_the_name_beside_it() -> None:
     """A walkthrough read "What did Zelensky accuse him of?" (after "Who is Steve Witkoff?") as "What did Zelensky
     accuse Zelensky of?": the answer named Zelensky first. "Him" is someone the message does not name; "his" may be."""
