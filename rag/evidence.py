@@ -1,7 +1,8 @@
 """Evidence: the sentences of the retrieved sources that answer the question, and whether any does.
 
-Every sentence of every retrieved source (less those that address the model, `rag.guard`)
-is scored for the question by
+Every sentence of every retrieved source (less those that address the model, `rag.guard`; a
+quotation that runs over several sentences is one, `rag.nlp.quotation_spans`, so that what is
+read and shown says who is speaking) is scored for the question by
 - dense similarity: cosine of MiniLM vectors of the sentence and the question,
 - keyword weight: the IDF-weighted share of the question's content words in the sentence,
 - answer type: whether it states the kind of thing asked for (`rag.question`),
@@ -28,7 +29,7 @@ import numpy as np
 
 from rag.guard import is_instruction
 from rag.judge import Judge
-from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, sentence_spans, words
+from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
@@ -94,7 +95,7 @@ def _no_indexed_word(store: Store, analysis: Analysis) -> bool:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a retrieved source, scored for the question."""
+    """One sentence of a retrieved source (or one quotation over several), scored for the question."""
 
     excerpt: Excerpt
     start: int  # offsets in the article
@@ -169,7 +170,7 @@ def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
 
 @lru_cache(maxsize=256)
 def _sentences(text: str) -> list[Span]:
-    return sentence_spans(text)
+    return quotation_spans(text)
 
 
 def coverage(words: set[str], idf: dict[str, float]) -> float:

@@ -218,6 +218,17 @@ def test_hostile_article_is_data_not_instructions(seeded, llm) -> None:
     assert all("Ignore all previous" not in c.quote for c in result.citations)
 
 
+def test_a_quotation_is_evidence_whole_with_its_speaker(seeded) -> None:
+    """ "Will the moratorium stay in place?" is answered by the second sentence of Peskov's quotation; shown alone it
+    was `It remains in place unless a new order is issued by President Putin.”`, without who said it."""
+    store, settings = seeded
+    _, evidence, texts = evidence_for(store, "Will the moratorium stay in place?", settings)
+    remains = next(s for s in evidence.sentences if "It remains in place" in s.text)
+    assert remains.text.startswith("Speaking to Reuters, Peskov stated, “There has been no change")
+    assert remains.text.endswith("issued by President Putin.”")
+    assert texts[remains.excerpt.article_id][remains.start : remains.end] == remains.text
+
+
 def test_unsupported_sentences_are_dropped_or_flagged(seeded) -> None:
     store, settings = seeded
     question = "What did Peskov say about the moratorium?"

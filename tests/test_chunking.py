@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rag.chunking import chunk_text
 from rag.loaders import discover, load_file
-from rag.nlp import count_tokens, sentence_spans
+from rag.nlp import QUOTATION_SENTENCES, QUOTATION_WORDS, count_tokens, quotation_spans, sentence_spans
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -65,6 +65,39 @@ def test_sentences_a_scrape_glued_together_are_two() -> None:
     ]
     for whole in ("Calls go through TalkTalk and One.Tel at a discount.", "Its value rose 3.5% to 2.1bn."):
         assert [whole[s.start : s.end] for s in sentence_spans(whole)] == [whole]
+
+
+def test_a_quotation_over_several_sentences_is_one_span() -> None:
+    """A sentence inside a quotation opened before it is read and shown with the quotation's opening: "It remains in
+    place unless a new order is issued by President Putin.”" alone says neither who said it nor what "it" is."""
+    text = (
+        "Speaking to Reuters, Peskov stated, “There has been no change in the directive concerning the moratorium. "
+        "It remains in place unless a new order is issued by President Putin.” However, hours later missiles fell.\n"
+        '"We are delighted. It is a great result," he said. "The fans were superb."\n'
+        '"I was with that label for a year. He added: "The album will come out in December.\n'
+        "He was 5' 10\" tall. Police said so."
+    )
+    assert [text[s.start : s.end] for s in quotation_spans(text)] == [
+        "Speaking to Reuters, Peskov stated, “There has been no change in the directive concerning the moratorium. "
+        "It remains in place unless a new order is issued by President Putin.”",
+        "However, hours later missiles fell.",
+        '"We are delighted. It is a great result," he said.',
+        '"The fans were superb."',
+        '"I was with that label for a year.',  # left open by the scrape; the next sentence opens a quotation
+        'He added: "The album will come out in December.',
+        "He was 5' 10\" tall.",  # inches, not a quotation
+        "Police said so.",
+    ]
+
+
+def test_a_quotation_left_open_joins_a_few_sentences_at_most() -> None:
+    text = '"An unclosed quotation begins here. ' + " ".join(f"Sentence {i} of it goes on." for i in range(12))
+    spans = quotation_spans(text)
+    sentences = sentence_spans(text)
+    assert {s.start for s in spans} <= {s.start for s in sentences} and spans[-1].end == sentences[-1].end
+    first = text[spans[0].start : spans[0].end]
+    assert sum(1 for s in sentences if spans[0].start <= s.start < spans[0].end) <= QUOTATION_SENTENCES
+    assert len(spans) > 1 and len(first.split()) <= QUOTATION_WORDS
 
 
 def test_overlap_repeats_whole_sentences() -> None:
