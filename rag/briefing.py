@@ -41,7 +41,7 @@ from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
 from rag.judge import SameFact, make_judge
-from rag.question import DEMONYM, countries, name_spans, names
+from rag.question import DEMONYM, HONORIFIC, countries, name_spans, names
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
 from rag.store import Store
@@ -144,7 +144,7 @@ _BODY = re.compile(
 _INITIALS = {"US", "UK", "USA", "GB", "EU", "UN", "GMT", "BST", "UTC", "CET", "EST", "PST"}
 # Initials after the words they stand for: "radio frequency ID (RFID)", "Department of Health (DoH)".
 _TERM = re.compile(r"((?:[\w-]+\s+){1,4})\(([A-Z][A-Za-z]{1,5})\)")
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness)\.?\s+$")
+_HONORIFIC = re.compile(rf"\b{HONORIFIC}\s+$")
 _APPOSITIVE = re.compile(
     r"^,\s+((?:the|a|an|its|his|her|their)\s+[^,;:“”\"()]{3,80}?|[A-Z][\w'’]*['’]s\s[^,;:“”\"()]{3,60}?),"
 )

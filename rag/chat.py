@@ -41,7 +41,7 @@ from typing import NamedTuple
 from rag.answer import Answer, Gathered, Response, gather, respond, shown_question
 from rag.llms import LLM, Generation
 from rag.nlp import content_words
-from rag.question import DEMONYM, asked, countries, names
+from rag.question import DEMONYM, HONORIFIC, asked, countries, names
 from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.store import Store
@@ -70,7 +70,9 @@ _IT = re.compile(
 )
 _POSSESSIVE = {"his", "its", "their", "hers"}
 _WHO = re.compile(r"^\s*(?:who|whom|whose)\b|^\s*which\s+(?:person|people|player|man|woman|minister|leader)\b", re.I)
-_WHO_IS = re.compile(r"^\s*who(?:['’]s|\s+(?:is|was|are|were))\s+(?:[A-Z]|(?i:mr|mrs|ms|dr)\b)")
+# "Who is Steve Witkoff?", "who's Mr Blair?": about the name it asks ("Who" any case, the name capitalised); not
+# "Who is the Russian Foreign Minister?", which asks for a name.
+_WHO_IS = re.compile(rf"^\s*(?i:who(?:['’]s|\s+(?:is|was|are|were)))\s+(?:[A-Z]|(?i:{HONORIFIC})\s)")
 _ABOUT = re.compile(r"^\s*(?:(?:and|so)\s+)?(?:what|how)\s+about\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
 _AND = re.compile(r"^\s*(?:and|or)\s+(?P<item>.+?)\s*\??\s*$", re.IGNORECASE)
 _WH = re.compile(r"^(?:who|whom|whose|what|when|where|why|how|which|did|does|do|is|are|was|were|has|have|had)\b", re.I)
@@ -161,7 +163,7 @@ def _referent(name: str, text: str) -> bool:
 def _honoured(name: str, text: str) -> bool:
     """Whether `text` puts an honorific right before `name` ("Mr Irish", "Mr Jordan"): a person's, whatever the
     name also means."""
-    return bool(re.search(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness)\.?\s+{re.escape(name)}\b", text))
+    return bool(re.search(rf"\b{HONORIFIC}\s+{re.escape(name)}\b", text))
 
 
 def _placed(name: str, text: str) -> bool:

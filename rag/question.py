@@ -114,6 +114,8 @@ def countries() -> frozenset[str]:
 _NOT_PERSON = re.compile(
     rf"^(?:U\.?S\.?|UK|EU|UN|US|USA|America|Europe|{_PEOPLES}|Sporadic|Periodic|Melodic|Civic|(?![A-Z]\w*(?:vic|cic|kic|zic|dic)$)[A-Z]\w+ic)$"
 )
+# What comes before a person's name and makes it one, whatever else the name is: "Mr Irish", "Dr. Jones".
+HONORIFIC = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness)\.?"
 # A run of capitalised words (joiners like "de" or "al-" allowed) is a name: "Marco Rubio".
 NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:de|da|van|von|al|bin|of|the)\s+)?[A-Z][\w'’-]+)*")
 _NOT_NAME = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.chat import Reading, Turn, _allowed, candidates, plausible_rewrite, referents, within
+from rag.chat import _WHO_IS, Reading, Turn, _allowed, candidates, plausible_rewrite, referents, within
 from rag.eval.metrics import resolved
 from rag.filters import Filters
 
@@ -62,6 +62,19 @@ def test_an_object_pronoun_is_never_the_name_beside_it() -> None:
     assert "What did Zelensky say about Zelensky's plan?" in questions(history, "What did Zelensky say about his plan?")
     # After "Who is Steve Witkoff?" (not "Who is the Kremlin spokesperson?"), "he" is first the one asked about.
     assert questions(history, "What is his job?")[0] == "What is Steve Witkoff's job?"
+
+
+def test_after_who_is_a_name_a_pronoun_is_first_that_name() -> None:
+    """ "Who is Dmitry Peskov?" asks about Peskov: "he" next is Peskov, not the name his answer adds. The rule read
+    only a lower-case "who", and the page capitalises every question, so it never held."""
+    for asked in ("Who is Dmitry Peskov?", "who's Dmitry Peskov?"):
+        history = [turn(asked, "Dmitry Peskov is the spokesman of Vladimir Putin [1].")]
+        assert questions(history, "What did he say about the moratorium?")[0] == (
+            "What did Dmitry Peskov say about the moratorium?"
+        )
+    for asked in ("Who is Mr Blair?", "Who is Dame Judi Dench?", "who is mr. blair?"):
+        assert _WHO_IS.match(asked), asked
+    assert not _WHO_IS.match("Who is the Russian Foreign Minister?")
 
 
 def test_a_name_of_the_question_the_answer_spells_out_is_tried_once() -> None:
