@@ -1,14 +1,17 @@
 """Evidence: the sentences of the retrieved sources that answer the question, and whether any does.
 
-Every sentence of every retrieved source (less those that address the model, `rag.guard`; a
-quotation that runs over several sentences is one, `rag.nlp.quotation_spans`, so that what is
-read and shown says who is speaking) is scored for the question by
+Every sentence of every retrieved source (less those that address the model, `rag.guard`) is
+scored for the question by
 - dense similarity: cosine of MiniLM vectors of the sentence and the question,
 - keyword weight: the IDF-weighted share of the question's content words in the sentence,
 - answer type: whether it states the kind of thing asked for (`rag.question`),
 - the judge: our cross-encoder's probability that it answers the question (`rag.judge`),
-and ranked. The answerability decision refuses before any text is generated when the
-evidence does not answer: at once when a veto holds (a name of the question occurs in no
+and ranked. A sentence of a quotation that runs over several is shown, to the model and the
+reader, as the whole quotation (`rag.nlp.quotation_spans`: "It remains in place unless a new
+order is issued by President Putin.”" alone says neither who said it nor what "it" is), scored
+as its best sentence: the judge was trained on sentences read alone, and read a whole quotation
+as answering near misses its sentences do not. The answerability decision refuses before any
+text is generated when the evidence does not answer: at once when a veto holds (a name of the question occurs in no
 article, none of the best sentences states the type of answer asked for, the question has no
 word to look for, or it says "he" and names no one), otherwise
 when a logistic regression over features of the ranking says so (fitted by
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -29,7 +33,7 @@ import numpy as np
 
 from rag.guard import is_instruction
 from rag.judge import Judge
-from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_spans, words
+from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_spans, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
@@ -95,7 +99,7 @@ def _no_indexed_word(store: Store, analysis: Analysis) -> bool:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a retrieved source (or one quotation over several), scored for the question."""
+    """One sentence of a retrieved source (or the quotation over several it is part of), scored for the question."""
 
     excerpt: Excerpt
     start: int  # offsets in the article
@@ -170,7 +174,30 @@ def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
 
 @lru_cache(maxsize=256)
 def _sentences(text: str) -> list[Span]:
-    return quotation_spans(text)
+    return sentence_spans(text)
+
+
+@lru_cache(maxsize=256)
+def _quotations(text: str) -> tuple[list[Span], list[int]]:
+    """The article's sentences joined where a quotation runs across them (`quotation_spans`), and their starts."""
+    spans = quotation_spans(text)
+    return spans, [q.start for q in spans]
+
+
+def _shown(text: str, spans: list[Span], i: int) -> tuple[Span, str]:
+    """What sentence `i` is shown as: the quotation it is part of, unless a sentence of that quotation addresses the
+    model (then the sentence alone); and the sentence before what is shown, which may say who "he" is."""
+    quotations, starts = _quotations(text)
+    quotation = quotations[bisect_right(starts, spans[i].start) - 1]
+    members = [n for n, s in enumerate(spans) if quotation.start <= s.start < quotation.end]
+    if len(members) > 1 and not any(is_instruction(text[spans[n].start : spans[n].end]) for n in members):
+        shown, first = quotation, members[0]
+    else:
+        shown, first = spans[i], i
+    previous = next(
+        (text[p.start : p.end] for p in reversed(spans[:first]) if not is_instruction(text[p.start : p.end])), ""
+    )
+    return shown, previous
 
 
 def coverage(words: set[str], idf: dict[str, float]) -> float:
@@ -197,7 +224,7 @@ def select_evidence(
     answer it; `context`, the earlier question a follow-up was retrieved beside, may say what it refers to."""
     evidence = Evidence(analysis)
     seen: set[tuple[str, int]] = set()
-    found: list[tuple[Excerpt, int, int, str]] = []
+    found: list[tuple[Excerpt, int, int, str, Span, str]] = []  # a sentence, the one before it, what it is shown as
     for excerpt in excerpts:
         text = texts[excerpt.article_id]
         spans = _sentences(text)  # whole article: the sentence before a passage's first is context
@@ -211,15 +238,16 @@ def select_evidence(
             previous = next(
                 (text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), ""
             )
-            found.append((excerpt, span.start, span.end, previous))
+            found.append((excerpt, span.start, span.end, previous, *_shown(text, spans, i)))
     if not found:
         evidence.features = _features(evidence, analysis, excerpts, {}, store, context)
         return evidence
     idf = idf_weights(store, analysis)
-    vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, _ in found])
+    vectors = store.embed_texts([texts[s.article_id][a:b] for s, a, b, *_ in found])
     query = store.embed_query(analysis.text)
-    judged = judge.answers(analysis.text, [texts[s.article_id][a:b] for s, a, b, _ in found])
-    for (excerpt, start, end, previous), vector, p in zip(found, vectors, judged, strict=True):
+    judged = judge.answers(analysis.text, [texts[s.article_id][a:b] for s, a, b, *_ in found])
+    best: dict[tuple[str, int], Sentence] = {}  # what is shown -> its best-scored sentence, shown as it
+    for (excerpt, start, end, previous, shown, before), vector, p in zip(found, vectors, judged, strict=True):
         sentence = texts[excerpt.article_id][start:end]
         dense = _cosine(query, vector)
         keyword = coverage(content_words(sentence), idf)
@@ -229,21 +257,21 @@ def select_evidence(
         score = dense + KEYWORD_WEIGHT * keyword + (TYPE_BONUS if typed else 0.0)
         score += SOURCE_BONUS if excerpt is excerpts[0] else 0.0
         score += JUDGE_WEIGHT * float(p)
-        evidence.sentences.append(
-            Sentence(
+        key = (excerpt.article_id, shown.start)
+        if key not in best or score > best[key].score:
+            best[key] = Sentence(
                 excerpt,
-                start,
-                end,
-                sentence,
-                previous,
+                shown.start,
+                shown.end,
+                texts[excerpt.article_id][shown.start : shown.end],
+                before,
                 round(dense, 4),
                 round(keyword, 4),
                 typed,
                 score,
                 round(float(p), 4),
             )
-        )
-    evidence.sentences.sort(key=lambda s: -s.score)
+    evidence.sentences = sorted(best.values(), key=lambda s: -s.score)
     evidence.features = _features(evidence, analysis, excerpts, idf, store, context)
     decide = model or load_answerability()
     evidence.probability = round(decide.probability(evidence.features), 4)

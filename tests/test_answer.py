@@ -15,7 +15,9 @@ from pathlib import Path
 from rag.answer import Answer, _extractive, _generated, gather, respond
 from rag.evidence import Evidence, Sentence
 from rag.ingest import ingest
+from rag.judge import make_judge
 from rag.llms import Generation, Message
+from rag.nlp import sentence_spans
 from rag.prompt import build_messages
 from rag.question import Analysis, analyse
 from rag.retrieve import Excerpt, Filters, retrieve
@@ -227,6 +229,12 @@ def test_a_quotation_is_evidence_whole_with_its_speaker(seeded) -> None:
     assert remains.text.startswith("Speaking to Reuters, Peskov stated, “There has been no change")
     assert remains.text.endswith("issued by President Putin.”")
     assert texts[remains.excerpt.article_id][remains.start : remains.end] == remains.text
+    # Scored as its best sentence, read alone as the judge was trained to read (whole, it answers near misses).
+    sentences = [remains.text[s.start : s.end] for s in sentence_spans(remains.text)]
+    assert len(sentences) == 2
+    alone = make_judge(settings).answers("Will the moratorium stay in place?", sentences)
+    assert remains.judged == round(float(max(alone)), 4)
+    assert sum("It remains in place" in s.text for s in evidence.sentences) == 1  # shown once
 
 
 def test_unsupported_sentences_are_dropped_or_flagged(seeded) -> None:
