@@ -184,14 +184,23 @@ def _quotations(text: str) -> tuple[list[Span], list[int]]:
     return spans, [q.start for q in spans]
 
 
-def _shown(text: str, spans: list[Span], i: int) -> tuple[Span, str]:
-    """What sentence `i` is shown as: the quotation it is part of, unless a sentence of that quotation addresses the
-    model (then the sentence alone); and the sentence before what is shown, which may say who "he" is."""
+def _shown(text: str, spans: list[Span], i: int, excerpt: Excerpt) -> tuple[Span, str]:
+    """What sentence `i` is shown as: the quotation it is part of, as far as it lies in the excerpt (a citation quotes
+    its passage), unless a sentence of that quotation addresses the model (then the sentence alone); and the
+    sentence before what is shown, which may say who "he" is."""
     quotations, starts = _quotations(text)
     quotation = quotations[bisect_right(starts, spans[i].start) - 1]
-    members = [n for n, s in enumerate(spans) if quotation.start <= s.start < quotation.end]
-    if len(members) > 1 and not any(is_instruction(text[spans[n].start : spans[n].end]) for n in members):
-        shown, first = quotation, members[0]
+    members = [
+        n
+        for n, s in enumerate(spans)
+        if quotation.start <= s.start < quotation.end and excerpt.start <= s.start and s.end <= excerpt.end
+    ]
+    if (
+        i in members
+        and len(members) > 1
+        and not any(is_instruction(text[spans[n].start : spans[n].end]) for n in members)
+    ):
+        shown, first = Span(spans[members[0]].start, spans[members[-1]].end), members[0]
     else:
         shown, first = spans[i], i
     previous = next(
@@ -238,7 +247,7 @@ def select_evidence(
             previous = next(
                 (text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), ""
             )
-            found.append((excerpt, span.start, span.end, previous, *_shown(text, spans, i)))
+            found.append((excerpt, span.start, span.end, previous, *_shown(text, spans, i, excerpt)))
     if not found:
         evidence.features = _features(evidence, analysis, excerpts, {}, store, context)
         return evidence

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rag.chunking import chunk_text
+from rag.evidence import _shown
 from rag.loaders import discover, load_file
 from rag.nlp import QUOTATION_SENTENCES, QUOTATION_WORDS, count_tokens, quotation_spans, sentence_spans
+from rag.retrieve import Excerpt
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -98,6 +100,24 @@ def test_a_quotation_left_open_joins_a_few_sentences_at_most() -> None:
     first = text[spans[0].start : spans[0].end]
     assert sum(1 for s in sentences if spans[0].start <= s.start < spans[0].end) <= QUOTATION_SENTENCES
     assert len(spans) > 1 and len(first.split()) <= QUOTATION_WORDS
+
+
+def test_a_quotation_is_shown_only_as_far_as_its_passage_holds_it() -> None:
+    """A citation quotes its passage (`quote_start` and `quote_end` lie within `start` and `end`): a quotation that
+    runs past the passage is shown from the sentences the passage holds."""
+    text = 'He said: "The first sentence is here. The second is here. The third one ends it."'
+    spans = sentence_spans(text)
+    assert len(spans) == 3
+
+    def excerpt(start: int, end: int) -> Excerpt:
+        return Excerpt("a", "t", None, None, None, start, end, text[start:end], 1.0)
+
+    whole, _ = _shown(text, spans, 1, excerpt(0, len(text)))
+    assert (whole.start, whole.end) == (0, len(text))
+    first_two, _ = _shown(text, spans, 1, excerpt(0, spans[1].end))
+    assert (first_two.start, first_two.end) == (0, spans[1].end)
+    alone, before = _shown(text, spans, 2, excerpt(spans[2].start, len(text)))
+    assert (alone.start, alone.end) == (spans[2].start, spans[2].end) and before == text[spans[1].start : spans[1].end]
 
 
 def test_overlap_repeats_whole_sentences() -> None:
