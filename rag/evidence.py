@@ -7,13 +7,13 @@ scored for the question by
 - answer type: whether it states the kind of thing asked for (`rag.question`),
 - the judge: our cross-encoder's probability that it answers the question (`rag.judge`),
 and ranked. A sentence of a quotation that runs over several is shown, to the model and the
-reader, as the whole quotation (`rag.nlp.quotation_spans`: "It remains in place unless a new
+reader, as the whole quotation (`rag.nlp.quotation_runs`: "It remains in place unless a new
 order is issued by President Putin.”" alone says neither who said it nor what "it" is), scored
 as its best sentence: the judge was trained on sentences read alone, and read a whole quotation
 as answering near misses its sentences do not. The answerability decision refuses before any
-text is generated when the evidence does not answer: at once when a veto holds (a name of the question occurs in no
-article, none of the best sentences states the type of answer asked for, the question has no
-word to look for, or it says "he" and names no one), otherwise
+text is generated when the evidence does not answer: at once when a veto holds (a name of the
+question occurs in no article, none of the best sentences states the type of answer asked for,
+the question has no word to look for, or it says "he" and names no one), otherwise
 when a logistic regression over features of the ranking says so (fitted by
 `evals/fit_answerability.py` on the dev split and the questions and near misses of the judge's
 held-out articles; weights in `rag/answerability.json`).
@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -33,7 +32,7 @@ import numpy as np
 
 from rag.guard import is_instruction
 from rag.judge import Judge
-from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_spans, sentence_spans, words
+from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_runs, sentence_spans, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
@@ -178,35 +177,28 @@ def _sentences(text: str) -> list[Span]:
 
 
 @lru_cache(maxsize=256)
-def _quotations(text: str) -> tuple[list[Span], list[int]]:
-    """The article's sentences joined where a quotation runs across them (`quotation_spans`), and their starts."""
-    spans = quotation_spans(text)
-    return spans, [q.start for q in spans]
+def _runs(text: str) -> list[range]:
+    """For each sentence of the article (`_sentences`), the run of sentences its quotation is (`quotation_runs`)."""
+    return [run for run in quotation_runs(text, _sentences(text)) for _ in run]
+
+
+def _before(text: str, spans: list[Span], i: int) -> str:
+    """The sentence before sentence `i` that does not address the model: it may say who "he" is."""
+    return next((text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), "")
 
 
 def _shown(text: str, spans: list[Span], i: int, excerpt: Excerpt) -> tuple[Span, str]:
     """What sentence `i` is shown as: the quotation it is part of, as far as it lies in the excerpt (a citation quotes
     its passage), unless a sentence of that quotation addresses the model (then the sentence alone); and the
-    sentence before what is shown, which may say who "he" is."""
-    quotations, starts = _quotations(text)
-    quotation = quotations[bisect_right(starts, spans[i].start) - 1]
-    members = [
-        n
-        for n, s in enumerate(spans)
-        if quotation.start <= s.start < quotation.end and excerpt.start <= s.start and s.end <= excerpt.end
-    ]
+    sentence before what is shown."""
+    members = [n for n in _runs(text)[i] if excerpt.start <= spans[n].start and spans[n].end <= excerpt.end]
     if (
         i in members
         and len(members) > 1
         and not any(is_instruction(text[spans[n].start : spans[n].end]) for n in members)
     ):
-        shown, first = Span(spans[members[0]].start, spans[members[-1]].end), members[0]
-    else:
-        shown, first = spans[i], i
-    previous = next(
-        (text[p.start : p.end] for p in reversed(spans[:first]) if not is_instruction(text[p.start : p.end])), ""
-    )
-    return shown, previous
+        return Span(spans[members[0]].start, spans[members[-1]].end), _before(text, spans, members[0])
+    return spans[i], _before(text, spans, i)
 
 
 def coverage(words: set[str], idf: dict[str, float]) -> float:
@@ -244,10 +236,7 @@ def select_evidence(
             if is_instruction(sentence) or not any(c.isalnum() for c in sentence):
                 continue
             seen.add((excerpt.article_id, span.start))
-            previous = next(
-                (text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), ""
-            )
-            found.append((excerpt, span.start, span.end, previous, *_shown(text, spans, i, excerpt)))
+            found.append((excerpt, span.start, span.end, _before(text, spans, i), *_shown(text, spans, i, excerpt)))
     if not found:
         evidence.features = _features(evidence, analysis, excerpts, {}, store, context)
         return evidence

@@ -165,33 +165,31 @@ def _opens(text: str) -> list[bool]:
     return found
 
 
-def quotation_spans(text: str) -> list[Span]:
-    """The sentences of `text` (`sentence_spans`), with those a quotation runs across joined into one: a sentence
-    that begins inside a quotation left open (and does not open one of its own) joins the one before it on its
-    line, up to `QUOTATION_SENTENCES` sentences and `QUOTATION_WORDS` words ("“There has been no change in the
-    directive concerning the moratorium. It remains in place unless a new order is issued by President Putin.”")."""
-    joined: list[Span] = []
-    inside = False  # whether a quotation is open at the end of the last sentence
-    sentences = 0  # sentences in the last span of `joined`
-    for span in sentence_spans(text):
+def quotation_runs(text: str, sentences: list[Span]) -> list[range]:
+    """The `sentences` of `text` (its `sentence_spans`) grouped into runs, each a range of their indexes, one for
+    every sentence alone and one for every quotation that runs across several: a sentence that begins inside a
+    quotation left open (and does not open one of its own) joins the one before it on its line, up to
+    `QUOTATION_SENTENCES` sentences and `QUOTATION_WORDS` words ("“There has been no change in the directive
+    concerning the moratorium. It remains in place unless a new order is issued by President Putin.”")."""
+    runs: list[range] = []
+    inside = False  # whether a quotation is open at the end of the sentence before
+    for n, span in enumerate(sentences):
         marks = _opens(text[span.start : span.end])
-        same_line = bool(joined) and "\n" not in text[joined[-1].end : span.start]
+        same_line = n > 0 and "\n" not in text[sentences[n - 1].end : span.start]
         if (
             same_line
             and inside
             and not (marks and marks[0])
-            and sentences < QUOTATION_SENTENCES
-            and len(text[joined[-1].start : span.end].split()) <= QUOTATION_WORDS
+            and len(runs[-1]) < QUOTATION_SENTENCES
+            and len(text[sentences[runs[-1].start].start : span.end].split()) <= QUOTATION_WORDS
         ):
-            joined[-1] = Span(joined[-1].start, span.end)
-            sentences += 1
+            runs[-1] = range(runs[-1].start, n + 1)
         else:
-            joined.append(span)
-            sentences = 1
+            runs.append(range(n, n + 1))
             inside = inside and same_line
         if marks:
             inside = marks[-1]
-    return joined
+    return runs
 
 
 @cache

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rag.chunking import chunk_text
 from rag.evidence import _shown
 from rag.loaders import discover, load_file
-from rag.nlp import QUOTATION_SENTENCES, QUOTATION_WORDS, count_tokens, quotation_spans, sentence_spans
+from rag.nlp import QUOTATION_SENTENCES, QUOTATION_WORDS, Span, count_tokens, quotation_runs, sentence_spans
 from rag.retrieve import Excerpt
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -67,6 +67,12 @@ def test_sentences_a_scrape_glued_together_are_two() -> None:
     ]
     for whole in ("Calls go through TalkTalk and One.Tel at a discount.", "Its value rose 3.5% to 2.1bn."):
         assert [whole[s.start : s.end] for s in sentence_spans(whole)] == [whole]
+
+
+def quotation_spans(text: str) -> list[Span]:
+    """The sentences of `text`, those a quotation runs across joined into one."""
+    sentences = sentence_spans(text)
+    return [Span(sentences[run.start].start, sentences[run[-1]].end) for run in quotation_runs(text, sentences)]
 
 
 def test_a_quotation_over_several_sentences_is_one_span() -> None:
