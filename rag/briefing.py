@@ -40,7 +40,9 @@ from rag.catalog import passage_key
 from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
+from rag.guard import is_instruction
 from rag.judge import SameFact, make_judge
+from rag.nlp import sentence_runs
 from rag.question import DEMONYM, HONORIFIC, countries, name_spans, names
 from rag.retrieve import Filters, retrieve
 from rag.settings import Settings
@@ -325,6 +327,26 @@ def build_briefing(
         return agreed[g]
 
     used: set[int] = set()  # groups already in the briefing: a sentence, or its like, appears once
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    at = {(s.said.article.article_id, s.said.start): i for i, s in enumerate(aligned.sentences)}
+
+    def whole(said: Said) -> tuple[Said, list[int]]:
+        """`said` as the quotation it is part of, whole, as an answer's evidence shows it ("“There has been no
+        change in the directive concerning the moratorium. It remains in place unless …”"), and the statements its
+        other sentences are; `said` alone where it is no part of one, or the quotation holds an instruction to a
+        model or a disputed statement (shown under "Disputed")."""
+        text = store.catalog.article_text(said.article.article_id)
+        spans, runs = sentence_runs(text)
+        n = next((n for n, span in enumerate(spans) if span.start == said.start), None)
+        if n is None or len(runs[n]) == 1:
+            return said, []
+        members = [spans[m] for m in runs[n]]
+        others = [i for span in members if (i := at.get((said.article.article_id, span.start))) is not None]
+        if set(others) & aligned.in_conflict or any(is_instruction(text[m.start : m.end]) for m in members):
+            return said, []
+        start, end = members[0].start, members[-1].end
+        return replace(said, text=" ".join(text[start:end].split()), start=start, end=end), others
+
     # The probability that each candidate says what a sentence already shown says (its likeliest).
     restates = dict.fromkeys(candidates, 0.0)
 
@@ -351,7 +373,10 @@ def build_briefing(
                 open_, likeness(aligned, place, model, [lead[o] for o in open_], lead[g]), strict=True
             ):
                 restates[other] = max(restates[other], same)
-            taken.append(_key_point(aligned, agreeing(g)))
+            point = _key_point(aligned, agreeing(g))
+            said, within = whole(point.said)
+            used.update(group_of[i] for i in within)  # the quotation's other sentences are shown with it
+            taken.append(replace(point, said=said))
         return taken
 
     # Sorted by stories, stable: within a number of stories, in the order maximal marginal relevance took them.

@@ -25,14 +25,14 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from rag.guard import is_instruction
 from rag.judge import Judge
-from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, quotation_runs, sentence_spans, words
+from rag.nlp import Span, content_words, ends_sentence, has_number, has_word, sentence_runs, words
 from rag.question import Analysis, holds_type
 from rag.retrieve import Excerpt
 from rag.store import Store
@@ -171,15 +171,13 @@ def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
     return f"{previous} {sentence}" if analysis.answer_type == "quote" else sentence
 
 
-@lru_cache(maxsize=256)
 def _sentences(text: str) -> list[Span]:
-    return sentence_spans(text)
+    return sentence_runs(text)[0]
 
 
-@lru_cache(maxsize=256)
 def _runs(text: str) -> list[range]:
     """For each sentence of the article (`_sentences`), the run of sentences its quotation is (`quotation_runs`)."""
-    return [run for run in quotation_runs(text, _sentences(text)) for _ in run]
+    return sentence_runs(text)[1]
 
 
 def _before(text: str, spans: list[Span], i: int) -> str:

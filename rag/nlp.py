@@ -12,7 +12,7 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
@@ -190,6 +190,14 @@ def quotation_runs(text: str, sentences: list[Span]) -> list[range]:
         if marks:
             inside = marks[-1]
     return runs
+
+
+@lru_cache(maxsize=256)
+def sentence_runs(text: str) -> tuple[list[Span], list[range]]:
+    """The sentences of `text` (`sentence_spans`) and, for each of them, the run its quotation is
+    (`quotation_runs`; a sentence outside any quotation is a run of one)."""
+    spans = sentence_spans(text)
+    return spans, [run for run in quotation_runs(text, spans) for _ in run]
 
 
 @cache

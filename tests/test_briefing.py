@@ -35,6 +35,7 @@ from rag.briefing import (
 from rag.compare import Said, align
 from rag.eval.brief_suite import GoldPoint, Topic, _agreements, _repeats, facts_given, load_topics
 from rag.eval.suite import SuiteError
+from rag.ingest import ingest
 from rag.settings import Settings
 from rag.store import Store
 from tests.conftest import SEEDS
@@ -53,6 +54,32 @@ def test_every_line_is_a_sentence_of_its_article_at_the_offsets_cited(seeds_brie
     for said in cited:
         text = store.catalog.article_text(said.article.article_id)
         assert " ".join(text[said.start : said.end].split()) == said.text
+
+
+MILL = (
+    "Leeds mill closes after two hundred years\n\n"
+    "The last woollen mill in the Leeds valley closed its doors on Friday after two hundred years of weaving cloth.\n\n"
+    'Its owner, John Smith, said: "The Leeds mill closed because the orders from the clothing shops fell every year '
+    'since 2001. We could not pay the weavers of the Leeds mill their wages any longer." The town council said the '
+    "building of the mill would become a museum of weaving next year.\n"
+)
+
+
+def test_a_quotation_is_shown_whole_once_with_its_speaker(tmp_path, fake_store: tuple[Store, Settings]) -> None:
+    """A key point that is one sentence of a quotation is shown as the quotation, as an answer's evidence is: not
+    half of it ("We could not pay the weavers … any longer.”" without who said it), and not its halves twice."""
+    _, settings = fake_store
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "mill.txt").write_text(MILL, encoding="utf-8")
+    store = Store(settings.model_copy(update={"index_dir": tmp_path / "index"}))
+    try:
+        assert ingest(store, [tmp_path / "news"]).ok
+        shown = [s.text for s in build_briefing(store, "the Leeds mill closing", points=10).quoted()]
+    finally:
+        store.close()
+    holding = [t for t in shown if "orders from the clothing shops" in t or "pay the weavers" in t]
+    assert len(holding) == 1
+    assert holding[0].startswith("Its owner, John Smith, said:") and holding[0].endswith('any longer."')
 
 
 def test_no_sentence_is_shown_twice_and_the_points_asked_for_are_the_most(seeds_briefing) -> None:
