@@ -168,6 +168,25 @@ def test_a_briefing_cites_what_a_reader_can_find_not_this_machines_paths(
     assert "characters" in text and str(ROOT) not in text and "/tmp/" not in text, text
 
 
+@pytest.mark.parametrize("reprinted", [next(iter(CHANGES))], indirect=True)
+def test_a_briefing_disputes_a_conflict_only_where_the_same_point_model_reads_one_fact(
+    reprinted: tuple[Store, list[str], str],
+) -> None:
+    """The comparison's conflict (the reprint's changed date) is shown as disputed when the same-point model gives its
+    two sentences the probability of saying one thing (`AGREE`), and not otherwise: its sentences are then no
+    dispute, and may be key points."""
+    from dataclasses import replace
+
+    from rag.briefing import build_briefing, same_point_model
+
+    store, _, old = reprinted
+    topic = "the Paris peace talks on Ukraine"
+    one_fact = build_briefing(store, topic, same_point=replace(same_point_model(), bias=40.0))
+    assert [s.text for p in one_fact.disputed for s in p.said if old in s.text]
+    two_facts = build_briefing(store, topic, same_point=replace(same_point_model(), bias=-40.0))
+    assert two_facts.disputed == []
+
+
 def _statement(text: str, story: str) -> _Sentence:
     from rag.compare import _Sentence
 
