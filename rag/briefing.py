@@ -13,13 +13,13 @@ of it is a sentence of an article, taken at its offsets, and it reads the same o
   make them;
 - **what's next**: statements about what will or is due to happen;
 - **agreed / disputed**: points several stories make, and conflicts between stories (the
-  comparison's);
+  comparison's, where the same-point model reads the two sentences as one fact);
 - **who's involved**: the people the articles give a role ("Russian Foreign Minister Sergei
   Lavrov", "Dmitry Peskov, the Kremlin spokesman,") or quote ("Steve Witkoff said"), people
   with a role first, then by mentions; organisations named twice or more.
 
 A sentence, and any sentence aligned with it as saying the same thing, is quoted once in the
-whole briefing.
+whole briefing; a sentence of a quotation is shown as the whole quotation.
 Questions asked with it (`rag brief TOPIC --question Q`) are answered as any question is.
 """
 
