@@ -40,7 +40,7 @@ from rag.catalog import passage_key
 from rag.chat import Turn
 from rag.compare import RELEVANT, TOPIC_ARTICLES, Aligned, Point, Said, align
 from rag.dates import stated_dates
-from rag.guard import is_instruction
+from rag.evidence import shown_with
 from rag.judge import SameFact, make_judge
 from rag.nlp import sentence_runs
 from rag.question import DEMONYM, HONORIFIC, countries, name_spans, names
@@ -249,7 +249,8 @@ def topic_stories(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Fi
         if e.dense >= store.settings.min_relevance and (e.story_id not in best or e.dense > best[e.story_id][0]):
             best[e.story_id] = (e.dense, e.article_id)
     ranked = sorted(best.items(), key=lambda item: -item[1][0])
-    if not ranked or ranked[0][1][0] < RELEVANT:
+    top = ranked[0][1][0] if ranked else 0.0  # the closest passage's cosine
+    if top < RELEVANT:
         return []  # nothing is about the topic: a briefing of whatever matches least badly would mislead
     # The story the others are measured from is retrieval's first, not the one with the closest passage: for "Bank of
     # England holds interest rates at 4.75%" the Federal Reserve's rise to 2% has the closest passage (0.66 against
@@ -266,7 +267,6 @@ def topic_stories(store: Store, topic: str, k: int = TOPIC_ARTICLES, filters: Fi
             mean = np.mean(found, axis=0)
             openings[article_id] = mean / max(float(np.linalg.norm(mean)), 1e-9)
     anchor = openings.get(ranked[0][1][1])
-    top = max(dense for _, (dense, _) in ranked)
 
     def closeness(article_id: str) -> float:
         """The cosine of an article's opening to the best story's (0 when either has no stored passage)."""
@@ -338,13 +338,13 @@ def build_briefing(
         other sentences are; `said` alone where it is no part of one, or the quotation holds an instruction to a
         model or a disputed statement (shown under "Disputed")."""
         text = store.catalog.article_text(said.article.article_id)
-        spans, runs = sentence_runs(text)
+        spans = sentence_runs(text)[0]
         n = next((n for n, span in enumerate(spans) if span.start == said.start), None)
-        if n is None or len(runs[n]) == 1:
+        members = [spans[m] for m in shown_with(text, n)] if n is not None else []
+        if len(members) < 2:
             return said, []
-        members = [spans[m] for m in runs[n]]
         others = [i for span in members if (i := at.get((said.article.article_id, span.start))) is not None]
-        if set(others) & in_conflict or any(is_instruction(text[m.start : m.end]) for m in members):
+        if set(others) & in_conflict:
             return said, []
         start, end = members[0].start, members[-1].end
         return replace(said, text=" ".join(text[start:end].split()), start=start, end=end), others

@@ -171,32 +171,26 @@ def _typed_text(sentence: str, previous: str, analysis: Analysis) -> str:
     return f"{previous} {sentence}" if analysis.answer_type == "quote" else sentence
 
 
-def _sentences(text: str) -> list[Span]:
-    return sentence_runs(text)[0]
-
-
-def _runs(text: str) -> list[range]:
-    """For each sentence of the article (`_sentences`), the run of sentences its quotation is (`quotation_runs`)."""
-    return sentence_runs(text)[1]
-
-
 def _before(text: str, spans: list[Span], i: int) -> str:
     """The sentence before sentence `i` that does not address the model: it may say who "he" is."""
     return next((text[p.start : p.end] for p in reversed(spans[:i]) if not is_instruction(text[p.start : p.end])), "")
 
 
+def shown_with(text: str, i: int, start: int = 0, end: int | None = None) -> list[int]:
+    """The sentences (indexes into `sentence_runs(text)`) that sentence `i` is shown with: the quotation it is part of,
+    as far as it lies within `text[start:end]`, unless a sentence of it addresses the model; else `i` alone."""
+    spans, runs = sentence_runs(text)
+    end = len(text) if end is None else end
+    members = [n for n in runs[i] if start <= spans[n].start and spans[n].end <= end]
+    addresses_model = any(is_instruction(text[spans[n].start : spans[n].end]) for n in members)
+    return members if i in members and len(members) > 1 and not addresses_model else [i]
+
+
 def _shown(text: str, spans: list[Span], i: int, excerpt: Excerpt) -> tuple[Span, str]:
     """What sentence `i` is shown as: the quotation it is part of, as far as it lies in the excerpt (a citation quotes
-    its passage), unless a sentence of that quotation addresses the model (then the sentence alone); and the
-    sentence before what is shown."""
-    members = [n for n in _runs(text)[i] if excerpt.start <= spans[n].start and spans[n].end <= excerpt.end]
-    if (
-        i in members
-        and len(members) > 1
-        and not any(is_instruction(text[spans[n].start : spans[n].end]) for n in members)
-    ):
-        return Span(spans[members[0]].start, spans[members[-1]].end), _before(text, spans, members[0])
-    return spans[i], _before(text, spans, i)
+    its passage; `shown_with`), and the sentence before what is shown."""
+    members = shown_with(text, i, excerpt.start, excerpt.end)
+    return Span(spans[members[0]].start, spans[members[-1]].end), _before(text, spans, members[0])
 
 
 def coverage(words: set[str], idf: dict[str, float]) -> float:
@@ -226,7 +220,7 @@ def select_evidence(
     found: list[tuple[Excerpt, int, int, str, Span, str]] = []  # a sentence, the one before it, what it is shown as
     for excerpt in excerpts:
         text = texts[excerpt.article_id]
-        spans = _sentences(text)  # whole article: the sentence before a passage's first is context
+        spans = sentence_runs(text)[0]  # whole article: the sentence before a passage's first is context
         for i, span in enumerate(spans):
             if span.end <= excerpt.start or span.start >= excerpt.end or (excerpt.article_id, span.start) in seen:
                 continue
