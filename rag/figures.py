@@ -18,10 +18,14 @@ _UNIT = (
     r"%|per ?cent|tonnes?|tons?|ounces?|grams?|kilo(?:gram)?s?|kg|km|kilomet(?:re|er)s?|miles?|met(?:re|er)s?"
     r"|years?|months?|weeks?|days?|hours?|minutes?|dollars?|euros?|pounds?|yen|pence|p(?!\.m)"
 )
+# Units written with a metric prefix, read as a scale and a unit: "42.7 teraflops" is 42.7 trillion flops, as "42.7
+# trillion calculations per second" says in another report.
+_PREFIXED = r"flops?|bytes?|bits?|hertz|watts?|pixels?|tonnes?"
 _QUANTITY = (
     r"(?P<currency>[$£€¥])?\s?(?<![\d.,])(?P<number>\d+(?:[.,]\d+)*)(?![\d]|[.,]\d)"
     rf"(?:\s?(?P<unit>{_UNIT})(?![a-z])"
-    rf"|\s?(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)(?![a-z])(?:\s?(?P<unit2>{_UNIT})(?![a-z]))?)?"
+    rf"|\s?(?P<scale>k|m|mn|bn|tn|thousand|million|billion|trillion)(?![a-z])(?:\s?(?P<unit2>{_UNIT})(?![a-z]))?"
+    rf"|\s?(?P<prefix>mega|giga|tera)(?P<unit3>{_PREFIXED})(?![a-z]))?"
     r"(?P<range>(?=\s?(?:-|–|to\b)\s?[$£€¥]?\d))?"
 )
 QUANTITY = re.compile(_QUANTITY)  # on lower-cased text
@@ -38,6 +42,7 @@ CARDINALS = {w: str(n) for n, w in enumerate(_WORDS.split("|")[:13])} | {
     "fifty": "50",
 }
 SCALES = {"k": "thousand", "m": "million", "mn": "million", "bn": "billion", "tn": "trillion"}
+_PREFIXES = {"mega": "million", "giga": "billion", "tera": "trillion"}
 _SCALE_OF = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SHORT_SCALE = {"thousand": "k", "million": "m", "billion": "bn", "trillion": "tn"}
 _CURRENCIES = {"$": "dollar", "£": "pound", "€": "euro", "¥": "yen"}
@@ -53,15 +58,17 @@ def readings(text: str) -> list[list[Quantity]]:
     for m in QUANTITY.finditer(text.lower()):
         if m.group("number").count(".") > 1:
             continue  # a version or an index level ("4.7.1", "3.817.69"), no amount
-        unit = m.group("unit") or m.group("unit2") or ""
+        unit = m.group("unit") or m.group("unit2") or m.group("unit3") or ""
         unit = _UNITS.get(unit, unit.rstrip("s").replace("meter", "metre"))
         currency = _CURRENCIES.get(m.group("currency") or "", "")
         if unit in ("dollar", "pound", "euro", "yen", "pence"):
             unit, currency = "", unit  # money is a currency, however written ("50p", "5 pounds")
-        scale = m.group("scale") or ""
+        scale = m.group("scale") or _PREFIXES.get(m.group("prefix") or "", "")
         these = [(m.group("number"), SCALES.get(scale, scale), unit, currency)]
         if scale == "m" and not unit and not currency:  # "the 200m final": metres as well
             these.append((m.group("number"), "", "metre", ""))
+        if m.group("prefix"):  # "35.86 teraflops", first as written: the "35.86" a report gives without its unit
+            these.insert(0, (m.group("number"), "", m.group("prefix") + unit, ""))
         if opener is not None:  # "$40-50m": the 40 is millions too
             number, _, _, given = opener[0]
             opener.append((number, these[0][1], these[0][2], given or currency))

@@ -239,6 +239,11 @@ def test_a_conflict_is_one_statement_with_one_kind_of_detail_changed(a: str, b: 
         ("Sales fell in December.", "Sales fell last week, the figures show.", []),  # relative to the day written
         ("Sales fell in December.", "Sales fell on Thursday.", []),  # two calendars: may be the same day
         ("Washington may move on from the talks.", "The US could abandon the talks in June.", []),  # "may", a verb
+        # a unit with a metric prefix is a scale and a unit (two BBC reports "disputed" a supercomputer's speed)
+        ("It reached a top speed of 42.7 teraflops in October.",
+         "It reached a top speed of 42.7 trillion calculations per second in October.", []),
+        ("Blue Gene/L has managed speeds of 70.72 teraflops.", "Blue Gene/L has managed speeds of 36.01 teraflops.",
+         ["number"]),
     ],
 )  # fmt: skip
 def test_two_statements_disagree_on_a_number_or_a_date_written_either_way(a: str, b: str, kinds: list[str]) -> None:

@@ -15,6 +15,8 @@ def test_a_number_is_read_with_what_it_counts() -> None:
     assert readings("$40-50m")[0][-1] == ("40", "million", "", "dollar")  # a range's first takes its scale
     assert readings("iTunes 4.7.1 and the Dax at 3.817.69") == []  # a version or an index level: no amount
     assert readings("at 10 p.m.") == [[("10", "", "", "")]] and amounts("50p") == {50.0}
+    # a metric prefix: the unit as written, and a scale of the unit ("42.7 trillion calculations per second")
+    assert readings("42.7 teraflops") == [[("42.7", "", "teraflop", ""), ("42.7", "trillion", "flop", "")]]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,10 @@ def test_a_number_is_read_with_what_it_counts() -> None:
         ("69 years", "69", True),
         ("30 metres", "30", True),
         ("5m", "5", False),  # a bare "m" is metres only against metres
+        ("42.7 teraflops", "42.7 trillion", True),
+        ("42.7 teraflops", "42.7", True),
+        ("42.7 teraflops", "36.01 teraflops", False),
+        ("5 gigabytes", "5bn bytes", True),
         ("£5", "$5", False),
         ("5%", "£5", False),  # a unit against a currency: two things counted
         ("£5", "5p", False),
