@@ -53,6 +53,13 @@ MARGIN = 0.1  # how much better a later reading must score than an earlier one t
 
 _CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b(?![-'’])[,:]?\s*", re.IGNORECASE)
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
+_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+# What a person is called marks whether the articles say "he" or "she" of them ("Mrs Levy", "actress Hilary Swank").
+_MARKED = {
+    "he": r"Mr|Sir|Lord|King|Prince|spokesman|chairman|businessman|sportsman",
+    "she": r"Mrs|Ms|Miss|Dame|Lady|Baroness|Queen|Princess|actress|spokeswoman|chairwoman|businesswoman|sportswoman",
+}
 # "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
 # retrieve with the earlier question beside the message.
 _OTHER = re.compile(r"\b(?:they|them|their|there)\b", re.IGNORECASE)
@@ -192,6 +199,29 @@ def _titled(name: str, text: str) -> bool:
     return bool(re.search(rf"\b(?i:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text))
 
 
+def pronoun(message: str) -> str | None:
+    """ "he" or "she": the first personal pronoun of `message`, the one a name fills (None: it has none)."""
+    if (first := _PERSONAL.search(message)) is None:
+        return None
+    return "he" if _HE.fullmatch(first.group()) else "she"
+
+
+def _gender(name: str, text: str) -> str | None:
+    """ "he" or "she", where `text` says one of `name` more than twice as often as the other: with a word that marks
+    it right before the name ("Mrs Levy", "actress Hilary Swank"), or with the pronoun that is the subject of what
+    follows the name ("Kelli White says she ...", "Conte said he ..."). An object or a possessive is often someone
+    else's ("White said Conte at first told her ..."). None when `text` says neither, or both alike."""
+    last = re.escape(name.split()[-1])
+    said = [
+        kind
+        for kind, marks in _MARKED.items()
+        if re.search(rf"\b(?i:{marks})\.?\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text)
+    ]
+    said += [m.group(1).lower() for m in re.finditer(rf"\b{last}\b,?(?:\s+[a-z]+){{1,3}}?\s+(he|she)\b", text)]
+    he, she = said.count("he"), said.count("she")
+    return "he" if he > 2 * she else "she" if she > 2 * he else None
+
+
 def _person(name: str) -> str:
     """A name without the titles and nationalities before it and the letters after it: "Ukrainian President
     Volodymyr Zelensky" -> "Volodymyr Zelensky", "Ruth Kelly MP" -> "Ruth Kelly"."""
@@ -222,7 +252,7 @@ def _people_first(found: list[str], text: str) -> list[tuple[int, str]]:
     return sorted(((rank(p), p) for p in people), key=lambda ranked: ranked[0])
 
 
-def referents(history: list[Turn], personal: bool, places: bool = False) -> list[str]:
+def referents(history: list[Turn], personal: bool, places: bool = False, gender: str | None = None) -> list[str]:
     """What a pronoun in the next message most likely means, most likely first.
 
     After a question that asked who ("Who did Zelensky accuse?", not "Who is Steve Witkoff?"), the names its
@@ -233,7 +263,8 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
     after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's. The
     names the answer to a "who" question just before added are people whatever marks them ("Nalbandian").
     A name the turn uses only as a place or inside another name's phrase (`_placed`) is what "there" may
-    mean (`places`), never a "he" or a "their".
+    mean (`places`), never a "he" or a "their". For a "she" (`gender`), never someone the turn calls "he"
+    (`_gender`), and the other way round: "who's she?" after an answer naming Trump and Zelenskyy is neither.
     """
     ordered: list[str] = []
     unmarked: list[str] = []
@@ -255,6 +286,8 @@ def referents(history: list[Turn], personal: bool, places: bool = False) -> list
             continue
         people = {_person(x) for x in answered}
         for rank, name in _people_first(named, context):
+            if gender and _gender(name, context) not in (None, gender):
+                continue
             (unmarked if rank == 2 and name not in people else ordered).append(name)
     ordered += unmarked
     unique: list[str] = []
@@ -293,6 +326,8 @@ def _possessive_her(message: str, end: int) -> bool:
 def _replace_pronouns(message: str, name: str, personal: bool) -> str:
     """`message` with each pronoun of the kind (personal or not) replaced by `name`."""
     pattern = _PERSONAL if personal else _OTHER
+    if personal and _HE.search(message) and _SHE.search(message):  # "he ... her" are two: the first is filled
+        pattern = _HE if pronoun(message) == "he" else _SHE
     # "he", "him" and "his" are one person; "why are they against it?" holds two things, one replaced.
     count = 0 if personal else 1
 
@@ -367,7 +402,7 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
             there = not personal and bool(re.search(r"\bthere\b", bare, re.IGNORECASE))
             found += [
                 _question(_replace_pronouns(bare, n, personal))
-                for n in referents(history, personal, there)
+                for n in referents(history, personal, there, pronoun(bare) if personal else None)
                 if not _bound(n, bare)
             ]
     # Not a question alone: a fragment ("In the UK?", "What time?"), or a pronoun a name has replaced.

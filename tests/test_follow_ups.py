@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.chat import _WHO_IS, Reading, Turn, _allowed, candidates, plausible_rewrite, referents, within
+from rag.chat import _WHO_IS, Reading, Turn, _allowed, _gender, candidates, plausible_rewrite, referents, within
 from rag.eval.metrics import resolved
 from rag.filters import Filters
 
@@ -310,3 +310,26 @@ def test_a_country_is_no_he_but_a_person_who_shares_its_name_is() -> None:
     for question in ("Did Turkey join?", "What did Northern Ireland vote?", "Is Mr Blair's Britain richer?"):
         named = referents([turn(question, "The articles don't say.", refused=True)], personal=True)
         assert not {"Turkey", "Northern Ireland", "Britain"} & set(named), (question, named)
+
+
+def test_she_is_never_someone_the_conversation_calls_he() -> None:
+    """Conversation c07 read "who's she?" (after an answer quoting Trump and naming Zelenskyy) as "Who's Zelenskyy?"."""
+    quote = "Trump said he does not hold Zelenskyy responsible, and Zelenskyy said he was grateful."
+    history = [turn("Where was Trump when he said it?", quote + " [1]", quote)]
+    assert not any("Zelenskyy" in r.question or "Trump" in r.question for r in candidates(history, "who's she?"))
+    assert "Who's Zelenskyy?" in questions(history, "who's he?")
+    named = "Actress Hilary Swank is favourite to win while Jamie Foxx is tipped to win best actor."
+    history = [turn("Who is favourite?", named + " [1]", named)]
+    assert referents(history, personal=True, gender="he") == ["Jamie Foxx"]
+    assert referents(history, personal=True, gender="she") == ["Hilary Swank", "Jamie Foxx"]  # nothing says he
+    assert _gender("Andrea Levy", "Mrs Levy won.") == "she"
+    # the subject of what follows the name; an object is often another's ("told her" is White, not Conte)
+    both = "Kelli White says she took steroids. White said Conte at first told her it was oil, and he lied."
+    assert _gender("Kelli White", both) == "she" and _gender("Victor Conte", both) is None
+    assert _gender("Victor Conte", "Conte said he was innocent, and White said he lied.") == "he"
+    # "he" and "her" are two people: the name fills the first, and agrees with it
+    votes = "Sir Anthony Meyer said he was proud."
+    history = [turn("Who stood against Margaret Thatcher in 1989?", votes + " [1]", votes)]
+    assert questions(history, "how many votes did he get against her?")[0] == (
+        "How many votes did Anthony Meyer get against her?"
+    )
