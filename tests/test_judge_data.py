@@ -109,6 +109,24 @@ def test_the_blind_suite_asks_about_articles_no_model_learned_from() -> None:
             assert c["old"] not in second and c["new"] not in original, p["id"]
 
 
+def test_a_conversation_turn_quotes_its_answer_and_its_turns_run_in_order(tmp_path: Path) -> None:
+    """The conversations the choice of a follow-up's reading is fitted on (`evals/fit_reading.py`)."""
+    allowed = sorted(validate.allowed_articles())[0]
+    answer = validate.read_article(allowed).split("\n")[2].split(". ")[0]
+    first = {"kind": "turn", "article": allowed, "conversation": "t-1", "turn": 1, "refers": "first"}
+    first |= {"question": "What did the report find?", "means": "What did the report find?", "answer": answer}
+    later = {**first, "turn": 2, "refers": "U", "question": "and what did they find in 1999?"}
+    later["means"] = "What did the report find in 1999?"
+    assert validate.check_record(first) == [] and validate.check_record({**later, "answer": None}) == []
+    assert "a near miss (refers U) has answer null" in validate.check_record(later)
+    assert "refers is" in validate.check_record({**later, "answer": None, "turn": 1})[0]
+    spelled = validate.check_record({**later, "refers": "A", "means": later["question"]})
+    assert any("write the standalone question" in p for p in spelled)
+    gap = tmp_path / "gap.jsonl"
+    gap.write_text(json.dumps(first) + "\n" + json.dumps({**later, "answer": None, "turn": 3}) + "\n", "utf-8")
+    assert any("has turns [1, 3]" in p for p in validate.load([gap])[1])
+
+
 def test_a_file_that_cannot_be_read_is_one_problem_not_a_traceback(tmp_path: Path) -> None:
     assert list(validate.json_lines(tmp_path / "missing.jsonl")) == [
         (0, None, "cannot be read (No such file or directory)")

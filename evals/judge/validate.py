@@ -13,6 +13,11 @@ Records, one JSON object a line:
     {"kind": "rewrite", "article": "...", "report": "a new headline\n\nthe whole article as another outlet writes it",
      "changes": [{"detail": "number" | "date" | "name" | "place", "old": "as the article has it", "new": "as the
      report has it"}, ...]}   (0-2 changes; nothing else in the report may disagree with the article)
+    {"kind": "turn", "article": "...", "conversation": "cv1-01", "turn": 1, "question": "as a reader types it",
+     "means": "the standalone question it means", "refers": "first" | "A" | "Q" | "E" | "S" | "R" | "U",
+     "answer": "verbatim" | null}   (one conversation: turns 1, 2, ... of 2-4; "first" for turn 1 only; the
+     answer null for "U", a near miss, only; A: a pronoun for someone the last answer named; Q: a pronoun for the
+     last question's subject; E: an ellipsis; S: a new self-contained question; R: a return to an earlier topic)
 
 An article may be used when it is listed in shared/corpora/bbc-train.txt, no eval suite or
 test names it, and it is no near-copy of one that is named (`allowed_articles`).
@@ -38,7 +43,8 @@ PENDING = ROOT / "evals" / "judge" / "pending"
 # Where an eval suite or a test may name a BBC article.
 EVAL_PLACES = ("evals/suites", "tests", "rag/eval")
 PATH = re.compile(r"\b(business|entertainment|politics|sport|tech)/\d{3}\.txt\b")
-KINDS = {"question", "near_miss", "claim", "rewrite"}
+KINDS = {"question", "near_miss", "claim", "rewrite", "turn"}
+REFERS = {"first", "A", "Q", "E", "S", "R", "U"}
 LABELS = {"same", "conflict", "different"}
 DETAILS = {"number", "date", "name", "place", "actor"}
 COPIED_RUN = 8  # a question sharing this many words in a row with its article is copied, not worded anew
@@ -171,7 +177,50 @@ def check_record(record: object) -> list[str]:
             problems.append("detail is only for a conflict (use null)")
     elif kind == "rewrite":
         problems += _rewrite_problems(record, article)
+    elif kind == "turn":
+        problems += _turn_problems(record, article)
     return problems
+
+
+def _turn_problems(record: dict[str, Any], article: str) -> list[str]:
+    """The problems of one conversation turn on its own (`_conversation_problems` checks the turns together)."""
+    problems: list[str] = []
+    if not isinstance(record.get("conversation"), str) or not record["conversation"]:
+        problems.append("conversation must name the conversation (the same for each of its turns)")
+    turn, refers = record.get("turn"), record.get("refers")
+    if not isinstance(turn, int) or not 1 <= turn <= 4:
+        problems.append("turn must be 1, 2, 3 or 4")
+    if refers not in REFERS:
+        problems.append(f"refers must be one of {sorted(REFERS)}")
+    elif (turn == 1) != (refers == "first"):
+        problems.append('refers is "first" for turn 1 and only for it')
+    question, means = record.get("question"), record.get("means")
+    if not isinstance(question, str) or not question.strip().endswith("?"):
+        problems.append("question must end in '?'")
+    elif _copied(question, article):
+        problems.append(f"question copies {COPIED_RUN} words in a row from the article: word it anew")
+    if not isinstance(means, str) or not means.strip().endswith("?") or len(means.split()) < 4:
+        problems.append("means must be a standalone question of at least 4 words ending in '?'")
+    elif turn == 1 and means != question:
+        problems.append("a first turn means what it says: means must equal question")
+    elif turn != 1 and refers in ("A", "Q", "E", "R") and means == question:
+        problems.append("a follow-up that refers back means more than it says: write the standalone question")
+    answer = record.get("answer")
+    if refers == "U":
+        if answer is not None:
+            problems.append("a near miss (refers U) has answer null")
+    elif p := _quote_problem("answer", answer, article):
+        problems.append(p)
+    return problems
+
+
+def _conversation_problems(turns: list[tuple[Path, int, dict[str, Any]]]) -> list[str]:
+    """The problems of one conversation's turns together: numbered 1, 2, ... with no gap, 2 to 4 of them."""
+    numbers = sorted(record["turn"] for _, _, record in turns)
+    if numbers != list(range(1, len(numbers) + 1)) or not 2 <= len(numbers) <= 4:
+        file, n, record = turns[0]
+        return [f"{file}:{n}: conversation {record['conversation']} has turns {numbers}: want 1, 2[, 3[, 4]]"]
+    return []
 
 
 def _rewrite_problems(record: dict[str, Any], article: str) -> list[str]:
@@ -226,6 +275,7 @@ def load(files: list[Path]) -> tuple[list[dict[str, object]], list[str]]:
     records: list[dict[str, object]] = []
     problems: list[str] = []
     seen: set[tuple[object, ...]] = set()
+    conversations: dict[str, list[tuple[Path, int, dict[str, Any]]]] = {}
     for file in files:
         for n, record, bad in json_lines(file):
             if bad:
@@ -233,13 +283,17 @@ def load(files: list[Path]) -> tuple[list[dict[str, object]], list[str]]:
                 continue
             found = check_record(record)
             if not found:
-                key = (record["article"], record.get("question") or record.get("report"))
+                key = (record["article"], record.get("conversation"), record.get("question") or record.get("report"))
                 if key in seen:
                     found = ["the same question or report twice for one article"]
                 seen.add(key)
             problems += [f"{file}:{n}: {p}" for p in found]
             if not found:
                 records.append(record)
+                if record["kind"] == "turn":
+                    conversations.setdefault(str(record["conversation"]), []).append((file, n, record))
+    for turns in conversations.values():
+        problems += _conversation_problems(turns)
     return records, problems
 
 
@@ -263,7 +317,9 @@ def main(argv: list[str]) -> int:
     print(
         f"{len(records)} good records from {articles} articles: {counts['question']} questions, "
         f"{counts['near_miss']} near misses, {counts['claim']} claims {dict(labels)}, "
-        f"{counts['rewrite']} rewrites (by changes: {dict(sorted(changes.items()))}); {len(problems)} problems"
+        f"{counts['rewrite']} rewrites (by changes: {dict(sorted(changes.items()))}), {counts['turn']} conversation "
+        f"turns {dict(sorted(Counter(str(r['refers']) for r in records if r['kind'] == 'turn').items()))}; "
+        f"{len(problems)} problems"
     )
     return 1 if problems else 0
 
