@@ -313,7 +313,8 @@ def test_a_country_is_no_he_but_a_person_who_shares_its_name_is() -> None:
 
 
 def test_she_is_never_someone_the_conversation_calls_he() -> None:
-    """Conversation c07 read "who's she?" (after an answer quoting Trump and naming Zelenskyy) as "Who's Zelenskyy?"."""
+    """ "Who's she?" after an answer naming Trump and Zelenskyy was read "Who's Zelenskyy?" (conversation c07), though
+    a conversation may say "he" of both."""
     quote = "Trump said he does not hold Zelenskyy responsible, and Zelenskyy said he was grateful."
     history = [turn("Where was Trump when he said it?", quote + " [1]", quote)]
     assert not any("Zelenskyy" in r.question or "Trump" in r.question for r in candidates(history, "who's she?"))
