@@ -55,10 +55,12 @@ _CONNECTIVE = re.compile(r"^\s*(?:and|but|so|also|then|okay|ok|well)\b(?![-'’]
 _PERSONAL = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.IGNORECASE)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
-# What a person is called marks whether the articles say "he" or "she" of them ("Mrs Levy", "actress Hilary Swank").
+# What a person is called marks whether the articles say "he" or "she" of them ("Mrs Levy", "actress Hilary Swank"):
+# honorifics as written ("miss" is a verb), the words of a role in either case at a sentence's start.
 _MARKED = {
-    "he": r"Mr|Sir|Lord|King|Prince|spokesman|chairman|businessman|sportsman",
-    "she": r"Mrs|Ms|Miss|Dame|Lady|Baroness|Queen|Princess|actress|spokeswoman|chairwoman|businesswoman|sportswoman",
+    "he": r"Mr|Sir|Lord|King|Prince|[Ss]pokesman|[Cc]hairman|[Bb]usinessman|[Ss]portsman",
+    "she": r"Mrs|Ms|Miss|Dame|Lady|Baroness|Queen|Princess|[Aa]ctress|[Ss]pokeswoman|[Cc]hairwoman|[Bb]usinesswoman"
+    r"|[Ss]portswoman",
 }
 # "It" is most often a thing no name says ("the deal", "the ruling"): it is left to the readings that
 # retrieve with the earlier question beside the message.
@@ -195,8 +197,13 @@ def _speaks(name: str, text: str) -> bool:
 
 def _titled(name: str, text: str) -> bool:
     """Whether `text` gives `name` a title ("US envoy Steve Witkoff", "Mr Gaillard")."""
-    last = re.escape(name.split()[-1])
-    return bool(re.search(rf"\b(?i:{'|'.join(_TITLES)})\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text))
+    return bool(_before_name(rf"(?i:{'|'.join(_TITLES)})", name, text))
+
+
+def _before_name(words: str, name: str, text: str) -> list[re.Match[str]]:
+    """Where one of `words` comes right before `name`'s last word, other capitalised words between ("envoy Steve
+    Witkoff")."""
+    return list(re.finditer(rf"\b(?:{words})\.?\s+(?:[A-Z][\w'’-]+\s+)*{re.escape(name.split()[-1])}\b", text))
 
 
 def pronoun(message: str) -> str | None:
@@ -210,14 +217,31 @@ def _gender(name: str, text: str) -> str | None:
     """ "he" or "she", where `text` says one of `name` more than twice as often as the other: with a word that marks
     it right before the name ("Mrs Levy", "actress Hilary Swank"), or with the pronoun that is the subject of what
     follows the name ("Kelli White says she ...", "Conte said he ..."). An object or a possessive is often someone
-    else's ("White said Conte at first told her ..."). None when `text` says neither, or both alike."""
-    last = re.escape(name.split()[-1])
+    else's ("White said Conte at first told her ..."), and so is the surname with another first name or an
+    honorific before it: "Mrs Blair" says nothing of Tony Blair. None when `text` says neither, or both alike."""
+    words = name.split()
+    own = [w for w in words[:-1] if w[:1].isupper()]  # "Tony" of "Tony Blair"
+
+    def whose(at: int) -> bool:
+        """Whether the surname at `at` is this person's: the full name, or the surname with no first name or
+        honorific of another before it."""
+        before = text[:at].split()[-1:] or [""]
+        if own:
+            return before[0] == own[-1] or not (before[0][:1].isupper() or re.fullmatch(HONORIFIC, before[0]))
+        return True
+
     said = [
         kind
         for kind, marks in _MARKED.items()
-        if re.search(rf"\b(?i:{marks})\.?\s+(?:[A-Z][\w'’-]+\s+)*{last}\b", text)
+        for m in _before_name(marks, name, text)
+        if not own or re.search(rf"\b{re.escape(own[-1])}\s+{re.escape(words[-1])}\b", m.group())
     ]
-    said += [m.group(1).lower() for m in re.finditer(rf"\b{last}\b,?(?:\s+[a-z]+){{1,3}}?\s+(he|she)\b", text)]
+    last = re.escape(words[-1])
+    said += [
+        m.group(1).lower()
+        for m in re.finditer(rf"\b{last}\b,?(?:\s+[a-z]+){{1,3}}?\s+(he|she)\b", text)
+        if whose(m.start())
+    ]
     he, she = said.count("he"), said.count("she")
     return "he" if he > 2 * she else "she" if she > 2 * he else None
 
@@ -263,11 +287,15 @@ def referents(history: list[Turn], personal: bool, places: bool = False, gender:
     after "What date has Gordon Brown picked for his Budget?" and "What time?" is Gordon Brown's. The
     names the answer to a "who" question just before added are people whatever marks them ("Nalbandian").
     A name the turn uses only as a place or inside another name's phrase (`_placed`) is what "there" may
-    mean (`places`), never a "he" or a "their". For a "she" (`gender`), never someone the turn calls "he"
-    (`_gender`), and the other way round: "who's she?" after an answer naming Trump and Zelenskyy is neither.
+    mean (`places`), never a "he" or a "their". For a "she" (`gender`), not someone the conversation's turns call
+    "he" more than "she" (`_gender`), and the other way round.
     """
     ordered: list[str] = []
     unmarked: list[str] = []
+    # What every turn says of a name: "he" in one turn is "he" in the next, which may not say
+    told = " ".join(
+        " ".join([t.answer.question, _said(t.answer), *(c.text for c in t.answer.citations)]) for t in history
+    )
     for n, turn in enumerate(reversed(history)):
         question = turn.answer.question
         said = _said(turn.answer)
@@ -286,7 +314,7 @@ def referents(history: list[Turn], personal: bool, places: bool = False, gender:
             continue
         people = {_person(x) for x in answered}
         for rank, name in _people_first(named, context):
-            if gender and _gender(name, context) not in (None, gender):
+            if gender and _gender(name, told) not in (None, gender):
                 continue
             (unmarked if rank == 2 and name not in people else ordered).append(name)
     ordered += unmarked

@@ -131,7 +131,7 @@ def details(text: str) -> dict[Kind, frozenset[str]]:
 def _masked_figure(m: re.Match[str]) -> str:
     """A figure as its kind, its unit word kept as the sentence's word ("5 years": "year" stays); money all
     masked ("5p" as "£5" and "5%": the figure is what differs)."""
-    unit = m["unit"] or m["unit2"] or ""
+    unit = m["unit"] or m["unit2"] or (m["prefix"] or "") + (m["unit3"] or "")  # "teraflops" stays
     return f" qnumber {'' if unit.lower() in ('p', 'pence') else unit} "
 
 

@@ -69,9 +69,9 @@ def readings(text: str) -> list[list[Quantity]]:
             these.append((m.group("number"), "", "metre", ""))
         if m.group("prefix"):  # "35.86 teraflops", first as written: the "35.86" a report gives without its unit
             these.insert(0, (m.group("number"), "", m.group("prefix") + unit, ""))
-        if opener is not None:  # "$40-50m": the 40 is millions too
+        if opener is not None:  # "$40-50m": the 40 is millions too; "35-40 teraflops": 35 trillion flops too
             number, _, _, given = opener[0]
-            opener.append((number, these[0][1], these[0][2], given or currency))
+            opener += [(number, q[1], q[2], given or currency) for q in (these if m.group("prefix") else these[:1])]
         opener = these if m.group("range") is not None else None
         found.append(these)
     return found

@@ -17,6 +17,7 @@ def test_a_number_is_read_with_what_it_counts() -> None:
     assert readings("at 10 p.m.") == [[("10", "", "", "")]] and amounts("50p") == {50.0}
     # a metric prefix: the unit as written, and a scale of the unit ("42.7 trillion calculations per second")
     assert readings("42.7 teraflops") == [[("42.7", "", "teraflop", ""), ("42.7", "trillion", "flop", "")]]
+    assert ("35", "trillion", "flop", "") in readings("35-40 teraflops")[0]  # a range's first takes its scale
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,8 @@ def test_a_number_is_read_with_what_it_counts() -> None:
         ("42.7 teraflops", "42.7 trillion", True),
         ("42.7 teraflops", "42.7", True),
         ("42.7 teraflops", "36.01 teraflops", False),
-        ("5 gigabytes", "5bn bytes", True),
+        ("5 gigabytes", "5bn", True),
+        ("5 gigabytes", "5 megabytes", False),  # read alike as "5" before the prefix was read
         ("£5", "$5", False),
         ("5%", "£5", False),  # a unit against a currency: two things counted
         ("£5", "5p", False),

@@ -313,8 +313,8 @@ def test_a_country_is_no_he_but_a_person_who_shares_its_name_is() -> None:
 
 
 def test_she_is_never_someone_the_conversation_calls_he() -> None:
-    """ "Who's she?" after an answer naming Trump and Zelenskyy was read "Who's Zelenskyy?" (conversation c07), though
-    a conversation may say "he" of both."""
+    """ "Who's she?" after an answer naming Trump and Zelenskyy was read "Who's Zelenskyy?" (conversation c07, where
+    nothing says "he" of him the way `_gender` counts: it still is); here the conversation says "he" of both."""
     quote = "Trump said he does not hold Zelenskyy responsible, and Zelenskyy said he was grateful."
     history = [turn("Where was Trump when he said it?", quote + " [1]", quote)]
     assert not any("Zelenskyy" in r.question or "Trump" in r.question for r in candidates(history, "who's she?"))
@@ -323,7 +323,11 @@ def test_she_is_never_someone_the_conversation_calls_he() -> None:
     history = [turn("Who is favourite?", named + " [1]", named)]
     assert referents(history, personal=True, gender="he") == ["Jamie Foxx"]
     assert referents(history, personal=True, gender="she") == ["Hilary Swank", "Jamie Foxx"]  # nothing says he
-    assert _gender("Andrea Levy", "Mrs Levy won.") == "she"
+    assert _gender("Levy", "Mrs Levy won.") == "she"
+    # another's mark: a wife's honorific, a verb that is an honorific's word, a namesake's pronoun
+    blairs = "Tony Blair came with his wife. Mrs Blair said she was proud, and Cherie Blair said she was tired."
+    assert _gender("Tony Blair", blairs) is None and _gender("Cherie Blair", blairs) == "she"
+    assert _gender("Wayne Rooney", "United will miss Wayne Rooney for a month.") is None
     # the subject of what follows the name; an object is often another's ("told her" is White, not Conte)
     both = "Kelli White says she took steroids. White said Conte at first told her it was oil, and he lied."
     assert _gender("Kelli White", both) == "she" and _gender("Victor Conte", both) is None
@@ -334,3 +338,7 @@ def test_she_is_never_someone_the_conversation_calls_he() -> None:
     assert questions(history, "how many votes did he get against her?")[0] == (
         "How many votes did Anthony Meyer get against her?"
     )
+    # what an earlier turn says of a name holds in the next, which may say nothing of it
+    later = [*history, turn("Who else was there?", "Victor Conte was there [1].", "Victor Conte was there.")]
+    conte = "Conte said he was innocent."
+    assert "Victor Conte" not in referents([turn("Who is Conte?", conte + " [1]", conte), *later], True, gender="she")
