@@ -9,7 +9,8 @@ the default model, replies cached in `evals/.cache`). For every later turn, each
 `rag.chat.candidates` gives is gathered as `choose` gathers it, described by `FEATURES`, and answered;
 its label is whether that answer is right: for a turn with a gold answer, not refused and citing a
 sentence that holds the helper's verbatim span; for a near miss, refused. Turns where no reading's best
-sentence holds the answer teach no choice and are left out. The rows are cached in `evals/.cache`.
+sentence holds the answer teach no choice and are not answered. The rows are cached in `evals/.cache`,
+with `holds` (whether the reading's best sentence holds the answer: the first label tried) beside `label`.
 
 Model: a logistic regression (scikit-learn) over the features, one row per reading; a turn's reading
 is the one it scores highest. Evaluator: the share of turns whose chosen reading is right,
@@ -201,7 +202,7 @@ def turns_of(rows: list[dict[str, Any]]) -> dict[tuple[str, int], list[dict[str,
 
 
 def rule_choice(readings: list[dict[str, Any]]) -> int:
-    """The reading the rule takes (`rag.chat.choose`)."""
+    """The reading the rule takes: `rag.chat.choose` over the rows' features (its `MARGIN`), not its code."""
     from rag.chat import MARGIN
 
     best = max(r["features"]["probability"] for r in readings)

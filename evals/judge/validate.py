@@ -188,7 +188,7 @@ def _turn_problems(record: dict[str, Any], article: str) -> list[str]:
     if not isinstance(record.get("conversation"), str) or not record["conversation"]:
         problems.append("conversation must name the conversation (the same for each of its turns)")
     turn, refers = record.get("turn"), record.get("refers")
-    if not isinstance(turn, int) or not 1 <= turn <= 4:
+    if type(turn) is not int or not 1 <= turn <= 4:  # not a bool
         problems.append("turn must be 1, 2, 3 or 4")
     if refers not in REFERS:
         problems.append(f"refers must be one of {sorted(REFERS)}")
