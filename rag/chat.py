@@ -58,7 +58,7 @@ _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
 # What a person is called marks whether the articles say "he" or "she" of them ("Mrs Levy", "actress Hilary Swank"):
 # honorifics as written ("miss" is a verb), the words of a role in either case at a sentence's start.
 _MARKED = {
-    "he": r"Mr|Sir|Lord|King|Prince|[Ss]pokesman|[Cc]hairman|[Bb]usinessman|[Ss]portsman",
+    "he": r"Mr|Sir|Lord|King|Prince|[Ss]pokesman|[Bb]usinessman|[Ss]portsman",  # not "chairman": said of women too
     "she": r"Mrs|Ms|Miss|Dame|Lady|Baroness|Queen|Princess|[Aa]ctress|[Ss]pokeswoman|[Cc]hairwoman|[Bb]usinesswoman"
     r"|[Ss]portswoman",
 }

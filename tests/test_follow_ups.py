@@ -328,6 +328,7 @@ def test_she_is_never_someone_the_conversation_calls_he() -> None:
     blairs = "Tony Blair came with his wife. Mrs Blair said she was proud, and Cherie Blair said she was tired."
     assert _gender("Tony Blair", blairs) is None and _gender("Cherie Blair", blairs) == "she"
     assert _gender("Wayne Rooney", "United will miss Wayne Rooney for a month.") is None
+    assert _gender("Jane Smith", "Party chairman Jane Smith wrote to them.") is None  # a chairman may be a she
     # the subject of what follows the name; an object is often another's ("told her" is White, not Conte)
     both = "Kelli White says she took steroids. White said Conte at first told her it was oil, and he lied."
     assert _gender("Kelli White", both) == "she" and _gender("Victor Conte", both) is None
