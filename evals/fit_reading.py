@@ -202,14 +202,14 @@ def turns_of(rows: list[dict[str, Any]]) -> dict[tuple[str, int], list[dict[str,
 
 
 def rule_choice(readings: list[dict[str, Any]]) -> int:
-    """The reading the rule takes: `rag.chat.choose` over the rows' features (its `MARGIN`), not its code."""
-    from rag.chat import MARGIN
+    """The reading the rule takes (`rag.chat.taken`, as `choose` calls it) over the rows' features."""
+    from rag.chat import taken
 
-    best = max(r["features"]["probability"] for r in readings)
-    return next(
-        i
-        for i, r in enumerate(readings)
-        if r["features"]["probability"] >= best - MARGIN or (r["features"]["scoped"] and r["features"]["answerable"])
+    return taken(
+        [
+            (r["features"]["probability"], bool(r["features"]["scoped"] and r["features"]["answerable"]))
+            for r in readings
+        ]
     )
 
 

@@ -159,6 +159,11 @@ def _said(answer: Answer) -> str:
     return " ".join([answer.text, *(c.quote for c in answer.citations)])
 
 
+def _told(turn: Turn) -> str:
+    """All a turn holds of the people it names: its question, what the answer said and the passages it cites."""
+    return " ".join([turn.answer.question, _said(turn.answer), *(c.text for c in turn.answer.citations)])
+
+
 def _referent(name: str, text: str) -> bool:
     """Whether a name in `text` can be what a pronoun means: not a nationality (but "Mr Irish"), a month or a day,
     nor "I'm"."""
@@ -293,13 +298,11 @@ def referents(history: list[Turn], personal: bool, places: bool = False, gender:
     ordered: list[str] = []
     unmarked: list[str] = []
     # What every turn says of a name: "he" in one turn is "he" in the next, which may not say
-    told = " ".join(
-        " ".join([t.answer.question, _said(t.answer), *(c.text for c in t.answer.citations)]) for t in history
-    )
+    told = " ".join(_told(t) for t in history) if gender else ""
     for n, turn in enumerate(reversed(history)):
         question = turn.answer.question
         said = _said(turn.answer)
-        context = " ".join([question, said, *(c.text for c in turn.answer.citations)])
+        context = _told(turn)
         asked = [x for x in names(question) if _referent(x, question) and (places or not _placed(x, context))]
         added = [
             x for x in names(said) if x not in asked and _referent(x, said) and (places or not _placed(x, context))
@@ -488,19 +491,23 @@ def choose(
     readings = [r for r in readings if not r.within or _allowed(filters, r.within)]
     if len(readings) == 1:
         return readings[0], None
-    scored = []
-    for reading in readings:
-        narrowed = within(filters, reading.within)
-        gathered = gather(store, settings, reading.question, k, narrowed, context=reading.context)
-        scored.append((gathered.evidence.probability, reading, gathered))
-    best = max(score for score, _, _ in scored)
-    # The earliest reading that answers about as well as the best, or that the conversation's own articles answer:
-    # a follow-up is most likely about what was being talked about, though words of it match elsewhere better.
-    return next(
-        (reading, gathered)
-        for score, reading, gathered in scored
-        if score >= best - MARGIN or (reading.within and gathered.evidence.answerable)
+    gathered = [gather(store, settings, r.question, k, within(filters, r.within), context=r.context) for r in readings]
+    n = taken(
+        [
+            (g.evidence.probability, bool(r.within) and g.evidence.answerable)
+            for r, g in zip(readings, gathered, strict=True)
+        ]
     )
+    return readings[n], gathered[n]
+
+
+def taken(answering: list[tuple[float, bool]]) -> int:
+    """Which reading `choose` takes, given for each its evidence's probability of answering it and whether it is read
+    in the conversation's own articles and they answer it: the earliest that answers about as well as the best (within
+    `MARGIN`), or that the conversation's own articles answer. A follow-up is most likely about what was being talked
+    about, though words of it match elsewhere better."""
+    best = max(p for p, _ in answering)
+    return next(i for i, (p, own) in enumerate(answering) if p >= best - MARGIN or own)
 
 
 def plausible_rewrite(rewrite: str, history: list[Turn], follow_up: str) -> bool:
