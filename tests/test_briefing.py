@@ -336,6 +336,40 @@ def test_the_reader_is_asked_only_what_the_features_leave_in_doubt(fake_store: t
     assert len(briefing.points) == 10 and not any(p.also for p in briefing.points), "no other story agrees"
 
 
+def test_the_oracle_judges_the_pairs_the_annotation_labels_and_leaves_the_rest(
+    fake_store: tuple[Store, Settings],
+) -> None:
+    """`evals.brief_training --oracle`: two sentences of one annotated point are the same thing under "point" and
+    "point-same"; of two points, different under "point" and as the models say under "point-same"; a sentence the
+    annotation does not label is read as the models read it; the briefing's own functions are back afterwards."""
+    from evals.brief_training import _oracle
+
+    store, _ = fake_store
+    topic_text = "the Paris peace talks on Ukraine"
+    aligned = align(store, topic_stories(store, topic_text), topic_text)
+    place = rag.briefing._places(aligned)
+    texts = [s.said.text for s in aligned.sentences]
+    article = aligned.sentences[0].said.article.article_id
+    points = (
+        GoldPoint("first", (("a.txt", texts[0]), ("a.txt", texts[1])), (0, 1)),
+        GoldPoint("second", (("a.txt", texts[2]),), (0,)),
+    )
+    topic = Topic("x", "dev", topic_text, (article,), points)
+    model = same_point_model()
+    shipped = rag.briefing.likeness(aligned, place, model, [1, 2, 3], 0)
+    likeness, salience = rag.briefing.likeness, rag.briefing._salience
+    with _oracle("point", topic):
+        assert rag.briefing.likeness(aligned, place, model, [1, 2, 3], 0) == [1.0, 0.0, shipped[2]]
+    with _oracle("point-same", topic):
+        assert rag.briefing.likeness(aligned, place, model, [1, 2, 3], 0) == [1.0, shipped[1], shipped[2]]
+    with _oracle("fact", topic):
+        assert rag.briefing.likeness(aligned, place, model, [1, 2, 3], 0) == [0.0, 0.0, shipped[2]]
+    with _oracle("salience", topic):
+        assert rag.briefing._salience(aligned, [0], place) == salience(aligned, [0], place) + 1.0
+        assert rag.briefing._salience(aligned, [3], place) == salience(aligned, [3], place)
+    assert (rag.briefing.likeness, rag.briefing._salience) == (likeness, salience)
+
+
 def test_the_training_topics_are_verbatim_and_from_articles_a_model_may_learn_from() -> None:
     records, problems = validate_briefs.load(validate_briefs.TRAIN, train=True)
     assert problems == []
