@@ -118,9 +118,12 @@ _BOMS = (
 )
 
 
+WESTERN_MARGIN = 0.05  # how much worse than the detector's pick Windows-1252 may fit and still be taken
+
+
 def decode(data: bytes, where: str) -> str:
     """Bytes to text: the encoding a byte-order mark names, else UTF-8 when valid, else the
-    encoding charset-normalizer detects."""
+    encoding charset-normalizer detects (Windows-1252 where it fits about as well)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -144,6 +147,14 @@ def decode(data: bytes, where: str) -> str:
     # A few stray bytes (a Latin-1 pound sign) decode "cleanly" as CJK too; a decoding in
     # which a language is recognised is the better guess.
     best = min(matches, key=lambda m: (m.coherence == 0, m.chaos, -m.coherence))
+    # A short text's few accented letters fit many code pages about as well, and the detector's pick among them is
+    # close to chance ("£500 ... naïve façade" read as Baltic "naļve faēade", or "£3m" as Central European "Ł3m").
+    # Windows-1252, the web's default for unlabelled Western text, is taken when it fits as well as the pick
+    # (`WESTERN_MARGIN`): the articles are English news. A Baltic file with few accented letters may then be misread;
+    # a byte-order mark, or UTF-8, leaves nothing to guess.
+    western = next((m for m in matches if m.encoding == "cp1252"), None)
+    if western is not None and western.chaos <= best.chaos + WESTERN_MARGIN:
+        best = western
     text = str(best)
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
     if printable < 0.95 * len(text):

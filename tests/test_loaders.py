@@ -156,6 +156,29 @@ def test_non_utf8_text_is_decoded_by_detection(tmp_path: Path) -> None:
     assert a.text == text
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "encoding"),
+    [
+        # Short Western texts the detector alone read as Baltic ("naļve faēade") and Central European ("Ł3m").
+        (
+            "Café owner wins award",
+            "A Parisian café owner, Renée Dupré, won the naïve art prize on Tuesday. She said the £500 prize would "
+            'pay for a new façade. "It is a déjà vu moment," said Ms Dupré.',
+            "latin-1",
+        ),
+        ("Striker signs", "The club paid £3m.", "latin-1"),
+        # Texts no Western code page fits are still read by detection.
+        ("Переговоры", "Президент России заявил во вторник, что переговоры в Париже были полезными.", "cp1251"),
+        ("Rozmowy", "Prezydent powiedział, że rozmowy w Paryżu były pożyteczne. Łódź otrzyma środki.", "cp1250"),
+    ],
+)
+def test_a_short_legacy_text_is_read_in_the_code_page_it_was_written_in(
+    tmp_path: Path, title: str, text: str, encoding: str
+) -> None:
+    a = load_one(write(tmp_path / "a.txt", f"{title}\n\n{text}\n".encode(encoding)))
+    assert (a.title, a.text) == (title, text)
+
+
 def test_discover_walks_folders_and_skips_other_files(tmp_path: Path) -> None:
     write(tmp_path / "c" / "a.txt", "A.")
     write(tmp_path / "c" / "deep" / "b.md", "B.")
