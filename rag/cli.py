@@ -579,12 +579,39 @@ def eval_suite(
             raise fail(f"regression in {', '.join(comparison.regressions)} (tolerances in {compare})", 1)
 
 
+def _run() -> int:
+    """The command line parsed and run, its exit status returned; a mistake in how a command was typed is one line too
+    (`error: rag ask: Invalid value for '--k': 0 is not in the range 1<=x<=50. (rag ask --help)`, exit status 2), not
+    Typer's boxed usage text."""
+    try:  # Typer 0.26 and later parse with a copy of Click of their own, with its own exceptions
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover - older Typer, Click itself
+        from click import exceptions as click  # type: ignore[no-redef]
+
+    try:
+        result = typer.main.get_command(app).main(prog_name="rag", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        exc.show()  # `rag` alone, `rag keys` alone: the help, as asked
+        return exc.exit_code
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx else "rag"
+        err.print(f"error: {path}: {exc.format_message()} ({path} --help)", markup=False, highlight=False)
+        return exc.exit_code
+    except click.ClickException as exc:
+        err.print(f"error: {exc.format_message()}", markup=False, highlight=False)
+        return exc.exit_code
+    except typer.Abort:
+        err.print("error: aborted", markup=False, highlight=False)
+        return 1
+    return result if isinstance(result, int) else 0  # an int: the status a command exited with
+
+
 def main() -> None:
     """The `rag` command. An error the product reports is a `RagError`, made one line where it is raised; anything
     else is a bug, and it is one line too (exit status 70), naming where it happened: `RAG_TRACEBACK=1` shows the
     traceback instead."""
     try:
-        app()
+        raise SystemExit(_run())
     except Exception as exc:
         if os.environ.get("RAG_TRACEBACK"):
             raise

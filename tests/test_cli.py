@@ -61,9 +61,13 @@ def test_bad_arguments_are_one_line_each_and_nothing_is_removed_twice(tmp_path: 
         "--k": rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "0"),
         "4 characters": rag(tmp_path, "remove", "0"),
         "--timeline lists": rag(tmp_path, "brief", "the Paris talks", "--timeline", "--points", "3"),
+        "error: rag brief: Invalid value for '--points'": rag(tmp_path, "brief", "the Paris talks", "--points", "abc"),
+        "error: rag list: No such option: --bogus (rag list --help)": rag(tmp_path, "list", "--bogus"),
+        "error: rag ask: Missing argument": rag(tmp_path, "ask"),
     }
     for said, done in refused.items():
         assert done.returncode in (1, 2) and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, f"one line: {done.stderr}"
     assert "--k" in rag(tmp_path, "ask", "Who is the Kremlin spokesperson?", "--k", "51").stderr
     assert "--k" in rag(tmp_path, "compare", "the Paris talks", "--k", "21").stderr  # as the API: 20 at most
     (listed,) = json.loads(rag(tmp_path, "list", "--json").stdout)
@@ -155,7 +159,7 @@ def test_a_misconfigured_embedding_backend_is_one_line(tmp_path: Path) -> None:
 
 def test_a_bug_is_one_line_naming_where_unless_the_traceback_is_asked_for() -> None:
     """A walkthrough met a NameError as a screenful of Rich traceback: a bug reaches the user as one line."""
-    bug = "import sys, rag.cli as c; c.app = lambda: {}['question']; sys.argv = ['rag']; c.main()"
+    bug = "import sys, rag.cli as c; c._run = lambda: {}['question']; sys.argv = ['rag']; c.main()"
     done = subprocess.run([sys.executable, "-c", bug], text=True, capture_output=True, timeout=120)
     assert done.returncode == 70
     lines = done.stderr.strip().splitlines()
