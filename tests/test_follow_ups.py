@@ -113,6 +113,18 @@ def test_a_refused_answer_names_nothing_and_the_first_question_is_left_alone() -
     assert candidates([], "  And what did he say?  ") == [Reading("And what did he say?")]
 
 
+def test_a_he_is_not_read_beside_a_question_the_articles_did_not_answer() -> None:
+    """After a refused "Who is Tim Osborne?", "what did he say?" means Tim Osborne: beside that question in all the
+    articles it was answered with another man's "He says ..."; after an answered one, the reading stays."""
+    asked = "Who is Tim Osborne?"
+    refused = [turn(asked, "The articles don't say.", refused=True)]
+    assert questions(refused, "what did he say?") == ["What did Tim Osborne say?"]
+    answered = [turn(asked, "Tim Osborne is a director of Group Menatep [1].", "Tim Osborne, a director")]
+    assert f"What did he say? (Following: {asked})" in questions(answered, "what did he say?")
+    # A message with no "he" to bind is still read beside it.
+    assert f"Where was it signed? (Following: {asked})" in questions(refused, "where was it signed?")
+
+
 def test_the_context_a_reading_was_retrieved_with_is_not_carried_twice() -> None:
     carried = Turn("how old is she?", Answer("How old is she?", "x", False, context="Who won the award?"))
     assert str(candidates([carried], "and where is she from?")[-1]) == (
