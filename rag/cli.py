@@ -581,8 +581,7 @@ def eval_suite(
 
 def _run() -> int:
     """The command line parsed and run, its exit status returned; a mistake in how a command was typed is one line too
-    (`error: rag ask: Invalid value for '--k': 0 is not in the range 1<=x<=50. (rag ask --help)`, exit status 2), not
-    Typer's boxed usage text."""
+    (`error: rag list: No such option: --bogus (rag list --help)`, exit status 2), not Typer's boxed usage text."""
     try:  # Typer 0.26 and later parse with a copy of Click of their own, with its own exceptions
         from typer._click import exceptions as click
     except ImportError:  # pragma: no cover - older Typer, Click itself
