@@ -74,7 +74,7 @@ def discover(paths: list[Path]) -> Discovered:
         elif path.exists():
             files.append(path)
         else:
-            missing.append(str(path))
+            missing.append(str(path.resolve()))  # named as the files found are, whatever the path typed
     return Discovered(files=list(dict.fromkeys(files)), missing=missing, skipped=skipped)
 
 

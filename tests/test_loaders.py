@@ -188,6 +188,7 @@ def test_discover_walks_folders_and_skips_other_files(tmp_path: Path) -> None:
     assert [p.name for p in found.files] == ["a.txt", "b.md"]
     assert [p.name for p in found.skipped] == ["README.TXT"]
     assert found.missing == [str(tmp_path / "missing")]
+    assert discover([Path("no-such-folder")]).missing == [str(Path.cwd() / "no-such-folder")]
 
 
 def test_normalization_makes_equal_texts_equal() -> None:
