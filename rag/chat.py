@@ -455,8 +455,8 @@ def candidates(history: list[Turn], message: str) -> list[Reading]:
     # The message beside an earlier question, retrieved from all the articles; not beside a question the articles did
     # not answer when the message's "he" or "she" needs it: nothing then says who that is, and "what did he say?" after
     # a refused "Who is Tim Osborne?" was answered with another man's "He says ..." (the filled reading stays).
-    unbound = bool(found and _PERSONAL.search(bare))
-    readings += [Reading(bare, t.answer.question) for t in earlier if not (unbound and t.answer.refused)]
+    filled = bool(found and _PERSONAL.search(bare))
+    readings += [Reading(bare, t.answer.question) for t in earlier if not (filled and t.answer.refused)]
     return list(dict.fromkeys(readings))
 
 
